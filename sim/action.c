@@ -1,0 +1,2 @@
+/* action.c — (being written) */
+#include "ppsim.h"

@@ -1,0 +1,2 @@
+/* analysis.c — (being written) */
+#include "ppsim.h"

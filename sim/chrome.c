@@ -1,0 +1,2 @@
+/* chrome.c — (being written) */
+#include "ppsim.h"

@@ -1,0 +1,2 @@
+/* format_csv.c — (being written) */
+#include "ppsim.h"

@@ -1,0 +1,2 @@
+/* format_json.c — (being written) */
+#include "ppsim.h"

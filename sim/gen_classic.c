@@ -1,0 +1,2 @@
+/* gen_classic.c — (being written) */
+#include "ppsim.h"

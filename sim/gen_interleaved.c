@@ -1,0 +1,2 @@
+/* gen_interleaved.c — (being written) */
+#include "ppsim.h"

@@ -1,0 +1,162 @@
+/* jsonutil.c — cJSON helpers with JSON-path error messages (see jsonutil.h). */
+#include "jsonutil.h"
+
+#include <math.h>
+#include <string.h>
+
+pps_status ppsj_parse(const char *text, size_t len, const char *name, cJSON **out, pps_error *err)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (root) {
+        /* cJSON stops after the first value; anything but whitespace after it is an error. */
+        size_t pos = (size_t)(end - text);
+        while (pos < len && (text[pos] == ' ' || text[pos] == '\n' || text[pos] == '\r' ||
+                             text[pos] == '\t'))
+            pos++;
+        if (pos == len || text[pos] == '\0') {
+            *out = root;
+            return PPS_OK;
+        }
+        cJSON_Delete(root);
+    }
+    if (len == 0)
+        return pps_error_set(err, PPS_EINPUT, "%s: empty file, expected a JSON document", name);
+    /* Locate the failure: cJSON gives the position it stopped at (or NULL when out of memory). */
+    size_t at = end ? (size_t)(end - text) : 0;
+    if (at > len)
+        at = len;
+    long line = 1, col = 1;
+    for (size_t i = 0; i < at; i++) {
+        if (text[i] == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    return pps_error_set(err, PPS_EINPUT, "%s:%ld:%ld: malformed JSON", name, line, col);
+}
+
+const char *ppsj_type_name(const cJSON *v)
+{
+    if (!v)
+        return "nothing";
+    if (cJSON_IsNumber(v))
+        return "a number";
+    if (cJSON_IsString(v))
+        return "a string";
+    if (cJSON_IsArray(v))
+        return "an array";
+    if (cJSON_IsObject(v))
+        return "an object";
+    if (cJSON_IsBool(v))
+        return "a boolean";
+    if (cJSON_IsNull(v))
+        return "null";
+    return "an invalid value";
+}
+
+/* Finds member key (case-sensitive); reports a missing required member. */
+static pps_status member(const cJSON *obj, const char *key, int required, const cJSON **v,
+                         const char *name, const char *path, pps_error *err)
+{
+    *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!*v && required)
+        return pps_error_set(err, PPS_EINPUT, "%s: %s.%s: missing required field", name, path,
+                             key);
+    return PPS_OK;
+}
+
+pps_status ppsj_get_int(const cJSON *obj, const char *key, int required, long lo, long hi,
+                        long *out, const char *name, const char *path, pps_error *err)
+{
+    const cJSON *v;
+    pps_status st = member(obj, key, required, &v, name, path, err);
+    if (st != PPS_OK || !v)
+        return st;
+    double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+    if (!cJSON_IsNumber(v) || !isfinite(d) || d != floor(d))
+        return pps_error_set(err, PPS_EINPUT, "%s: %s.%s: expected an integer, got %s", name,
+                             path, key, cJSON_IsNumber(v) ? "a fraction" : ppsj_type_name(v));
+    if (d < (double)lo || d > (double)hi)
+        return pps_error_set(err, PPS_EINPUT, "%s: %s.%s: %.17g is out of range [%ld, %ld]", name,
+                             path, key, d, lo, hi);
+    *out = (long)d;
+    return PPS_OK;
+}
+
+pps_status ppsj_get_number(const cJSON *obj, const char *key, int required, double lo, double hi,
+                           double *out, const char *name, const char *path, pps_error *err)
+{
+    const cJSON *v;
+    pps_status st = member(obj, key, required, &v, name, path, err);
+    if (st != PPS_OK || !v)
+        return st;
+    if (!cJSON_IsNumber(v))
+        return pps_error_set(err, PPS_EINPUT, "%s: %s.%s: expected a number, got %s", name, path,
+                             key, ppsj_type_name(v));
+    double d = v->valuedouble;
+    if (!isfinite(d))
+        return pps_error_set(err, PPS_EINPUT, "%s: %s.%s: number is not finite", name, path, key);
+    if (d < lo || d > hi)
+        return pps_error_set(err, PPS_EINPUT, "%s: %s.%s: %.17g is out of range [%g, %g]", name,
+                             path, key, d, lo, hi);
+    *out = d;
+    return PPS_OK;
+}
+
+pps_status ppsj_get_string(const cJSON *obj, const char *key, int required, const char **out,
+                           const char *name, const char *path, pps_error *err)
+{
+    const cJSON *v;
+    pps_status st = member(obj, key, required, &v, name, path, err);
+    if (st != PPS_OK || !v)
+        return st;
+    if (!cJSON_IsString(v) || !v->valuestring)
+        return pps_error_set(err, PPS_EINPUT, "%s: %s.%s: expected a string, got %s", name, path,
+                             key, ppsj_type_name(v));
+    *out = v->valuestring;
+    return PPS_OK;
+}
+
+static pps_status get_container(const cJSON *obj, const char *key, int required, int want_object,
+                                const cJSON **out, const char *name, const char *path,
+                                pps_error *err)
+{
+    const cJSON *v;
+    pps_status st = member(obj, key, required, &v, name, path, err);
+    if (st != PPS_OK || !v)
+        return st;
+    if (want_object ? !cJSON_IsObject(v) : !cJSON_IsArray(v))
+        return pps_error_set(err, PPS_EINPUT, "%s: %s.%s: expected %s, got %s", name, path, key,
+                             want_object ? "an object" : "an array", ppsj_type_name(v));
+    *out = v;
+    return PPS_OK;
+}
+
+pps_status ppsj_get_array(const cJSON *obj, const char *key, int required, const cJSON **out,
+                          const char *name, const char *path, pps_error *err)
+{
+    return get_container(obj, key, required, 0, out, name, path, err);
+}
+
+pps_status ppsj_get_object(const cJSON *obj, const char *key, int required, const cJSON **out,
+                           const char *name, const char *path, pps_error *err)
+{
+    return get_container(obj, key, required, 1, out, name, path, err);
+}
+
+pps_status ppsj_check_keys(const cJSON *obj, const char *const *allowed, const char *name,
+                           const char *path, pps_error *err)
+{
+    for (const cJSON *m = obj->child; m; m = m->next) {
+        int known = 0;
+        for (const char *const *a = allowed; *a && !known; a++)
+            known = m->string && strcmp(m->string, *a) == 0;
+        if (!known)
+            return pps_error_set(err, PPS_EINPUT, "%s: %s.%s: unknown field", name, path,
+                                 m->string ? m->string : "?");
+    }
+    return PPS_OK;
+}

@@ -1,0 +1,385 @@
+/* ppsim.h — the one public header of libppsim: schedule IR, file formats, generators, cost model,
+ * event core, timeline and analysis. Names are pps_<noun>_<verb>; times are seconds, sizes bytes.
+ *
+ * Conventions (as in Redis and cJSON):
+ * - Every fallible function returns a pps_status and, on failure, fills the caller-owned pps_error
+ *   (which may be NULL) with one line naming the file, line or JSON path, and the field.
+ * - Objects come in _create/_destroy pairs; _destroy(NULL) is a no-op. Ownership is stated per function.
+ * - Nothing here prints or exits; only the CLI's main does.
+ */
+#ifndef PPSIM_H
+#define PPSIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PPS_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------ status and errors */
+
+typedef enum pps_status {
+    PPS_OK = 0,
+    PPS_EINPUT,       /* bad input: malformed file, unknown name, impossible parameter */
+    PPS_ENOMEM,       /* an allocation failed */
+    PPS_EIO,          /* a file could not be read or written */
+    PPS_EDEADLOCK,    /* the program cannot progress; the message names every blocked stream */
+    PPS_EUNSUPPORTED  /* a configuration the schedule cannot take (e.g. M < P for 1f1b) */
+} pps_status;
+
+#define PPS_ERRMSG_MAX 2048
+
+/* Caller-owned error details. msg is one line (no newline), without a "ppsim:" prefix. */
+typedef struct pps_error {
+    pps_status status;
+    char msg[PPS_ERRMSG_MAX];
+} pps_error;
+
+/* Formats msg (printf-style) into err when err is not NULL; returns st so callers can
+ * `return pps_error_set(err, PPS_EINPUT, "...")`. A message too long is cut with "...". */
+pps_status pps_error_set(pps_error *err, pps_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prepends "prefix: " to an existing message (used to add a file name or JSON path). */
+void pps_error_prefix(pps_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+const char *pps_status_name(pps_status st);
+
+/* ------------------------------------------------------------------ limits */
+
+/* Configurations beyond these are refused with PPS_EINPUT before anything is allocated.
+ * PPS_MAX_CELLS bounds stages × micro-batches, so that R·v·M cannot overflow and a lowered
+ * program (at most 6 actions per cell) stays within 32-bit action ids. */
+#define PPS_MAX_RANKS 65536
+#define PPS_MAX_CHUNKS 1024
+#define PPS_MAX_MICROBATCHES (1 << 24)
+#define PPS_MAX_CELLS (1 << 24)
+#define PPS_MAX_ACTIONS ((size_t)1 << 28)
+/* Input files larger than this are refused (docs/ir.md). */
+#define PPS_MAX_FILE_BYTES ((size_t)1 << 30)
+
+/* ------------------------------------------------------------------ actions */
+
+typedef enum pps_kind {
+    PPS_IDLE = 0,   /* an empty cell of a PyTorch CSV: kept for lossless round trips, runs as nothing */
+    PPS_F,          /* forward */
+    PPS_B,          /* full backward (inputs and weights) */
+    PPS_I,          /* backward for inputs only */
+    PPS_W,          /* backward for weights only */
+    PPS_OVERLAP_F_B,/* composite (F;B) or (F;I) run as one compute action, as in DualPipe */
+    PPS_SEND_F,     /* stage s sends its forward output to stage s+1 */
+    PPS_RECV_F,     /* stage s receives its forward input from stage s-1 */
+    PPS_SEND_B,     /* stage s sends the gradient of its input to stage s-1 */
+    PPS_RECV_B,     /* stage s receives the gradient of its output from stage s+1 */
+    PPS_UNSHARD,    /* FSDP-style actions read from PyTorch files; no micro-batch, no cost by default */
+    PPS_RESHARD,
+    PPS_REDUCE_GRAD,
+    PPS_KIND_COUNT
+} pps_kind;
+
+/* One action of a rank's program. For PPS_OVERLAP_F_B, (stage, mb) is the forward half and
+ * (stage2, mb2, kind2) the backward half (kind2 is PPS_B or PPS_I); otherwise those are -1/0.
+ * mb is -1 for kinds without a micro-batch. */
+typedef struct pps_action {
+    int32_t stage;
+    int32_t mb;
+    int32_t stage2;
+    int32_t mb2;
+    uint8_t kind;
+    uint8_t kind2;
+} pps_action;
+
+/* Longest text form of an action, NUL included. */
+#define PPS_ACTION_TEXT_MAX 64
+
+/* "F", "SEND_F", ... ; "" for PPS_IDLE. */
+const char *pps_kind_name(pps_kind k);
+int pps_kind_is_compute(pps_kind k); /* F, B, I, W, OVERLAP_F_B */
+int pps_kind_is_comm(pps_kind k);    /* SEND_*, RECV_* */
+
+/* Builds a plain action. */
+pps_action pps_action_make(pps_kind kind, int stage, int mb);
+
+/* Parses PyTorch's text form (`0F3`, `2SEND_B1`, `0REDUCE_GRAD`, `(0F3;1B2)OVERLAP_F_B`) from
+ * text[0..len). Surrounding whitespace is ignored; an empty or blank cell gives PPS_IDLE.
+ * On failure returns PPS_EINPUT with the reason (no location; the caller adds it). */
+pps_status pps_action_parse(const char *text, size_t len, pps_action *out, pps_error *err);
+
+/* Writes the text form (NUL-terminated) into buf of size bytes; returns the length written,
+ * or the length needed (as snprintf) when size is too small. PPS_IDLE gives "". */
+int pps_action_format(const pps_action *a, char *buf, size_t size);
+
+/* ------------------------------------------------------------------ schedule IR */
+
+typedef enum pps_placement {
+    PPS_PLACE_LOOP = 0, /* stage s on rank s mod R */
+    PPS_PLACE_V,        /* v = 2: rank r holds stages r and 2R-1-r */
+    PPS_PLACE_EXPLICIT  /* stage_rank given as a list */
+} pps_placement;
+
+/* One rank's ordered list of actions. */
+typedef struct pps_program {
+    pps_action *actions;
+    size_t n, cap;
+} pps_program;
+
+/* A schedule: R ranks, S stages, M micro-batches, a placement and a program per rank.
+ * chunks = S / R when R divides S, else 0 (an irregular explicit placement). */
+typedef struct pps_schedule {
+    char name[64];          /* generator name, or what the file said */
+    int ranks;
+    int stages;
+    int microbatches;
+    int chunks;
+    pps_placement placement;
+    int32_t *stage_rank;    /* [stages]: the rank owning each stage */
+    pps_program *programs;  /* [ranks] */
+    int lowered;            /* 1: programs hold SEND/RECV (PyTorch's compute_comms) */
+} pps_schedule;
+
+/* Creates an empty schedule. stage_rank is copied and used only for PPS_PLACE_EXPLICIT (then it
+ * must have `stages` entries in [0, ranks)); for LOOP and V, stages must be ranks·v (V: 2·ranks).
+ * Refuses sizes beyond the limits above. The caller owns *out (pps_schedule_destroy). */
+pps_status pps_schedule_create(int ranks, int stages, int microbatches, pps_placement placement,
+                               const int32_t *stage_rank, pps_schedule **out, pps_error *err);
+void pps_schedule_destroy(pps_schedule *s);
+
+/* Appends a copy of a to rank's program. PPS_ENOMEM on allocation failure. */
+pps_status pps_schedule_append(pps_schedule *s, int rank, pps_action a, pps_error *err);
+
+/* Number of actions over all ranks; compute_only counts F, B, I, W and OVERLAP_F_B only. */
+size_t pps_schedule_count(const pps_schedule *s, int compute_only);
+
+const char *pps_placement_name(pps_placement p); /* "loop", "v", "explicit" */
+
+/* Checks the rules of docs/ir.md: stages and micro-batches in range; each action on the rank
+ * owning its stage; per (stage, micro-batch) exactly one F and either one B or one I and one W;
+ * B/I after F and W after I on the owning rank (program order); for a lowered schedule, every
+ * send paired with a receive and, per ordered pair of ranks, sends and receives in the same
+ * order on both sides. The message names rank, position (0-based) and action. */
+pps_status pps_schedule_validate(const pps_schedule *s, pps_error *err);
+
+/* Returns in *out a new lowered copy of the compute-only schedule s: a SEND right after each
+ * producing compute action, the matching RECV before the consumer, receives from one peer kept
+ * in the order that peer sends them. s must be valid and not lowered. Caller owns *out. */
+pps_status pps_schedule_lower(const pps_schedule *s, pps_schedule **out, pps_error *err);
+
+/* Returns a copy without SEND/RECV actions (lowered = 0). Caller owns *out. */
+pps_status pps_schedule_strip_comms(const pps_schedule *s, pps_schedule **out, pps_error *err);
+
+/* ------------------------------------------------------------------ schedule files */
+
+/* ppsim JSON (docs/ir.md) and PyTorch's per-rank CSV (row i = rank i, one action per cell).
+ * Readers: `name` is used in error messages (the file path); the caller owns *out. The CSV reader
+ * infers S from the largest stage, M from the largest micro-batch and the placement from which
+ * row holds each stage; it sets lowered when any SEND/RECV appears. Both readers only parse and
+ * check ranges; call pps_schedule_validate for the schedule rules. */
+pps_status pps_schedule_parse_json(const char *text, size_t len, const char *name,
+                                   pps_schedule **out, pps_error *err);
+pps_status pps_schedule_parse_csv(const char *text, size_t len, const char *name,
+                                  pps_schedule **out, pps_error *err);
+/* Reads a file; ".csv" means CSV, anything else JSON. */
+pps_status pps_schedule_read(const char *path, pps_schedule **out, pps_error *err);
+
+pps_status pps_schedule_write_json(const pps_schedule *s, FILE *fp, pps_error *err);
+pps_status pps_schedule_write_csv(const pps_schedule *s, FILE *fp, pps_error *err);
+
+/* ------------------------------------------------------------------ generators */
+
+typedef struct pps_gen_params {
+    int ranks;        /* P */
+    int chunks;       /* v, stages per rank (1 for non-interleaved schedules) */
+    int microbatches; /* M */
+    int group;        /* interleaved-1f1b micro-batch group size G; 0 means G = P */
+} pps_gen_params;
+
+struct pps_stage_cost;
+
+/* One row of the schedule table (sim/registry.c). Adding a schedule = one generator file and
+ * one row. */
+typedef struct pps_generator {
+    const char *name;       /* canonical name, e.g. "interleaved-1f1b" */
+    const char *aliases;    /* comma-separated, matched case-insensitively, e.g. "Interleaved1F1B" */
+    const char *summary;    /* one line for --help and docs */
+    pps_placement placement;
+    int default_chunks;     /* v used when the user gives none */
+    /* Refuses a configuration the schedule cannot take with PPS_EUNSUPPORTED and the reason. */
+    pps_status (*check)(const pps_gen_params *p, pps_error *err);
+    /* Appends the compute-only programs to s, which was created with the right R, S, M. */
+    pps_status (*generate)(const pps_gen_params *p, pps_schedule *s, pps_error *err);
+    /* idle_over_compute predicted by the literature's formula for uniform per-stage cost c and
+     * free communication; NaN where no formula applies. */
+    double (*analytic_idle_over_compute)(const pps_gen_params *p, const struct pps_stage_cost *c);
+} pps_generator;
+
+size_t pps_generator_count(void);
+const pps_generator *pps_generator_at(size_t i);
+/* Finds by name or alias, case-insensitively; NULL if none. */
+const pps_generator *pps_generator_find(const char *name);
+
+/* Checks p (limits, then the generator's check) and returns a new compute-only schedule. A chunks
+ * value of 0 takes the generator's default. Caller owns *out. */
+pps_status pps_generate(const pps_generator *g, const pps_gen_params *p, pps_schedule **out,
+                        pps_error *err);
+
+/* ------------------------------------------------------------------ cost model */
+
+/* Per-stage costs of one micro-batch. Unset times are NaN until pps_cost_resolve fills them:
+ * t_B = t_I + t_W when only I and W are given, t_I = t_W = t_B / 2 when only B is given. */
+typedef struct pps_stage_cost {
+    double tf, tb, ti, tw; /* seconds */
+    double act_bytes;      /* activation left on the stage by one micro-batch's F (bytes) */
+    double act_w_bytes;    /* the part of it still held after I, released by W (bytes) */
+    double send_bytes;     /* bytes of one transfer from this stage to a neighbour */
+} pps_stage_cost;
+
+/* A directed link's cost: a transfer of n bytes takes latency + n / bandwidth. */
+typedef struct pps_link {
+    double latency;   /* seconds */
+    double bandwidth; /* bytes per second; 0 means unlimited */
+} pps_link;
+
+typedef struct pps_cost {
+    pps_stage_cost uniform; /* used for every stage without its own entry */
+    int nstages;            /* entries in stage[]; 0 = uniform only */
+    pps_stage_cost *stage;  /* owned; entries may leave fields NaN to inherit uniform's */
+    pps_link intra;         /* between ranks of one node */
+    pps_link inter;         /* between nodes */
+    int ranks_per_node;     /* 0: every rank on one node (all links intra) */
+    int comm_sync;          /* 1: communication runs on the compute stream (--comm sync) */
+    double t_unshard, t_reshard, t_reduce_grad; /* seconds; 0 by default */
+} pps_cost;
+
+/* Defaults: t_F = 1, t_B = 2 (t_I = t_W = 1), activation 1 byte, nothing sent, free links,
+ * overlapped communication. */
+void pps_cost_init(pps_cost *c);
+/* Frees c->stage; c stays usable as uniform-only. */
+void pps_cost_clear(pps_cost *c);
+/* Merges a cost JSON file (docs/cost-model.md) into c. */
+pps_status pps_cost_parse_json(const char *text, size_t len, const char *name, pps_cost *c,
+                               pps_error *err);
+pps_status pps_cost_read(const char *path, pps_cost *c, pps_error *err);
+/* Fills unset times, then checks every value is finite and non-negative and that the file's
+ * per-stage entries fit `stages`. */
+pps_status pps_cost_resolve(pps_cost *c, int stages, pps_error *err);
+/* The resolved costs of one stage. */
+pps_stage_cost pps_cost_of_stage(const pps_cost *c, int stage);
+/* Duration of a compute (or UNSHARD/RESHARD/REDUCE_GRAD) action, seconds. */
+double pps_cost_duration(const pps_cost *c, const pps_action *a);
+/* Duration of a transfer of `bytes` from rank src to rank dst, seconds. */
+double pps_cost_transfer(const pps_cost *c, int src, int dst, double bytes);
+
+/* ------------------------------------------------------------------ timeline */
+
+typedef enum pps_stream {
+    PPS_STREAM_COMPUTE = 0,
+    PPS_STREAM_SEND = 1, /* the in-order send queue to one peer */
+    PPS_STREAM_RECV = 2  /* the in-order receive queue from one peer */
+} pps_stream;
+
+/* One executed action. For a RECV, start is when it was posted and end when the data arrived. */
+typedef struct pps_event {
+    double start, end; /* seconds from the timeline's origin */
+    pps_action action;
+    int32_t rank;
+    int32_t peer;      /* send/recv: the other rank; compute: -1 */
+    uint8_t stream;    /* pps_stream */
+} pps_event;
+
+/* A predicted or measured run: a header and events. Events are grouped by rank, each rank's in
+ * program order. act_bytes/act_w_bytes (per stage) let analysis compute memory for any timeline. */
+typedef struct pps_timeline {
+    char schedule[64];
+    char source[16];   /* "simulated" or "measured" */
+    char backend[32];  /* "sim", "cpu", "cuda" */
+    int ranks, stages, microbatches, chunks;
+    double *act_bytes;   /* [stages] owned, or NULL: 1 byte per micro-batch */
+    double *act_w_bytes; /* [stages] owned, or NULL: 0 */
+    int incomplete;      /* 1: a measured run stopped early */
+    char note[256];      /* free text: hosts, devices, clock notes */
+    pps_event *events;
+    size_t n, cap;
+} pps_timeline;
+
+pps_status pps_timeline_create(int ranks, int stages, int microbatches, pps_timeline **out,
+                               pps_error *err);
+void pps_timeline_destroy(pps_timeline *t);
+pps_status pps_timeline_append(pps_timeline *t, const pps_event *e, pps_error *err);
+
+/* Timeline JSON (docs/trace.md). */
+pps_status pps_timeline_write_json(const pps_timeline *t, FILE *fp, pps_error *err);
+pps_status pps_timeline_parse_json(const char *text, size_t len, const char *name,
+                                   pps_timeline **out, pps_error *err);
+pps_status pps_timeline_read(const char *path, pps_timeline **out, pps_error *err);
+/* Chrome Trace Event format: ranks as processes, streams as threads, flow arrows send -> recv.
+ * Times in microseconds as the format requires. */
+pps_status pps_timeline_write_chrome(const pps_timeline *t, FILE *fp, pps_error *err);
+
+/* ------------------------------------------------------------------ event core */
+
+/* Runs the lowered, valid schedule s under cost c (resolved) with the execution semantics of
+ * docs/semantics.md and returns the predicted timeline (caller owns *out). A program that cannot
+ * progress gives PPS_EDEADLOCK with each blocked stream's head action and what it waits for. */
+pps_status pps_simulate(const pps_schedule *s, const pps_cost *c, pps_timeline **out,
+                        pps_error *err);
+
+/* ------------------------------------------------------------------ analysis */
+
+typedef struct pps_rank_stats {
+    double busy;            /* compute time, seconds */
+    double idle;            /* makespan - busy */
+    double first_start;     /* first compute start */
+    double last_end;        /* last compute end */
+    double peak_activation; /* bytes */
+    size_t compute_actions;
+} pps_rank_stats;
+
+/* The three bubble conventions of docs/analysis.md. */
+typedef struct pps_analysis {
+    int ranks;
+    double makespan;          /* latest end minus earliest start over all events */
+    double busy, idle;        /* summed over ranks */
+    double idle_over_total;   /* idle / (R · makespan): GPipe's (P-1)/(M+P-1) */
+    double idle_over_compute; /* idle / busy: Megatron's (P-1)/M */
+    double stage_span_rate;   /* Zero Bubble paper: on the rank with the longest compute span,
+                                 (span - busy) / span */
+    double throughput;        /* micro-batches per second: M / makespan */
+    size_t compute_actions;
+    pps_rank_stats *per_rank; /* [ranks], owned */
+} pps_analysis;
+
+pps_status pps_analyze(const pps_timeline *t, pps_analysis *out, pps_error *err);
+void pps_analysis_clear(pps_analysis *a);
+
+/* One step of a rank's activation memory: from time t on, `bytes` are held. */
+typedef struct pps_memory_point {
+    double t;
+    double bytes;
+} pps_memory_point;
+
+/* The activation memory time series of one rank (F holds from its start; I releases
+ * act - act_w at its end, W the rest at its end, B all at its end; releases at one instant come
+ * before allocations). Caller frees *points with free(). */
+pps_status pps_memory_series(const pps_timeline *t, int rank, pps_memory_point **points,
+                             size_t *n, pps_error *err);
+
+/* ------------------------------------------------------------------ files */
+
+/* Reads a whole file (at most PPS_MAX_FILE_BYTES) into a NUL-terminated buffer the caller frees. */
+pps_status pps_file_slurp(const char *path, char **text, size_t *len, pps_error *err);
+
+/* An output file written to PATH.tmp.PID and renamed over PATH on commit, so that a failed run
+ * never leaves a half-written file. Path "-" writes to stdout. */
+typedef struct pps_outfile {
+    FILE *fp;
+    char *path;
+    char *tmp;
+} pps_outfile;
+
+pps_status pps_outfile_open(pps_outfile *o, const char *path, pps_error *err);
+/* Flushes, closes and renames; on failure removes the temporary file. */
+pps_status pps_outfile_commit(pps_outfile *o, pps_error *err);
+/* Closes and removes the temporary file; a no-op when nothing is open. */
+void pps_outfile_abort(pps_outfile *o);
+
+#endif /* PPSIM_H */

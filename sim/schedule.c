@@ -1,0 +1,142 @@
+/* schedule.c — the schedule IR container: creation with size limits, placement, programs. */
+#include "ppsim.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *pps_placement_name(pps_placement p)
+{
+    switch (p) {
+    case PPS_PLACE_LOOP: return "loop";
+    case PPS_PLACE_V: return "v";
+    case PPS_PLACE_EXPLICIT: return "explicit";
+    }
+    return "?";
+}
+
+pps_status pps_schedule_create(int ranks, int stages, int microbatches, pps_placement placement,
+                               const int32_t *stage_rank, pps_schedule **out, pps_error *err)
+{
+    *out = NULL;
+    if (ranks < 1 || ranks > PPS_MAX_RANKS)
+        return pps_error_set(err, PPS_EINPUT, "ranks: %d is out of range [1, %d]", ranks,
+                             PPS_MAX_RANKS);
+    if (stages < 1 || stages > PPS_MAX_CELLS)
+        return pps_error_set(err, PPS_EINPUT, "stages: %d is out of range [1, %d]", stages,
+                             PPS_MAX_CELLS);
+    if (microbatches < 1 || microbatches > PPS_MAX_MICROBATCHES)
+        return pps_error_set(err, PPS_EINPUT, "microbatches: %d is out of range [1, %d]",
+                             microbatches, PPS_MAX_MICROBATCHES);
+    /* 64-bit product: R·v·M must not wrap before it is compared. */
+    if ((int64_t)stages * microbatches > PPS_MAX_CELLS)
+        return pps_error_set(err, PPS_EINPUT,
+                             "stages x microbatches = %lld exceeds the limit of %d",
+                             (long long)stages * microbatches, PPS_MAX_CELLS);
+    if (placement == PPS_PLACE_LOOP && stages % ranks != 0)
+        return pps_error_set(err, PPS_EINPUT,
+                             "placement loop: stages (%d) must be a multiple of ranks (%d)",
+                             stages, ranks);
+    if (placement == PPS_PLACE_V && stages != 2 * ranks)
+        return pps_error_set(err, PPS_EINPUT,
+                             "placement v: stages (%d) must be twice the ranks (%d)", stages,
+                             ranks);
+    if (placement == PPS_PLACE_EXPLICIT && !stage_rank)
+        return pps_error_set(err, PPS_EINPUT, "placement explicit: no stage list given");
+    if (placement == PPS_PLACE_EXPLICIT) {
+        for (int s = 0; s < stages; s++)
+            if (stage_rank[s] < 0 || stage_rank[s] >= ranks)
+                return pps_error_set(err, PPS_EINPUT,
+                                     "placement[%d]: rank %d is out of range [0, %d)", s,
+                                     (int)stage_rank[s], ranks);
+    }
+
+    pps_schedule *s = calloc(1, sizeof *s);
+    if (!s)
+        return pps_error_set(err, PPS_ENOMEM, "out of memory");
+    s->stage_rank = malloc((size_t)stages * sizeof *s->stage_rank);
+    s->programs = calloc((size_t)ranks, sizeof *s->programs);
+    if (!s->stage_rank || !s->programs) {
+        pps_schedule_destroy(s);
+        return pps_error_set(err, PPS_ENOMEM, "out of memory for %d ranks, %d stages", ranks,
+                             stages);
+    }
+    s->ranks = ranks;
+    s->stages = stages;
+    s->microbatches = microbatches;
+    s->chunks = stages % ranks == 0 ? stages / ranks : 0;
+    s->placement = placement;
+    for (int st = 0; st < stages; st++) {
+        switch (placement) {
+        case PPS_PLACE_LOOP: s->stage_rank[st] = st % ranks; break;
+        case PPS_PLACE_V: s->stage_rank[st] = st < ranks ? st : 2 * ranks - 1 - st; break;
+        case PPS_PLACE_EXPLICIT: s->stage_rank[st] = stage_rank[st]; break;
+        }
+    }
+    *out = s;
+    return PPS_OK;
+}
+
+void pps_schedule_destroy(pps_schedule *s)
+{
+    if (!s)
+        return;
+    if (s->programs)
+        for (int r = 0; r < s->ranks; r++)
+            free(s->programs[r].actions);
+    free(s->programs);
+    free(s->stage_rank);
+    free(s);
+}
+
+pps_status pps_schedule_append(pps_schedule *s, int rank, pps_action a, pps_error *err)
+{
+    pps_program *p = &s->programs[rank];
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 16;
+        if (cap > PPS_MAX_ACTIONS)
+            return pps_error_set(err, PPS_EINPUT, "rank %d: more than %zu actions", rank,
+                                 (size_t)PPS_MAX_ACTIONS);
+        pps_action *na = realloc(p->actions, cap * sizeof *na);
+        if (!na)
+            return pps_error_set(err, PPS_ENOMEM, "rank %d: out of memory for %zu actions", rank,
+                                 cap);
+        p->actions = na;
+        p->cap = cap;
+    }
+    p->actions[p->n++] = a;
+    return PPS_OK;
+}
+
+size_t pps_schedule_count(const pps_schedule *s, int compute_only)
+{
+    size_t n = 0;
+    for (int r = 0; r < s->ranks; r++) {
+        if (!compute_only) {
+            n += s->programs[r].n;
+            continue;
+        }
+        for (size_t i = 0; i < s->programs[r].n; i++)
+            n += pps_kind_is_compute((pps_kind)s->programs[r].actions[i].kind) != 0;
+    }
+    return n;
+}
+
+pps_status pps_schedule_strip_comms(const pps_schedule *s, pps_schedule **out, pps_error *err)
+{
+    pps_schedule *c;
+    pps_status st = pps_schedule_create(s->ranks, s->stages, s->microbatches, s->placement,
+                                        s->stage_rank, &c, err);
+    if (st != PPS_OK)
+        return st;
+    memcpy(c->name, s->name, sizeof c->name);
+    for (int r = 0; r < s->ranks && st == PPS_OK; r++)
+        for (size_t i = 0; i < s->programs[r].n && st == PPS_OK; i++)
+            if (!pps_kind_is_comm((pps_kind)s->programs[r].actions[i].kind))
+                st = pps_schedule_append(c, r, s->programs[r].actions[i], err);
+    if (st != PPS_OK) {
+        pps_schedule_destroy(c);
+        return st;
+    }
+    *out = c;
+    return PPS_OK;
+}

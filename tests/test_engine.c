@@ -1,0 +1,2 @@
+/* test_engine.c — (being written) */
+int main(void) { return 0; }

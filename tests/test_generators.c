@@ -1,0 +1,2 @@
+/* test_generators.c — (being written) */
+int main(void) { return 0; }
