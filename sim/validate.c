@@ -1,2 +1,151 @@
-/* validate.c — (being written) */
-#include "ppsim.h"
+/* validate.c — the schedule rules of docs/ir.md, with errors naming rank, position and action. */
+#include "graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Per (stage, micro-batch) cell: which compute kinds were seen so far. */
+enum { SEEN_F = 1, SEEN_B = 2, SEEN_I = 4, SEEN_W = 8 };
+
+static pps_status at(pps_error *err, int rank, size_t pos, const pps_action *a, const char *fmt,
+                     const char *detail)
+{
+    char text[PPS_ACTION_TEXT_MAX];
+    pps_action_format(a, text, sizeof text);
+    char why[256];
+    snprintf(why, sizeof why, fmt, detail);
+    return pps_error_set(err, PPS_EINPUT, "rank %d, position %zu (%s): %s", rank, pos, text, why);
+}
+
+/* Checks that (stage, mb) is in range and owned by `rank`. mb < 0 is allowed only when
+ * !needs_mb. */
+static pps_status check_place(const pps_schedule *s, int rank, size_t pos, const pps_action *a,
+                              int stage, int mb, int needs_mb, pps_error *err)
+{
+    char d[128];
+    if (stage < 0 || stage >= s->stages) {
+        snprintf(d, sizeof d, "stage %d is out of range [0, %d)", stage, s->stages);
+        return at(err, rank, pos, a, "%s", d);
+    }
+    if (needs_mb ? (mb < 0 || mb >= s->microbatches) : mb >= s->microbatches) {
+        snprintf(d, sizeof d, "micro-batch %d is out of range [0, %d)", mb, s->microbatches);
+        return at(err, rank, pos, a, "%s", d);
+    }
+    if (s->stage_rank[stage] != rank) {
+        snprintf(d, sizeof d, "stage %d belongs to rank %d", stage, (int)s->stage_rank[stage]);
+        return at(err, rank, pos, a, "%s", d);
+    }
+    return PPS_OK;
+}
+
+/* Records one compute kind for a cell and enforces uniqueness and order. */
+static pps_status see(uint8_t *cells, const pps_schedule *s, int rank, size_t pos,
+                      const pps_action *a, pps_kind kind, int stage, int mb, pps_error *err)
+{
+    uint8_t *c = &cells[(size_t)stage * (size_t)s->microbatches + (size_t)mb];
+    const char *why = NULL;
+    switch (kind) {
+    case PPS_F:
+        if (*c & SEEN_F)
+            why = "duplicate F for this stage and micro-batch";
+        *c |= SEEN_F;
+        break;
+    case PPS_B:
+        if (*c & (SEEN_B | SEEN_I | SEEN_W))
+            why = (*c & SEEN_B) ? "duplicate B for this stage and micro-batch"
+                                : "B and I/W both given for this stage and micro-batch";
+        else if (!(*c & SEEN_F))
+            why = "backward before its forward";
+        *c |= SEEN_B;
+        break;
+    case PPS_I:
+        if (*c & (SEEN_B | SEEN_I))
+            why = (*c & SEEN_I) ? "duplicate I for this stage and micro-batch"
+                                : "B and I/W both given for this stage and micro-batch";
+        else if (!(*c & SEEN_F))
+            why = "backward before its forward";
+        *c |= SEEN_I;
+        break;
+    case PPS_W:
+        if (*c & (SEEN_B | SEEN_W))
+            why = (*c & SEEN_W) ? "duplicate W for this stage and micro-batch"
+                                : "B and I/W both given for this stage and micro-batch";
+        else if (!(*c & SEEN_I))
+            why = "W before its I";
+        *c |= SEEN_W;
+        break;
+    default:
+        break;
+    }
+    return why ? at(err, rank, pos, a, "%s", why) : PPS_OK;
+}
+
+static pps_status check_action(const pps_schedule *s, uint8_t *cells, int r, size_t i,
+                               const pps_action *a, pps_error *err)
+{
+    pps_kind k = (pps_kind)a->kind;
+    pps_status st;
+    switch (k) {
+    case PPS_IDLE:
+        return PPS_OK;
+    case PPS_F: case PPS_B: case PPS_I: case PPS_W:
+        st = check_place(s, r, i, a, a->stage, a->mb, 1, err);
+        return st != PPS_OK ? st : see(cells, s, r, i, a, k, a->stage, a->mb, err);
+    case PPS_OVERLAP_F_B:
+        if (a->kind2 != PPS_B && a->kind2 != PPS_I)
+            return at(err, r, i, a, "%s", "the second half of OVERLAP_F_B must be B or I");
+        st = check_place(s, r, i, a, a->stage, a->mb, 1, err);
+        if (st == PPS_OK)
+            st = check_place(s, r, i, a, a->stage2, a->mb2, 1, err);
+        if (st == PPS_OK)
+            st = see(cells, s, r, i, a, PPS_F, a->stage, a->mb, err);
+        return st != PPS_OK ? st : see(cells, s, r, i, a, (pps_kind)a->kind2, a->stage2, a->mb2, err);
+    case PPS_SEND_F: case PPS_RECV_F: case PPS_SEND_B: case PPS_RECV_B:
+        return check_place(s, r, i, a, a->stage, a->mb, 1, err);
+    case PPS_UNSHARD: case PPS_RESHARD: case PPS_REDUCE_GRAD:
+        return check_place(s, r, i, a, a->stage, a->mb, 0, err);
+    default:
+        return at(err, r, i, a, "%s", "unknown action kind");
+    }
+}
+
+pps_status pps_schedule_validate(const pps_schedule *s, pps_error *err)
+{
+    size_t ncells = (size_t)s->stages * (size_t)s->microbatches;
+    uint8_t *cells = calloc(ncells, 1);
+    if (!cells)
+        return pps_error_set(err, PPS_ENOMEM, "out of memory validating %zu cells", ncells);
+    pps_status st = PPS_OK;
+    for (int r = 0; r < s->ranks && st == PPS_OK; r++) {
+        const pps_program *p = &s->programs[r];
+        for (size_t i = 0; i < p->n && st == PPS_OK; i++) {
+            if (!s->lowered && pps_kind_is_comm((pps_kind)p->actions[i].kind))
+                st = at(err, r, i, &p->actions[i], "%s",
+                        "send/receive in a schedule not marked lowered");
+            else
+                st = check_action(s, cells, r, i, &p->actions[i], err);
+        }
+    }
+    /* Every cell needs its forward and a complete backward. */
+    for (size_t c = 0; c < ncells && st == PPS_OK; c++) {
+        int stage = (int)(c / (size_t)s->microbatches), mb = (int)(c % (size_t)s->microbatches);
+        const char *missing = NULL;
+        if (!(cells[c] & SEEN_F))
+            missing = "F";
+        else if (cells[c] & SEEN_I && !(cells[c] & SEEN_W))
+            missing = "W (it has an I)";
+        else if (!(cells[c] & (SEEN_B | SEEN_I)))
+            missing = "backward (B, or I and W)";
+        if (missing)
+            st = pps_error_set(err, PPS_EINPUT, "rank %d: stage %d, micro-batch %d has no %s",
+                               (int)s->stage_rank[stage], stage, mb, missing);
+    }
+    free(cells);
+    if (st != PPS_OK || !s->lowered)
+        return st;
+    /* Sends and receives: pairing and per-pair order are checked where they are matched. */
+    ppsg_graph *g = NULL;
+    st = ppsg_build(s, 0, &g, err);
+    ppsg_destroy(g);
+    return st;
+}
