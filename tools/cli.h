@@ -1,0 +1,91 @@
+/* cli.h — what the ppsim subcommands share: option parsing for schedule inputs and costs, the
+ * load → validate → lower → simulate pipeline, summaries, and exit codes. */
+#ifndef PPS_CLI_H
+#define PPS_CLI_H
+
+#include <getopt.h>
+
+#include "ppsim.h"
+
+/* Exit codes of the CLI contract. */
+enum { EXIT_OK = 0, EXIT_BAD_INPUT = 1, EXIT_USAGE = 2 };
+
+/* Long-only options get codes above the char range. */
+enum {
+    OPT_TF = 256, OPT_TB, OPT_TI, OPT_TW, OPT_COSTS, OPT_LATENCY, OPT_BANDWIDTH,
+    OPT_INTER_LATENCY, OPT_INTER_BANDWIDTH, OPT_RANKS_PER_NODE, OPT_SEND_BYTES, OPT_ACT_BYTES,
+    OPT_ACT_W_BYTES, OPT_COMM, OPT_JSON, OPT_CHROME, OPT_GROUP, OPT_FORMAT, OPT_LOWER, OPT_WIDTH,
+};
+
+/* What the user asked to run: a generated or a file schedule, and cost overrides. */
+typedef struct cli_input {
+    const char *schedule; /* -s NAME */
+    const char *file;     /* -f FILE */
+    int ranks, microbatches, chunks, group; /* 0 = not given */
+    pps_cost cost;        /* defaults, then --costs, then flags (applied in cli_input_costs) */
+    const char *costs_file;
+    /* flag values, NaN or -1 when not given */
+    double tf, tb, ti, tw, latency, bandwidth, inter_latency, inter_bandwidth;
+    double send_bytes, act_bytes, act_w_bytes;
+    int ranks_per_node, comm_sync;
+} cli_input;
+
+/* A loaded run: the schedule as given, its lowered form, the costs, the result. */
+typedef struct cli_run {
+    const pps_generator *gen; /* NULL for a file */
+    pps_gen_params params;
+    pps_schedule *sched;
+    pps_schedule *lowered;
+    pps_cost cost;
+    pps_timeline *timeline;
+    pps_analysis analysis;
+} cli_run;
+
+/* The options every input-taking subcommand accepts, for getopt_long; terminated. */
+extern const struct option cli_input_options[];
+#define CLI_INPUT_SHORT "s:f:p:m:v:"
+/* The usage text for those options. */
+extern const char cli_input_usage[];
+extern const char cli_cost_usage[];
+
+void cli_input_init(cli_input *in);
+/* Handles one getopt result if it is an input or cost option: returns 1 if handled, 0 if not
+ * an input option, -1 after printing a usage error. */
+int cli_input_option(cli_input *in, const char *cmd, int opt, const char *arg);
+
+/* Generates or reads, validates, lowers and simulates; on success fills run and returns 0, else
+ * prints one error line and returns the exit code. */
+int cli_run_input(const char *cmd, const cli_input *in, cli_run *run);
+/* Same for an already chosen generator and params (compare and sweep). */
+int cli_run_generated(const char *cmd, const cli_input *in, const pps_generator *g,
+                      const pps_gen_params *p, cli_run *run, pps_error *err);
+void cli_run_free(cli_run *run);
+
+/* Prints "ppsim CMD: msg" (or "ppsim: msg" when cmd is NULL) on stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Maps a status to the CLI's exit code and prints the error line. */
+int cli_fail(const char *cmd, const pps_error *err);
+
+/* Strict number parsing: the whole argument must be a number. */
+int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *out);
+int cli_parse_int(const char *cmd, const char *opt, const char *arg, int *out);
+
+/* Summaries: human text or one JSON object. analytic may be NaN. */
+void cli_print_summary(FILE *fp, const pps_timeline *t, const pps_analysis *a, double analytic);
+void cli_print_summary_json(FILE *fp, const pps_timeline *t, const pps_analysis *a,
+                            double analytic);
+/* Analytic idle_over_compute of a generated run under uniform costs, NaN otherwise. */
+double cli_analytic(const cli_run *run);
+
+/* Writes the timeline JSON and/or Chrome trace (either path may be NULL) atomically. */
+int cli_write_outputs(const char *cmd, const pps_timeline *t, const char *timeline_path,
+                      const char *chrome_path);
+
+/* Subcommands. */
+int cmd_sim(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+
+#endif

@@ -1,0 +1,368 @@
+/* cli_common.c — option parsing, the load → validate → lower → simulate pipeline, summaries and
+ * output files shared by the ppsim subcommands. */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct option cli_input_options[] = {
+    {"schedule", required_argument, NULL, 's'},
+    {"file", required_argument, NULL, 'f'},
+    {"ranks", required_argument, NULL, 'p'},
+    {"microbatches", required_argument, NULL, 'm'},
+    {"chunks", required_argument, NULL, 'v'},
+    {"group", required_argument, NULL, OPT_GROUP},
+    {"tf", required_argument, NULL, OPT_TF},
+    {"tb", required_argument, NULL, OPT_TB},
+    {"ti", required_argument, NULL, OPT_TI},
+    {"tw", required_argument, NULL, OPT_TW},
+    {"costs", required_argument, NULL, OPT_COSTS},
+    {"comm-latency", required_argument, NULL, OPT_LATENCY},
+    {"comm-bandwidth", required_argument, NULL, OPT_BANDWIDTH},
+    {"inter-latency", required_argument, NULL, OPT_INTER_LATENCY},
+    {"inter-bandwidth", required_argument, NULL, OPT_INTER_BANDWIDTH},
+    {"ranks-per-node", required_argument, NULL, OPT_RANKS_PER_NODE},
+    {"send-bytes", required_argument, NULL, OPT_SEND_BYTES},
+    {"act-bytes", required_argument, NULL, OPT_ACT_BYTES},
+    {"act-w-bytes", required_argument, NULL, OPT_ACT_W_BYTES},
+    {"comm", required_argument, NULL, OPT_COMM},
+    {NULL, 0, NULL, 0},
+};
+
+const char cli_input_usage[] =
+    "Schedule (one of):\n"
+    "  -s, --schedule NAME      generate a schedule (see `ppsim gen --list`)\n"
+    "  -f, --file FILE          read ppsim JSON or PyTorch CSV (.csv); R, S, M come from it\n"
+    "  -p, --ranks P            pipeline ranks (with -s)\n"
+    "  -m, --microbatches M     micro-batches per step (with -s)\n"
+    "  -v, --chunks V           stages per rank (interleaved schedules; default per schedule)\n"
+    "      --group G            interleaved-1f1b micro-batch group size (default P)\n";
+
+const char cli_cost_usage[] =
+    "Costs (per stage and micro-batch; seconds and bytes; defaults t_F=1 t_B=2 act=1):\n"
+    "      --tf T --tb T        forward and full-backward time\n"
+    "      --ti T --tw T        backward split into inputs (I) and weights (W); t_B = t_I + t_W\n"
+    "      --costs FILE         per-stage costs and links as JSON (docs/cost-model.md);\n"
+    "                           flags given as well override its uniform values\n"
+    "      --comm-latency SEC   latency of a transfer between ranks of one node (default 0)\n"
+    "      --comm-bandwidth B/S bandwidth between ranks of one node (default 0 = unlimited)\n"
+    "      --inter-latency SEC, --inter-bandwidth B/S   the same between nodes\n"
+    "      --ranks-per-node N   ranks per node (default 0: all on one node)\n"
+    "      --send-bytes N       bytes of one transfer between stages (default 0)\n"
+    "      --act-bytes N        activation one micro-batch leaves on one stage (default 1)\n"
+    "      --act-w-bytes N      the part of it still held after I, until W (default 0)\n"
+    "      --comm overlap|sync  overlapped per-peer queues (default) or blocking on the\n"
+    "                           compute stream, as naive implementations do\n";
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, cmd ? "ppsim %s: " : "ppsim: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_fail(const char *cmd, const pps_error *err)
+{
+    cli_error(cmd, "%s", err->msg);
+    return EXIT_BAD_INPUT;
+}
+
+int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *out)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(arg, &end);
+    if (end == arg || *end != '\0') {
+        cli_error(cmd, "%s: '%s' is not a number", opt, arg);
+        return EXIT_USAGE;
+    }
+    if (!isfinite(d) || d < 0) {
+        cli_error(cmd, "%s: %s must be a finite, non-negative number", opt, arg);
+        return EXIT_BAD_INPUT;
+    }
+    *out = d;
+    return 0;
+}
+
+int cli_parse_int(const char *cmd, const char *opt, const char *arg, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (end == arg || *end != '\0') {
+        cli_error(cmd, "%s: '%s' is not an integer", opt, arg);
+        return EXIT_USAGE;
+    }
+    if (errno == ERANGE || v < 1 || v > 1L << 30) {
+        cli_error(cmd, "%s: %s is out of range [1, %ld]", opt, arg, 1L << 30);
+        return EXIT_BAD_INPUT;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+void cli_input_init(cli_input *in)
+{
+    memset(in, 0, sizeof *in);
+    in->tf = in->tb = in->ti = in->tw = NAN;
+    in->latency = in->bandwidth = in->inter_latency = in->inter_bandwidth = NAN;
+    in->send_bytes = in->act_bytes = in->act_w_bytes = NAN;
+    in->ranks_per_node = -1;
+    in->comm_sync = -1;
+}
+
+int cli_input_option(cli_input *in, const char *cmd, int opt, const char *arg)
+{
+    int rc = 0;
+    double *dst = NULL;
+    const char *name = NULL;
+    switch (opt) {
+    case 's': in->schedule = arg; return 1;
+    case 'f': in->file = arg; return 1;
+    case 'p': rc = cli_parse_int(cmd, "-p", arg, &in->ranks); break;
+    case 'm': rc = cli_parse_int(cmd, "-m", arg, &in->microbatches); break;
+    case 'v': rc = cli_parse_int(cmd, "-v", arg, &in->chunks); break;
+    case OPT_GROUP: rc = cli_parse_int(cmd, "--group", arg, &in->group); break;
+    case OPT_RANKS_PER_NODE: rc = cli_parse_int(cmd, "--ranks-per-node", arg, &in->ranks_per_node);
+        break;
+    case OPT_COSTS: in->costs_file = arg; return 1;
+    case OPT_COMM:
+        if (strcmp(arg, "overlap") != 0 && strcmp(arg, "sync") != 0) {
+            cli_error(cmd, "--comm: expected overlap or sync, got '%s'", arg);
+            return -EXIT_USAGE;
+        }
+        in->comm_sync = strcmp(arg, "sync") == 0;
+        return 1;
+    case OPT_TF: dst = &in->tf; name = "--tf"; break;
+    case OPT_TB: dst = &in->tb; name = "--tb"; break;
+    case OPT_TI: dst = &in->ti; name = "--ti"; break;
+    case OPT_TW: dst = &in->tw; name = "--tw"; break;
+    case OPT_LATENCY: dst = &in->latency; name = "--comm-latency"; break;
+    case OPT_BANDWIDTH: dst = &in->bandwidth; name = "--comm-bandwidth"; break;
+    case OPT_INTER_LATENCY: dst = &in->inter_latency; name = "--inter-latency"; break;
+    case OPT_INTER_BANDWIDTH: dst = &in->inter_bandwidth; name = "--inter-bandwidth"; break;
+    case OPT_SEND_BYTES: dst = &in->send_bytes; name = "--send-bytes"; break;
+    case OPT_ACT_BYTES: dst = &in->act_bytes; name = "--act-bytes"; break;
+    case OPT_ACT_W_BYTES: dst = &in->act_w_bytes; name = "--act-w-bytes"; break;
+    default: return 0;
+    }
+    if (dst)
+        rc = cli_parse_double(cmd, name, arg, dst);
+    return rc ? -rc : 1;
+}
+
+/* Defaults, then the costs file, then flags. Times given as flags follow the rule of the cost
+ * model: t_B alone splits evenly into I and W; I and W alone define t_B. */
+static pps_status build_costs(const cli_input *in, int stages, pps_cost *c, pps_error *err)
+{
+    pps_cost_init(c);
+    pps_status st = PPS_OK;
+    if (in->costs_file && (st = pps_cost_read(in->costs_file, c, err)) != PPS_OK)
+        return st;
+    pps_stage_cost *u = &c->uniform;
+    int b = !isnan(in->tb), iw = !isnan(in->ti) || !isnan(in->tw);
+    if (b && !iw)
+        u->ti = u->tw = NAN;
+    if (iw && !b)
+        u->tb = NAN;
+    if (iw && !b && (isnan(in->ti) || isnan(in->tw)))
+        u->ti = u->tw = NAN; /* the other half must come from --tb */
+    double *fields[7] = {&u->tf, &u->tb, &u->ti, &u->tw, &u->act_bytes, &u->act_w_bytes,
+                         &u->send_bytes};
+    double vals[7] = {in->tf, in->tb, in->ti, in->tw, in->act_bytes, in->act_w_bytes,
+                      in->send_bytes};
+    for (int i = 0; i < 7; i++)
+        if (!isnan(vals[i]))
+            *fields[i] = vals[i];
+    if (!isnan(in->latency))
+        c->intra.latency = in->latency;
+    if (!isnan(in->bandwidth))
+        c->intra.bandwidth = in->bandwidth;
+    if (!isnan(in->inter_latency))
+        c->inter.latency = in->inter_latency;
+    if (!isnan(in->inter_bandwidth))
+        c->inter.bandwidth = in->inter_bandwidth;
+    if (isnan(in->inter_latency) && isnan(in->inter_bandwidth) && !in->costs_file)
+        c->inter = c->intra; /* one link kind unless told otherwise */
+    if (in->ranks_per_node >= 0)
+        c->ranks_per_node = in->ranks_per_node;
+    if (in->comm_sync >= 0)
+        c->comm_sync = in->comm_sync;
+    st = pps_cost_resolve(c, stages, err);
+    if (st != PPS_OK && in->costs_file && strncmp(err->msg, "costs", 5) == 0)
+        pps_error_prefix(err, "%s", in->costs_file);
+    return st;
+}
+
+/* Validate, lower, cost and simulate run->sched. */
+static pps_status finish_run(const cli_input *in, cli_run *run, pps_error *err)
+{
+    pps_status st = pps_schedule_validate(run->sched, err);
+    if (st == PPS_OK && !run->sched->lowered)
+        st = pps_schedule_lower(run->sched, &run->lowered, err);
+    const pps_schedule *low = run->lowered ? run->lowered : run->sched;
+    if (st == PPS_OK)
+        st = build_costs(in, run->sched->stages, &run->cost, err);
+    if (st == PPS_OK)
+        st = pps_simulate(low, &run->cost, &run->timeline, err);
+    if (st == PPS_OK)
+        st = pps_analyze(run->timeline, &run->analysis, err);
+    return st;
+}
+
+int cli_run_generated(const char *cmd, const cli_input *in, const pps_generator *g,
+                      const pps_gen_params *p, cli_run *run, pps_error *err)
+{
+    (void)cmd;
+    memset(run, 0, sizeof *run);
+    run->gen = g;
+    run->params = *p;
+    if (run->params.chunks == 0)
+        run->params.chunks = g->default_chunks;
+    pps_status st = pps_generate(g, &run->params, &run->sched, err);
+    if (st == PPS_OK)
+        st = finish_run(in, run, err);
+    return st == PPS_OK ? 0 : EXIT_BAD_INPUT;
+}
+
+int cli_run_input(const char *cmd, const cli_input *in, cli_run *run)
+{
+    pps_error err = {0};
+    memset(run, 0, sizeof *run);
+    if (!!in->schedule == !!in->file) {
+        cli_error(cmd, "give exactly one of -s NAME and -f FILE (see --help)");
+        return EXIT_USAGE;
+    }
+    if (in->file) {
+        if (in->ranks || in->microbatches || in->chunks || in->group) {
+            cli_error(cmd, "-p, -m, -v and --group apply to -s; a file fixes them");
+            return EXIT_USAGE;
+        }
+        if (pps_schedule_read(in->file, &run->sched, &err) != PPS_OK ||
+            finish_run(in, run, &err) != PPS_OK) {
+            if (err.status == PPS_EINPUT && run->sched && strncmp(err.msg, in->file,
+                                                                  strlen(in->file)) != 0)
+                pps_error_prefix(&err, "%s", in->file);
+            return cli_fail(cmd, &err);
+        }
+        return 0;
+    }
+    const pps_generator *g = pps_generator_find(in->schedule);
+    if (!g) {
+        cli_error(cmd, "-s: unknown schedule '%s' (see `ppsim gen --list`)", in->schedule);
+        return EXIT_BAD_INPUT;
+    }
+    if (!in->ranks || !in->microbatches) {
+        cli_error(cmd, "-s %s needs -p RANKS and -m MICROBATCHES", in->schedule);
+        return EXIT_USAGE;
+    }
+    pps_gen_params p = {.ranks = in->ranks, .chunks = in->chunks,
+                        .microbatches = in->microbatches, .group = in->group};
+    if (cli_run_generated(cmd, in, g, &p, run, &err) != 0)
+        return cli_fail(cmd, &err);
+    return 0;
+}
+
+void cli_run_free(cli_run *run)
+{
+    pps_schedule_destroy(run->sched);
+    pps_schedule_destroy(run->lowered);
+    pps_timeline_destroy(run->timeline);
+    pps_analysis_clear(&run->analysis);
+    pps_cost_clear(&run->cost);
+    memset(run, 0, sizeof *run);
+}
+
+double cli_analytic(const cli_run *run)
+{
+    if (!run->gen || !run->gen->analytic_idle_over_compute || run->cost.nstages)
+        return NAN;
+    pps_stage_cost u = pps_cost_of_stage(&run->cost, 0);
+    return run->gen->analytic_idle_over_compute(&run->params, &u);
+}
+
+/* %g that prints integers without a fraction and JSON-safe (no nan/inf). */
+static void json_number(FILE *fp, double v)
+{
+    if (isfinite(v))
+        fprintf(fp, "%.10g", v);
+    else
+        fputs("null", fp);
+}
+
+void cli_print_summary_json(FILE *fp, const pps_timeline *t, const pps_analysis *a,
+                            double analytic)
+{
+    fprintf(fp, "{\"schedule\": \"%s\", \"ranks\": %d, \"stages\": %d, \"microbatches\": %d, "
+                "\"chunks\": %d, \"actions\": %zu, \"makespan\": ",
+            t->schedule, t->ranks, t->stages, t->microbatches, t->chunks, a->compute_actions);
+    json_number(fp, a->makespan);
+    fputs(", \"bubble\": {\"idle_over_total\": ", fp);
+    json_number(fp, a->idle_over_total);
+    fputs(", \"idle_over_compute\": ", fp);
+    json_number(fp, a->idle_over_compute);
+    fputs(", \"stage_span_rate\": ", fp);
+    json_number(fp, a->stage_span_rate);
+    fputs("}, \"analytic\": {\"idle_over_compute\": ", fp);
+    json_number(fp, analytic);
+    fputs("}, \"throughput\": ", fp);
+    json_number(fp, a->throughput);
+    fputs(", \"per_rank\": [", fp);
+    for (int r = 0; r < a->ranks; r++) {
+        const pps_rank_stats *s = &a->per_rank[r];
+        fprintf(fp, "%s{\"rank\": %d, \"busy\": ", r ? ", " : "", r);
+        json_number(fp, s->busy);
+        fputs(", \"idle\": ", fp);
+        json_number(fp, s->idle);
+        fputs(", \"peak_activation\": ", fp);
+        json_number(fp, s->peak_activation);
+        fputc('}', fp);
+    }
+    fputs("]}\n", fp);
+}
+
+void cli_print_summary(FILE *fp, const pps_timeline *t, const pps_analysis *a, double analytic)
+{
+    fprintf(fp, "schedule %s: %d ranks, %d stages, %d micro-batches, %zu compute actions (%s)\n",
+            t->schedule, t->ranks, t->stages, t->microbatches, a->compute_actions, t->source);
+    fprintf(fp, "makespan           %.6g s\n", a->makespan);
+    fprintf(fp, "bubble             idle/total %.4f   idle/compute %.4f", a->idle_over_total,
+            a->idle_over_compute);
+    if (isfinite(analytic))
+        fprintf(fp, " (analytic %.4f)", analytic);
+    fprintf(fp, "   stage-span %.4f\n", a->stage_span_rate);
+    fprintf(fp, "throughput         %.6g micro-batches/s\n", a->throughput);
+    fprintf(fp, "%-6s %14s %14s %18s\n", "rank", "busy (s)", "idle (s)", "peak act (B)");
+    for (int r = 0; r < a->ranks; r++)
+        fprintf(fp, "%-6d %14.6g %14.6g %18.6g\n", r, a->per_rank[r].busy, a->per_rank[r].idle,
+                a->per_rank[r].peak_activation);
+}
+
+int cli_write_outputs(const char *cmd, const pps_timeline *t, const char *timeline_path,
+                      const char *chrome_path)
+{
+    pps_outfile files[2] = {{0}};
+    const char *paths[2] = {timeline_path, chrome_path};
+    pps_error err = {0};
+    pps_status st = PPS_OK;
+    for (int i = 0; i < 2 && st == PPS_OK; i++) {
+        if (!paths[i])
+            continue;
+        st = pps_outfile_open(&files[i], paths[i], &err);
+        if (st == PPS_OK)
+            st = i == 0 ? pps_timeline_write_json(t, files[i].fp, &err)
+                        : pps_timeline_write_chrome(t, files[i].fp, &err);
+    }
+    /* Rename only when both were written, so a failure leaves no new file behind. */
+    for (int i = 0; i < 2 && st == PPS_OK; i++)
+        st = pps_outfile_commit(&files[i], &err);
+    for (int i = 0; i < 2; i++)
+        pps_outfile_abort(&files[i]);
+    return st == PPS_OK ? 0 : cli_fail(cmd, &err);
+}

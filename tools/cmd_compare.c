@@ -1,0 +1,152 @@
+/* cmd_compare.c — `ppsim compare`: every schedule on one configuration, side by side. With no
+ * options it runs the built-in default (the README's main job). */
+#include "cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The built-in default: 4 ranks, 8 micro-batches, unit costs (t_F = 1, t_B = 2), activation of
+ * 1 byte per micro-batch, so every figure can be checked against the textbook formulas. */
+enum { DEFAULT_RANKS = 4, DEFAULT_MICROBATCHES = 8 };
+
+static const char compare_usage[] =
+    "Usage: ppsim compare [-s NAME[,NAME...]] [-p P] [-m M] [-v V] [costs] [--json]\n"
+    "Simulates every schedule (or the listed ones) on one configuration and prints them side\n"
+    "by side: makespan, bubble in three conventions, the analytic value, and peak activation\n"
+    "per rank. With no options: P=4, M=8, v=2 for interleaved schedules, t_F=1, t_B=2.\n"
+    "A configuration a schedule cannot take is skipped with the reason.\n\n"
+    "  -s, --schedule LIST      comma-separated schedule names (default: all)\n"
+    "  -p, --ranks P            pipeline ranks (default 4)\n"
+    "  -m, --microbatches M     micro-batches (default 8)\n"
+    "  -v, --chunks V           stages per rank for multi-chunk schedules (default per schedule)\n"
+    "      --group G            interleaved-1f1b micro-batch group size (default P)\n"
+    "%s\n"
+    "      --json               print one JSON array of summaries (skipped ones with \"skipped\")\n"
+    "  -h, --help               show this help\n";
+
+/* Peak activation per rank as "4,3,2,1" (bytes), cut to fit. */
+static void peaks(const pps_analysis *a, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int r = 0; r < a->ranks && len + 16 < size; r++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%.6g", r ? "," : "",
+                                a->per_rank[r].peak_activation);
+    if (len + 16 >= size)
+        snprintf(buf + len, size - len, ",...");
+}
+
+/* Runs one schedule; prints a table row or a JSON element. Returns 1 if it ran. */
+static int compare_one(const cli_input *in, const pps_generator *g, int json, int *first)
+{
+    pps_gen_params p = {.ranks = in->ranks, .chunks = g->default_chunks > 1 ? in->chunks : 1,
+                        .microbatches = in->microbatches, .group = in->group};
+    cli_run run;
+    pps_error err = {0};
+    int rc = cli_run_generated("compare", in, g, &p, &run, &err);
+    if (json) {
+        fputs(*first ? "[" : ",\n ", stdout);
+        *first = 0;
+    }
+    if (rc != 0) {
+        if (json)
+            printf("{\"schedule\": \"%s\", \"skipped\": \"%s\"}", g->name, err.msg);
+        else
+            printf("%-18s skipped: %s\n", g->name, err.msg);
+        cli_run_free(&run);
+        return 0;
+    }
+    double analytic = cli_analytic(&run);
+    if (json) {
+        cli_print_summary_json(stdout, run.timeline, &run.analysis, analytic);
+    } else {
+        char pk[128], an[16] = "-";
+        peaks(&run.analysis, pk, sizeof pk);
+        if (isfinite(analytic))
+            snprintf(an, sizeof an, "%.4f", analytic);
+        printf("%-18s %3d %12.6g %10.4f %12.4f %9s %10.4f  %s\n", g->name,
+               run.lowered->chunks, run.analysis.makespan, run.analysis.idle_over_total,
+               run.analysis.idle_over_compute, an, run.analysis.stage_span_rate, pk);
+    }
+    cli_run_free(&run);
+    return 1;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    static const struct option extra[] = {
+        {"json", no_argument, NULL, OPT_JSON},
+        {"help", no_argument, NULL, 'h'},
+    };
+    struct option opts[64];
+    size_t n = 0;
+    for (const struct option *o = cli_input_options; o->name; o++)
+        if (o->val != 'f')
+            opts[n++] = *o;
+    memcpy(opts + n, extra, sizeof extra);
+    opts[n + sizeof extra / sizeof *extra] = (struct option){0};
+
+    cli_input in;
+    cli_input_init(&in);
+    int json = 0, c;
+    while ((c = getopt_long(argc, argv, "s:p:m:v:h", opts, NULL)) != -1) {
+        int r = cli_input_option(&in, "compare", c, optarg);
+        if (r < 0)
+            return -r;
+        if (r > 0)
+            continue;
+        switch (c) {
+        case OPT_JSON: json = 1; break;
+        case 'h': printf(compare_usage, cli_cost_usage); return EXIT_OK;
+        default: fprintf(stderr, "Try 'ppsim compare --help'.\n"); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        cli_error("compare", "unexpected argument '%s'", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (!in.ranks)
+        in.ranks = DEFAULT_RANKS;
+    if (!in.microbatches)
+        in.microbatches = DEFAULT_MICROBATCHES;
+
+    /* The schedules to run: the -s list, each checked before anything runs. */
+    const pps_generator *list[64];
+    size_t count = 0;
+    if (in.schedule) {
+        char *names = strdup(in.schedule), *save = NULL;
+        if (!names) {
+            cli_error("compare", "out of memory");
+            return EXIT_BAD_INPUT;
+        }
+        for (char *tok = strtok_r(names, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            const pps_generator *g = pps_generator_find(tok);
+            if (!g || count == sizeof list / sizeof *list) {
+                cli_error("compare", g ? "-s: too many schedules" :
+                          "-s: unknown schedule '%s' (see `ppsim gen --list`)", tok);
+                free(names);
+                return EXIT_BAD_INPUT;
+            }
+            list[count++] = g;
+        }
+        free(names);
+    } else {
+        for (size_t i = 0; i < pps_generator_count() && count < sizeof list / sizeof *list; i++)
+            list[count++] = pps_generator_at(i);
+    }
+
+    if (!json) {
+        printf("%d ranks, %d micro-batches; bubble as idle/total (GPipe), idle/compute "
+               "(Megatron; analytic beside it) and stage-span (Zero Bubble)\n",
+               in.ranks, in.microbatches);
+        printf("%-18s %3s %12s %10s %12s %9s %10s  %s\n", "schedule", "v", "makespan (s)",
+               "idle/total", "idle/compute", "analytic", "stage-span", "peak activation per rank (B)");
+    }
+    int first = 1, ran = 0;
+    for (size_t i = 0; i < count; i++)
+        ran += compare_one(&in, list[i], json, &first);
+    if (json)
+        puts(first ? "[]" : "]");
+    return ran > 0 ? EXIT_OK : EXIT_BAD_INPUT;
+}

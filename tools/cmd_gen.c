@@ -1,0 +1,109 @@
+/* cmd_gen.c — `ppsim gen`: write a generated schedule as ppsim JSON or PyTorch CSV. */
+#include "cli.h"
+
+#include <string.h>
+
+static const char gen_usage[] =
+    "Usage: ppsim gen -s NAME -p P -m M [-v V] [--group G] [--format json|csv] [--lower]\n"
+    "                 [-o FILE]\n"
+    "       ppsim gen --list\n"
+    "Generates a schedule's per-rank programs. --lower inserts SEND/RECV (PyTorch's\n"
+    "compute_comms); the default is compute-only.\n\n"
+    "  -s, --schedule NAME      schedule name or PyTorch class name (case-insensitive)\n"
+    "  -p, --ranks P            pipeline ranks\n"
+    "  -m, --microbatches M     micro-batches\n"
+    "  -v, --chunks V           stages per rank (default per schedule)\n"
+    "      --group G            interleaved-1f1b micro-batch group size (default P)\n"
+    "      --format FMT         json (default) or csv\n"
+    "      --lower              include SEND/RECV actions\n"
+    "  -o, --output FILE        write to FILE instead of stdout (atomically)\n"
+    "      --list               list schedules, their aliases and placements\n"
+    "  -h, --help               show this help\n";
+
+static void list_schedules(void)
+{
+    printf("%-18s %-9s %-3s %s\n", "schedule", "placement", "v", "summary (aliases)");
+    for (size_t i = 0; i < pps_generator_count(); i++) {
+        const pps_generator *g = pps_generator_at(i);
+        printf("%-18s %-9s %-3d %s (%s)\n", g->name, pps_placement_name(g->placement),
+               g->default_chunks, g->summary, g->aliases ? g->aliases : "");
+    }
+}
+
+int cmd_gen(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"schedule", required_argument, NULL, 's'},
+        {"ranks", required_argument, NULL, 'p'},
+        {"microbatches", required_argument, NULL, 'm'},
+        {"chunks", required_argument, NULL, 'v'},
+        {"group", required_argument, NULL, OPT_GROUP},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"lower", no_argument, NULL, OPT_LOWER},
+        {"output", required_argument, NULL, 'o'},
+        {"list", no_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_input in;
+    cli_input_init(&in);
+    int csv = 0, lower = 0, c;
+    const char *out = "-";
+    while ((c = getopt_long(argc, argv, "s:p:m:v:o:h", opts, NULL)) != -1) {
+        int r = (c == 's' || c == 'p' || c == 'm' || c == 'v' || c == OPT_GROUP)
+                    ? cli_input_option(&in, "gen", c, optarg)
+                    : 0;
+        if (r < 0)
+            return -r;
+        if (r > 0)
+            continue;
+        switch (c) {
+        case OPT_FORMAT:
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "csv") != 0) {
+                cli_error("gen", "--format: expected json or csv, got '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            csv = strcmp(optarg, "csv") == 0;
+            break;
+        case OPT_LOWER: lower = 1; break;
+        case 'o': out = optarg; break;
+        case 'l': list_schedules(); return EXIT_OK;
+        case 'h': fputs(gen_usage, stdout); return EXIT_OK;
+        default: fprintf(stderr, "Try 'ppsim gen --help'.\n"); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        cli_error("gen", "unexpected argument '%s'", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (!in.schedule || !in.ranks || !in.microbatches) {
+        cli_error("gen", "needs -s NAME, -p RANKS and -m MICROBATCHES (see --help)");
+        return EXIT_USAGE;
+    }
+    const pps_generator *g = pps_generator_find(in.schedule);
+    if (!g) {
+        cli_error("gen", "-s: unknown schedule '%s' (see `ppsim gen --list`)", in.schedule);
+        return EXIT_BAD_INPUT;
+    }
+    pps_gen_params p = {.ranks = in.ranks, .chunks = in.chunks, .microbatches = in.microbatches,
+                        .group = in.group};
+    pps_error err = {0};
+    pps_schedule *s = NULL, *low = NULL;
+    pps_outfile of = {0};
+    pps_status st = pps_generate(g, &p, &s, &err);
+    if (st == PPS_OK)
+        st = pps_schedule_validate(s, &err);
+    if (st == PPS_OK && lower)
+        st = pps_schedule_lower(s, &low, &err);
+    if (st == PPS_OK)
+        st = pps_outfile_open(&of, out, &err);
+    if (st == PPS_OK)
+        st = csv ? pps_schedule_write_csv(low ? low : s, of.fp, &err)
+                 : pps_schedule_write_json(low ? low : s, of.fp, &err);
+    if (st == PPS_OK)
+        st = pps_outfile_commit(&of, &err);
+    pps_outfile_abort(&of);
+    pps_schedule_destroy(s);
+    pps_schedule_destroy(low);
+    return st == PPS_OK ? EXIT_OK : cli_fail("gen", &err);
+}

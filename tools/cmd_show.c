@@ -1,0 +1,148 @@
+/* cmd_show.c — `ppsim show`: an ASCII timeline per rank, scaled by time, like the diagrams in
+ * papers: `rank 0 | F0 F1 F2 F3 ...... B0    B1`. */
+#include "cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_WIDTH = 4000, AUTO_WIDTH_CAP = 240 };
+
+static const char show_usage[] =
+    "Usage: ppsim show (-s NAME -p P -m M [-v V] | -f FILE) [costs] [--width N]\n"
+    "       ppsim show TIMELINE.json [--width N]\n"
+    "Draws each rank's compute stream as a line of text scaled by time: an action occupies\n"
+    "columns in proportion to its duration, '.' is idle. Labels are kind and micro-batch\n"
+    "(F3, B0); with several stages per rank the stage comes first (2F3).\n\n"
+    "%s\n%s\n"
+    "      --width N            columns for the whole makespan (default: enough for the\n"
+    "                           shortest action's label, at most 240)\n"
+    "  -h, --help               show this help\n";
+
+static int label_of(const pps_timeline *t, const pps_action *a, char *buf, size_t size)
+{
+    if (t->chunks == 1 && a->kind != PPS_OVERLAP_F_B)
+        return snprintf(buf, size, "%s%d", pps_kind_name((pps_kind)a->kind), a->mb);
+    return pps_action_format(a, buf, size);
+}
+
+static int is_compute_event(const pps_event *e)
+{
+    return e->stream == PPS_STREAM_COMPUTE && pps_kind_is_compute((pps_kind)e->action.kind);
+}
+
+static void draw(const pps_timeline *t, const pps_analysis *a, int width)
+{
+    double t0 = INFINITY, min_dur = INFINITY;
+    int label_max = 1;
+    for (size_t i = 0; i < t->n; i++) {
+        const pps_event *e = &t->events[i];
+        t0 = fmin(t0, e->start);
+        if (!is_compute_event(e))
+            continue;
+        if (e->end > e->start)
+            min_dur = fmin(min_dur, e->end - e->start);
+        char lb[PPS_ACTION_TEXT_MAX];
+        int len = label_of(t, &e->action, lb, sizeof lb);
+        if (len > label_max)
+            label_max = len;
+    }
+    double span = a->makespan > 0 ? a->makespan : 1;
+    if (width <= 0) {
+        double w = isfinite(min_dur) ? ceil(span / min_dur * (label_max + 1)) : 80;
+        width = w < 20 ? 20 : w > AUTO_WIDTH_CAP ? AUTO_WIDTH_CAP : (int)w;
+    }
+    char *line = malloc((size_t)width + 1);
+    if (!line)
+        return;
+    printf("%s: %d ranks, %d micro-batches; 0 .. %.6g s, one column = %.4g s\n", t->schedule,
+           t->ranks, t->microbatches, span, span / width);
+    for (int r = 0; r < t->ranks; r++) {
+        memset(line, '.', (size_t)width);
+        line[width] = '\0';
+        for (size_t i = 0; i < t->n; i++) {
+            const pps_event *e = &t->events[i];
+            if (e->rank != r || !is_compute_event(e))
+                continue;
+            int c0 = (int)floor((e->start - t0) / span * width + 1e-9);
+            int c1 = (int)floor((e->end - t0) / span * width + 1e-9);
+            if (c1 <= c0)
+                c1 = c0 + 1;
+            if (c0 < 0)
+                c0 = 0;
+            if (c1 > width)
+                c1 = width;
+            char lb[PPS_ACTION_TEXT_MAX];
+            label_of(t, &e->action, lb, sizeof lb);
+            /* The label, cut to the action's columns (minus one to keep neighbours apart),
+             * then blanks for the rest of its duration. */
+            int room = c1 - c0 > 1 ? c1 - c0 - 1 : 1;
+            int len = (int)strlen(lb);
+            for (int c = c0; c < c1; c++)
+                line[c] = c - c0 < len && c - c0 < room ? lb[c - c0] : ' ';
+        }
+        printf("rank %-3d| %s\n", r, line);
+    }
+    free(line);
+}
+
+int cmd_show(int argc, char **argv)
+{
+    static const struct option extra[] = {
+        {"width", required_argument, NULL, OPT_WIDTH},
+        {"help", no_argument, NULL, 'h'},
+    };
+    struct option opts[64];
+    size_t n = 0;
+    for (const struct option *o = cli_input_options; o->name; o++)
+        opts[n++] = *o;
+    memcpy(opts + n, extra, sizeof extra);
+    opts[n + sizeof extra / sizeof *extra] = (struct option){0};
+
+    cli_input in;
+    cli_input_init(&in);
+    int width = 0, c;
+    while ((c = getopt_long(argc, argv, CLI_INPUT_SHORT "h", opts, NULL)) != -1) {
+        int r = cli_input_option(&in, "show", c, optarg);
+        if (r < 0)
+            return -r;
+        if (r > 0)
+            continue;
+        switch (c) {
+        case OPT_WIDTH:
+            if ((r = cli_parse_int("show", "--width", optarg, &width)) != 0)
+                return r;
+            if (width > MAX_WIDTH) {
+                cli_error("show", "--width: %d is more than %d columns", width, MAX_WIDTH);
+                return EXIT_BAD_INPUT;
+            }
+            break;
+        case 'h': printf(show_usage, cli_input_usage, cli_cost_usage); return EXIT_OK;
+        default: fprintf(stderr, "Try 'ppsim show --help'.\n"); return EXIT_USAGE;
+        }
+    }
+    pps_error err = {0};
+    if (optind < argc) { /* a timeline file */
+        if (optind != argc - 1 || in.schedule || in.file) {
+            cli_error("show", "give either one TIMELINE.json or -s/-f, not both");
+            return EXIT_USAGE;
+        }
+        pps_timeline *t = NULL;
+        pps_analysis a = {0};
+        if (pps_timeline_read(argv[optind], &t, &err) != PPS_OK ||
+            pps_analyze(t, &a, &err) != PPS_OK) {
+            pps_timeline_destroy(t);
+            return cli_fail("show", &err);
+        }
+        draw(t, &a, width);
+        pps_analysis_clear(&a);
+        pps_timeline_destroy(t);
+        return EXIT_OK;
+    }
+    cli_run run;
+    int rc = cli_run_input("show", &in, &run);
+    if (rc == 0)
+        draw(run.timeline, &run.analysis, width);
+    cli_run_free(&run);
+    return rc;
+}

@@ -1,0 +1,53 @@
+/* ppsim.c — the ppsim command: dispatches to one subcommand per job. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"sim", cmd_sim, "simulate a schedule: makespan, bubble, memory"},
+    {"gen", cmd_gen, "write a generated schedule as ppsim JSON or PyTorch CSV"},
+    {"compare", cmd_compare, "simulate every schedule side by side (no options: the default)"},
+    {"analyze", cmd_analyze, "analyse a predicted or measured timeline"},
+    {"show", cmd_show, "draw a timeline as ASCII, scaled by time"},
+};
+
+static void usage(FILE *fp)
+{
+    fprintf(fp, "Usage: ppsim COMMAND [OPTIONS]   (ppsim COMMAND --help for its options)\n"
+                "Predicts bubble and activation memory of pipeline-parallel schedules.\n\n"
+                "Commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(fp, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(fp, "\nExit status: 0 ok, 1 bad input or failed run, 2 usage error.\n"
+                "Docs: docs/ (cli.md, ir.md, trace.md, semantics.md, schedules.md).\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("ppsim %s\n", PPS_VERSION);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    cli_error(NULL, "unknown command '%s'", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}
