@@ -81,7 +81,7 @@ static void advance(engine *e, int32_t k)
         }
         if (e->end[a] == UNKNOWN) {
             int32_t p = g->partner[a];
-            const pps_action *act = ppsg_action(g, a);
+            const pps_action *act = ppsg_action_on(g, st->rank, a);
             if (p < 0) {
                 e->end[a] = e->start[a] + pps_cost_duration(e->c, act);
             } else {
@@ -92,14 +92,11 @@ static void advance(engine *e, int32_t k)
                     return;
                 }
                 int is_send = act->kind == PPS_SEND_F || act->kind == PPS_SEND_B;
-                int32_t snd = is_send ? a : p;
-                int src, dst;
-                size_t pos;
-                ppsg_locate(g, snd, &src, &pos);
-                dst = ppsg_peer(g->s, ppsg_action(g, snd));
+                int peer = ppsg_peer(g->s, act);
+                int src = is_send ? st->rank : peer, dst = is_send ? peer : st->rank;
+                const pps_action *snd = is_send ? act : ppsg_action_on(g, src, p);
                 double t0 = e->start[a] > e->start[p] ? e->start[a] : e->start[p];
-                double done = t0 + pps_cost_transfer(e->c, src, dst,
-                                                     transfer_bytes(e, ppsg_action(g, snd)));
+                double done = t0 + pps_cost_transfer(e->c, src, dst, transfer_bytes(e, snd));
                 e->end[a] = e->end[p] = done;
                 wake(e, p);
             }
@@ -178,25 +175,23 @@ static pps_status build_timeline(const engine *e, pps_timeline **out, pps_error 
     t->events = ev;
     t->cap = want;
     t->n = 0;
-    for (size_t id = 0; id < g->n; id++) {
-        int32_t k = g->stream_of[id];
-        if (k < 0)
-            continue;
-        const pps_action *a = ppsg_action(g, (int32_t)id);
-        int r;
-        size_t pos;
-        ppsg_locate(g, (int32_t)id, &r, &pos);
-        int comm = g->partner[id] >= 0;
-        ev[t->n++] = (pps_event){
-            .start = e->start[id],
-            .end = e->end[id],
-            .action = *a,
-            .rank = r,
-            .peer = comm ? ppsg_peer(s, a) : -1,
-            .stream = comm ? (a->kind == PPS_SEND_F || a->kind == PPS_SEND_B ? PPS_STREAM_SEND
-                                                                           : PPS_STREAM_RECV)
-                           : PPS_STREAM_COMPUTE,
-        };
+    for (int r = 0; r < s->ranks; r++) {
+        for (size_t id = g->rank_base[r]; id < g->rank_base[r + 1]; id++) {
+            if (g->stream_of[id] < 0)
+                continue;
+            const pps_action *a = ppsg_action_on(g, r, (int32_t)id);
+            int comm = g->partner[id] >= 0;
+            int is_send = a->kind == PPS_SEND_F || a->kind == PPS_SEND_B;
+            ev[t->n++] = (pps_event){
+                .start = e->start[id],
+                .end = e->end[id],
+                .action = *a,
+                .rank = r,
+                .peer = comm ? ppsg_peer(s, a) : -1,
+                .stream = !comm ? PPS_STREAM_COMPUTE : is_send ? PPS_STREAM_SEND
+                                                               : PPS_STREAM_RECV,
+            };
+        }
     }
     *out = t;
     return PPS_OK;

@@ -177,8 +177,8 @@ static pps_status match_lanes(builder *b, pps_error *err)
         lane *ln = &b->lanes[l];
         size_t common = ln->nsend < ln->nrecv ? ln->nsend : ln->nrecv;
         for (size_t k = 0; k < common; k++) {
-            const pps_action *sa = ppsg_action(g, ln->send[k]);
-            const pps_action *ra = ppsg_action(g, ln->recv[k]);
+            const pps_action *sa = ppsg_action_on(g, ln->src, ln->send[k]);
+            const pps_action *ra = ppsg_action_on(g, ln->dst, ln->recv[k]);
             pps_action want = matching_recv(sa);
             if (want.kind != ra->kind || want.stage != ra->stage || want.mb != ra->mb) {
                 describe(g, ln->send[k], x, sizeof x);
@@ -309,21 +309,20 @@ static pps_status build_streams(builder *b, int comm_sync, const int32_t *lane_o
         g->streams[ln->recv_stream] =
             (ppsg_stream){.rank = ln->dst, .peer = ln->src, .kind = PPS_STREAM_RECV};
     }
-    for (size_t id = 0; id < g->n; id++) {
-        const pps_action *a = ppsg_action(g, (int32_t)id);
-        int r;
-        size_t pos;
-        ppsg_locate(g, (int32_t)id, &r, &pos);
-        if (a->kind == PPS_IDLE)
-            g->stream_of[id] = -1;
-        else if (comm_sync || lane_of[id] < 0)
-            g->stream_of[id] = r;
-        else if (a->kind == PPS_SEND_F || a->kind == PPS_SEND_B)
-            g->stream_of[id] = b->lanes[lane_of[id]].send_stream;
-        else
-            g->stream_of[id] = b->lanes[lane_of[id]].recv_stream;
-        if (g->stream_of[id] >= 0)
-            g->streams[g->stream_of[id]].count++;
+    for (int r = 0; r < s->ranks; r++) {
+        for (size_t id = g->rank_base[r]; id < g->rank_base[r + 1]; id++) {
+            const pps_action *a = ppsg_action_on(g, r, (int32_t)id);
+            if (a->kind == PPS_IDLE)
+                g->stream_of[id] = -1;
+            else if (comm_sync || lane_of[id] < 0)
+                g->stream_of[id] = r;
+            else if (a->kind == PPS_SEND_F || a->kind == PPS_SEND_B)
+                g->stream_of[id] = b->lanes[lane_of[id]].send_stream;
+            else
+                g->stream_of[id] = b->lanes[lane_of[id]].recv_stream;
+            if (g->stream_of[id] >= 0)
+                g->streams[g->stream_of[id]].count++;
+        }
     }
     size_t at = 0;
     for (size_t k = 0; k < g->nstreams; k++) {
@@ -402,8 +401,10 @@ pps_status ppsg_build(const pps_schedule *s, int comm_sync, ppsg_graph **out, pp
         if (lane_of[id] < 0)
             continue;
         lane *ln = &b.lanes[lane_of[id]];
-        pps_kind k = (pps_kind)ppsg_action(g, (int32_t)id)->kind;
-        if (k == PPS_SEND_F || k == PPS_SEND_B)
+        /* Sends sit on the lane's source rank, receives on its destination. */
+        int on_src = id >= g->rank_base[ln->src] && id < g->rank_base[ln->src + 1];
+        pps_kind k = (pps_kind)ppsg_action_on(g, on_src ? ln->src : ln->dst, (int32_t)id)->kind;
+        if (on_src && (k == PPS_SEND_F || k == PPS_SEND_B))
             ln->send[ln->nsend++] = (int32_t)id;
         else
             ln->recv[ln->nrecv++] = (int32_t)id;

@@ -38,9 +38,16 @@ typedef struct ppsg_graph {
 pps_status ppsg_build(const pps_schedule *s, int comm_sync, ppsg_graph **out, pps_error *err);
 void ppsg_destroy(ppsg_graph *g);
 
-/* Rank and program position of action id. */
+/* Rank and program position of action id (a binary search: use ppsg_action_on in loops that
+ * know the rank). */
 void ppsg_locate(const ppsg_graph *g, int32_t id, int *rank, size_t *pos);
 const pps_action *ppsg_action(const ppsg_graph *g, int32_t id);
+
+/* Action id when its rank is known: O(1). */
+static inline const pps_action *ppsg_action_on(const ppsg_graph *g, int rank, int32_t id)
+{
+    return &g->s->programs[rank].actions[(size_t)id - g->rank_base[rank]];
+}
 
 /* The rank at the other end of a SEND/RECV, or -1 when the stage has no such neighbour. */
 int ppsg_peer(const pps_schedule *s, const pps_action *a);

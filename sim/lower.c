@@ -40,23 +40,36 @@ static int sends_of(const pps_schedule *s, int r, const pps_action *a, pps_actio
 }
 
 /* Sorts items stably by `before`. Each lane's items arrive in sequence order with
- * non-decreasing `before`, so stability keeps every lane in the order its peer sends;
- * items of different lanes before one position stay grouped by sending rank. */
-static void sort_items(recv_item *it, recv_item *tmp, size_t n)
+ * non-decreasing `before`, so the list is a few sorted runs (one per peer, in rank order) and a
+ * natural merge sort takes one pass per doubling of runs. Stability keeps every lane in the
+ * order its peer sends, and items of different lanes before one position grouped by rank.
+ * Returns the sorted array: it or tmp. */
+static recv_item *sort_items(recv_item *it, recv_item *tmp, size_t n)
 {
-    for (size_t width = 1; width < n; width *= 2) {
-        for (size_t lo = 0; lo < n; lo += 2 * width) {
-            size_t mid = lo + width < n ? lo + width : n;
-            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-            size_t a = lo, b = mid, k = lo;
+    for (;;) {
+        size_t runs = 0, lo = 0, k = 0;
+        while (lo < n) {
+            size_t mid = lo + 1;
+            while (mid < n && it[mid - 1].before <= it[mid].before)
+                mid++;
+            size_t hi = mid < n ? mid + 1 : n;
+            while (hi < n && it[hi - 1].before <= it[hi].before)
+                hi++;
+            size_t a = lo, b = mid;
             while (a < mid && b < hi)
                 tmp[k++] = it[b].before < it[a].before ? it[b++] : it[a++];
             while (a < mid)
                 tmp[k++] = it[a++];
             while (b < hi)
                 tmp[k++] = it[b++];
+            runs++;
+            lo = hi;
         }
-        memcpy(it, tmp, n * sizeof *it);
+        if (runs <= 1)
+            return n ? tmp : it;
+        recv_item *swap = it;
+        it = tmp;
+        tmp = swap;
     }
 }
 
@@ -134,8 +147,10 @@ pps_status pps_schedule_lower(const pps_schedule *s, pps_schedule **out, pps_err
         recv_item *tmp = malloc((n ? n : 1) * sizeof *tmp);
         if (!tmp)
             goto nomem;
-        sort_items(it, tmp, n);
-        free(tmp);
+        recv_item *sorted = sort_items(it, tmp, n);
+        /* Keep the sorted buffer as items[r] so the cleanup path frees the right one. */
+        free(sorted == it ? tmp : it);
+        items[r] = it = sorted;
         size_t next = 0;
         pps_program *dstp = &low->programs[r];
         /* Each action is followed by at most two sends. */
