@@ -1,2 +1,330 @@
-/* action.c — (being written) */
+/* action.c — action kinds and PyTorch's action strings (`0F3`, `(0F3;1B2)OVERLAP_F_B`). */
 #include "ppsim.h"
+
+#include <string.h>
+
+static const char *const kind_names[PPS_KIND_COUNT] = {
+    [PPS_IDLE] = "",
+    [PPS_F] = "F",
+    [PPS_B] = "B",
+    [PPS_I] = "I",
+    [PPS_W] = "W",
+    [PPS_OVERLAP_F_B] = "OVERLAP_F_B",
+    [PPS_SEND_F] = "SEND_F",
+    [PPS_RECV_F] = "RECV_F",
+    [PPS_SEND_B] = "SEND_B",
+    [PPS_RECV_B] = "RECV_B",
+    [PPS_UNSHARD] = "UNSHARD",
+    [PPS_RESHARD] = "RESHARD",
+    [PPS_REDUCE_GRAD] = "REDUCE_GRAD",
+};
+
+const char *pps_kind_name(pps_kind k)
+{
+    return (unsigned)k < PPS_KIND_COUNT ? kind_names[k] : "?";
+}
+
+int pps_kind_is_compute(pps_kind k)
+{
+    return k == PPS_F || k == PPS_B || k == PPS_I || k == PPS_W || k == PPS_OVERLAP_F_B;
+}
+
+int pps_kind_is_comm(pps_kind k)
+{
+    return k == PPS_SEND_F || k == PPS_RECV_F || k == PPS_SEND_B || k == PPS_RECV_B;
+}
+
+/* The FSDP-style kinds carry a stage but no micro-batch. */
+static int kind_has_mb(pps_kind k)
+{
+    return k != PPS_IDLE && k != PPS_UNSHARD && k != PPS_RESHARD && k != PPS_REDUCE_GRAD;
+}
+
+/* IDLE is normalised to stage = mb = -1 so that every idle slot compares equal to a parsed "". */
+pps_action pps_action_make(pps_kind kind, int stage, int mb)
+{
+    pps_action a;
+    memset(&a, 0, sizeof a); /* zero padding: callers may hash or memcmp actions */
+    a.kind = (uint8_t)kind;
+    a.stage = kind == PPS_IDLE ? -1 : stage;
+    a.mb = kind_has_mb(kind) ? mb : -1;
+    a.stage2 = -1;
+    a.mb2 = -1;
+    a.kind2 = 0;
+    return a;
+}
+
+/* ------------------------------------------------------------------ parsing */
+
+#define QUOTE_MAX 40
+
+static int is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static int is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_word(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+/* Copies text[0..n) into buf (QUOTE_MAX + 4 bytes) for a message: cut to QUOTE_MAX bytes with
+ * "...", every non-printable byte as '?', so that binary input cannot garble the one-line error. */
+static void quote(const char *text, size_t n, char *buf)
+{
+    size_t k = n > QUOTE_MAX ? QUOTE_MAX : n;
+    for (size_t i = 0; i < k; i++) {
+        unsigned char c = (unsigned char)text[i];
+        buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    if (n > QUOTE_MAX) {
+        memcpy(buf + k, "...", 3);
+        k += 3;
+    }
+    buf[k] = '\0';
+}
+
+/* Reads the decimal number at text[*pos..n) into *out. Returns 0 when there is no digit, 1 when
+ * it fits in int32, -1 on overflow; *pos always ends after the digits. */
+static int read_number(const char *text, size_t n, size_t *pos, int32_t *out)
+{
+    size_t i = *pos;
+    int64_t v = 0;
+    int over = 0;
+    if (i >= n || !is_digit((unsigned char)text[i]))
+        return 0;
+    for (; i < n && is_digit((unsigned char)text[i]); i++) {
+        if (!over)
+            v = v * 10 + (text[i] - '0');
+        over |= v > INT32_MAX;
+    }
+    *pos = i;
+    *out = (int32_t)(over ? 0 : v);
+    return over ? -1 : 1;
+}
+
+/* Maps a kind word to its kind; PPS_KIND_COUNT when unknown. OVERLAP_F_B is recognised so the
+ * caller can say it needs sub-actions. */
+static pps_kind kind_of_word(const char *w, size_t n)
+{
+    switch (n) {
+    case 1:
+        switch (w[0]) {
+        case 'F': return PPS_F;
+        case 'B': return PPS_B;
+        case 'I': return PPS_I;
+        case 'W': return PPS_W;
+        }
+        break;
+    case 6:
+        if (memcmp(w, "SEND_F", 6) == 0) return PPS_SEND_F;
+        if (memcmp(w, "RECV_F", 6) == 0) return PPS_RECV_F;
+        if (memcmp(w, "SEND_B", 6) == 0) return PPS_SEND_B;
+        if (memcmp(w, "RECV_B", 6) == 0) return PPS_RECV_B;
+        break;
+    case 7:
+        if (memcmp(w, "UNSHARD", 7) == 0) return PPS_UNSHARD;
+        if (memcmp(w, "RESHARD", 7) == 0) return PPS_RESHARD;
+        break;
+    case 11:
+        if (memcmp(w, "REDUCE_GRAD", 11) == 0) return PPS_REDUCE_GRAD;
+        if (memcmp(w, "OVERLAP_F_B", 11) == 0) return PPS_OVERLAP_F_B;
+        break;
+    }
+    return PPS_KIND_COUNT;
+}
+
+/* Parses a plain (non-composite) action from the trimmed, non-empty, NUL-free text[0..n). */
+static pps_status parse_plain(const char *text, size_t n, pps_action *out, pps_error *err)
+{
+    char q[QUOTE_MAX + 4];
+    size_t pos = 0;
+    int32_t stage = 0, mb = -1;
+
+    if (text[0] == '-' && n > 1 && is_digit((unsigned char)text[1])) {
+        quote(text, n, q);
+        return pps_error_set(err, PPS_EINPUT, "action '%s': negative stage", q);
+    }
+    int got = read_number(text, n, &pos, &stage);
+    if (got < 0) {
+        quote(text, n, q);
+        return pps_error_set(err, PPS_EINPUT, "action '%s': stage number exceeds %d", q,
+                             (int)INT32_MAX);
+    }
+    size_t w0 = pos;
+    while (pos < n && is_word((unsigned char)text[pos]))
+        pos++;
+    pps_kind kind = kind_of_word(text + w0, pos - w0);
+    if (kind == PPS_KIND_COUNT) {
+        quote(text, n, q);
+        return pps_error_set(err, PPS_EINPUT, "unknown action '%s'", q);
+    }
+    quote(text, n, q);
+    if (!got)
+        return pps_error_set(err, PPS_EINPUT, "action '%s': missing stage number", q);
+    if (kind == PPS_OVERLAP_F_B)
+        return pps_error_set(err, PPS_EINPUT,
+                             "action '%s': OVERLAP_F_B takes two sub-actions, as in "
+                             "(0F1;1B0)OVERLAP_F_B",
+                             q);
+    if (pos < n && text[pos] == '-' && pos + 1 < n && is_digit((unsigned char)text[pos + 1]))
+        return pps_error_set(err, PPS_EINPUT, "action '%s': negative micro-batch", q);
+    got = read_number(text, n, &pos, &mb);
+    if (got < 0)
+        return pps_error_set(err, PPS_EINPUT, "action '%s': micro-batch number exceeds %d", q,
+                             (int)INT32_MAX);
+    if (pos < n) {
+        char tail[QUOTE_MAX + 4];
+        quote(text + pos, n - pos, tail);
+        return pps_error_set(err, PPS_EINPUT, "action '%s': unexpected '%s' after the action", q,
+                             tail);
+    }
+    if (kind_has_mb(kind) && !got)
+        return pps_error_set(err, PPS_EINPUT, "action '%s': missing micro-batch", q);
+    if (!kind_has_mb(kind) && got)
+        return pps_error_set(err, PPS_EINPUT, "action '%s': %s takes no micro-batch", q,
+                             kind_names[kind]);
+    *out = pps_action_make(kind, stage, mb);
+    return PPS_OK;
+}
+
+/* Trims whitespace from both ends of text[0..*n); returns the new start. */
+static const char *trim(const char *text, size_t *n)
+{
+    size_t a = 0, b = *n;
+    while (a < b && is_space((unsigned char)text[a]))
+        a++;
+    while (b > a && is_space((unsigned char)text[b - 1]))
+        b--;
+    *n = b - a;
+    return text + a;
+}
+
+/* Parses `(F;B)OVERLAP_F_B` from the trimmed text[0..n), which starts with '('. */
+static pps_status parse_composite(const char *text, size_t n, pps_action *out, pps_error *err)
+{
+    char q[QUOTE_MAX + 4];
+    quote(text, n, q);
+    if (memchr(text + 1, '(', n - 1))
+        return pps_error_set(err, PPS_EINPUT, "action '%s': nested composite action", q);
+    const char *close = memchr(text, ')', n);
+    if (!close)
+        return pps_error_set(err, PPS_EINPUT, "action '%s': missing ')'", q);
+    size_t inner = (size_t)(close - text) - 1;
+    const char *semi = memchr(text + 1, ';', inner);
+    if (!semi || memchr(semi + 1, ';', (size_t)(close - semi) - 1))
+        return pps_error_set(err, PPS_EINPUT, "action '%s': OVERLAP_F_B takes exactly two "
+                             "sub-actions", q);
+    const char *kw = close + 1;
+    size_t kn = n - (size_t)(kw - text);
+    if (kn == 0)
+        return pps_error_set(err, PPS_EINPUT, "action '%s': missing OVERLAP_F_B after ')'", q);
+    if (kn != 11 || memcmp(kw, "OVERLAP_F_B", 11) != 0) {
+        char k[QUOTE_MAX + 4];
+        quote(kw, kn, k);
+        return pps_error_set(err, PPS_EINPUT, "action '%s': unknown composite kind '%s'", q, k);
+    }
+
+    pps_action half[2];
+    const char *part[2] = {text + 1, semi + 1};
+    size_t plen[2] = {(size_t)(semi - text) - 1, (size_t)(close - semi) - 1};
+    for (int h = 0; h < 2; h++) {
+        size_t m = plen[h];
+        const char *p = trim(part[h], &m);
+        if (m == 0)
+            return pps_error_set(err, PPS_EINPUT, "action '%s': empty sub-action", q);
+        pps_error sub;
+        if (parse_plain(p, m, &half[h], &sub) != PPS_OK)
+            return pps_error_set(err, PPS_EINPUT, "action '%s': %s", q, sub.msg);
+    }
+    if (half[0].kind != PPS_F || (half[1].kind != PPS_B && half[1].kind != PPS_I))
+        return pps_error_set(err, PPS_EINPUT, "action '%s': OVERLAP_F_B needs a forward (F) "
+                             "first and a backward (B or I) second", q);
+    pps_action a = half[0];
+    a.kind = PPS_OVERLAP_F_B;
+    a.stage2 = half[1].stage;
+    a.mb2 = half[1].mb;
+    a.kind2 = half[1].kind;
+    *out = a;
+    return PPS_OK;
+}
+
+pps_status pps_action_parse(const char *text, size_t len, pps_action *out, pps_error *err)
+{
+    size_t n = len;
+    const char *t = trim(text, &n);
+    if (n == 0) {
+        *out = pps_action_make(PPS_IDLE, -1, -1);
+        return PPS_OK;
+    }
+    if (memchr(t, '\0', n)) {
+        char q[QUOTE_MAX + 4];
+        quote(t, n, q);
+        return pps_error_set(err, PPS_EINPUT, "action '%s': contains a NUL byte", q);
+    }
+    if (t[0] == '(')
+        return parse_composite(t, n, out, err);
+    return parse_plain(t, n, out, err);
+}
+
+/* ------------------------------------------------------------------ formatting */
+
+/* Writes v in decimal at p; returns the end. */
+static char *put_int(char *p, int32_t v)
+{
+    char d[12];
+    int k = 0;
+    uint32_t u = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
+    do {
+        d[k++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *p++ = '-';
+    while (k)
+        *p++ = d[--k];
+    return p;
+}
+
+static char *put_str(char *p, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(p, s, n);
+    return p + n;
+}
+
+int pps_action_format(const pps_action *a, char *buf, size_t size)
+{
+    /* Worst case: "(" 11 "F" 11 ";" 11 "B" 11 ")OVERLAP_F_B" = 60 bytes, within the buffer. */
+    char tmp[PPS_ACTION_TEXT_MAX + 16];
+    char *p = tmp;
+    pps_kind k = (pps_kind)a->kind;
+    if (k == PPS_OVERLAP_F_B) {
+        *p++ = '(';
+        p = put_int(p, a->stage);
+        *p++ = 'F';
+        p = put_int(p, a->mb);
+        *p++ = ';';
+        p = put_int(p, a->stage2);
+        p = put_str(p, pps_kind_name((pps_kind)a->kind2));
+        p = put_int(p, a->mb2);
+        p = put_str(p, ")OVERLAP_F_B");
+    } else if (k != PPS_IDLE) {
+        p = put_int(p, a->stage);
+        p = put_str(p, pps_kind_name(k));
+        if (kind_has_mb(k))
+            p = put_int(p, a->mb);
+    }
+    size_t n = (size_t)(p - tmp);
+    if (size > 0) {
+        size_t c = n < size ? n : size - 1;
+        memcpy(buf, tmp, c);
+        buf[c] = '\0';
+    }
+    return (int)n;
+}

@@ -239,6 +239,7 @@ static pps_status read_costs(const cJSON *root, const char *name, pps_cost *c, p
         c->stage = v;
         c->nstages = n;
     }
+    o = NULL; /* an absent optional member leaves the pointer untouched */
     if (st == PPS_OK)
         st = ppsj_get_object(root, "links", 0, &o, name, "$", err);
     if (st == PPS_OK && o) {

@@ -1,2 +1,209 @@
-/* test_validate.c — (being written) */
-int main(void) { return 0; }
+/* test_validate.c — the schedule rules of docs/ir.md: each violation is refused with a message
+ * naming rank, position and action; split backward (I/W) schedules validate and simulate. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "testutil.h"
+
+/* Validates rows (2 ranks, 2 stages, loop placement) and returns the error text. */
+static const char *refusal(int mbs, const char *r0, const char *r1)
+{
+    static pps_error err;
+    const char *rows[] = {r0, r1};
+    pps_schedule *s = schedule_from_rows(2, 2, mbs, rows);
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(pps_schedule_validate(s, &err), PPS_EINPUT);
+    pps_schedule_destroy(s);
+    return err.msg;
+}
+
+START_TEST(valid_one_f_one_b_passes)
+{
+    const char *rows[] = {"0F0,0F1,0B0,0B1", "1F0,1B0,1F1,1B1"};
+    pps_schedule *s = schedule_from_rows(2, 2, 2, rows);
+    pps_error err = {0};
+    ck_assert_msg(pps_schedule_validate(s, &err) == PPS_OK, "%s", err.msg);
+    pps_schedule_destroy(s);
+}
+END_TEST
+
+START_TEST(action_on_a_rank_not_owning_its_stage_is_refused)
+{
+    ck_assert_str_eq(refusal(1, "0F0,1F0,0B0", "1B0"),
+                     "rank 0, position 1 (1F0): stage 1 belongs to rank 1");
+}
+END_TEST
+
+START_TEST(duplicate_forward_is_refused)
+{
+    ck_assert_str_eq(refusal(1, "0F0,0F0,0B0", "1F0,1B0"),
+                     "rank 0, position 1 (0F0): duplicate F for this stage and micro-batch");
+}
+END_TEST
+
+START_TEST(backward_before_forward_is_refused)
+{
+    ck_assert_str_eq(refusal(1, "0B0,0F0", "1F0,1B0"),
+                     "rank 0, position 0 (0B0): backward before its forward");
+}
+END_TEST
+
+START_TEST(w_before_i_is_refused)
+{
+    ck_assert_str_eq(refusal(1, "0F0,0W0,0I0", "1F0,1B0"),
+                     "rank 0, position 1 (0W0): W before its I");
+}
+END_TEST
+
+START_TEST(b_together_with_i_is_refused)
+{
+    ck_assert_str_eq(refusal(1, "0F0,0I0,0B0,0W0", "1F0,1B0"),
+                     "rank 0, position 2 (0B0): B and I/W both given for this stage and "
+                     "micro-batch");
+}
+END_TEST
+
+START_TEST(missing_backward_is_refused_naming_the_cell)
+{
+    ck_assert_str_eq(refusal(2, "0F0,0F1,0B0,0B1", "1F0,1B0,1F1"),
+                     "rank 1: stage 1, micro-batch 1 has no backward (B, or I and W)");
+}
+END_TEST
+
+START_TEST(i_without_w_is_refused)
+{
+    ck_assert_str_eq(refusal(1, "0F0,0I0", "1F0,1B0"),
+                     "rank 0: stage 0, micro-batch 0 has no W (it has an I)");
+}
+END_TEST
+
+START_TEST(missing_forward_is_refused)
+{
+    ck_assert_str_eq(refusal(2, "0F0,0B0", "1F0,1B0"),
+                     "rank 0: stage 0, micro-batch 1 has no F");
+}
+END_TEST
+
+START_TEST(out_of_range_micro_batch_is_refused)
+{
+    ck_assert_str_eq(refusal(1, "0F0,0F1,0B0", "1F0,1B0"),
+                     "rank 0, position 1 (0F1): micro-batch 1 is out of range [0, 1)");
+}
+END_TEST
+
+START_TEST(send_before_its_producer_is_refused)
+{
+    ck_assert_str_eq(refusal(1, "0SEND_F0,0F0,0RECV_B0,0B0", "1RECV_F0,1F0,1B0,1SEND_B0"),
+                     "rank 0, position 0 (0SEND_F0): sent before the compute action producing "
+                     "it");
+}
+END_TEST
+
+START_TEST(send_to_a_stage_on_the_same_rank_is_refused)
+{
+    const char *rows[] = {"0F0,0SEND_F0,1F0,1B0,0B0"};
+    pps_schedule *s = schedule_from_rows(1, 2, 1, rows);
+    pps_error err = {0};
+    ck_assert_int_eq(pps_schedule_validate(s, &err), PPS_EINPUT);
+    ck_assert_str_eq(err.msg, "rank 0, position 1 (0SEND_F0): both stages are on this rank: "
+                              "nothing to send or receive");
+    pps_schedule_destroy(s);
+}
+END_TEST
+
+/* P = 2, M = 1, t_F = t_I = t_W = 1, free links, act 4 bytes of which 1 is kept for W.
+ * Rank 1: F 1..2, I 2..3, W 3..4. Rank 0: F 0..1, I 3..4 (after rank 1's I), W 4..5.
+ * Rank 0 memory: 4 from 0, 1 after I at 4, 0 after W at 5: peak 4. */
+START_TEST(split_backward_validates_and_simulates)
+{
+    const char *rows[] = {"0F0,0I0,0W0", "1F0,1I0,1W0"};
+    pps_schedule *s = schedule_from_rows(2, 2, 1, rows), *low = NULL;
+    pps_error err = {0};
+    ck_assert_msg(pps_schedule_validate(s, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_msg(pps_schedule_lower(s, &low, &err) == PPS_OK, "%s", err.msg);
+    pps_cost c;
+    pps_cost_init(&c);
+    c.uniform.ti = 1;
+    c.uniform.tw = 1;
+    c.uniform.act_bytes = 4;
+    c.uniform.act_w_bytes = 1;
+    ck_assert_msg(pps_cost_resolve(&c, 2, &err) == PPS_OK, "%s", err.msg);
+    pps_timeline *t = NULL;
+    ck_assert_msg(pps_simulate(low, &c, &t, &err) == PPS_OK, "%s", err.msg);
+    const pps_event *e = find_event(t, 0, "0I0");
+    ck_assert_double_eq_tol(e->start, 3, 1e-12);
+    e = find_event(t, 0, "0W0");
+    ck_assert_double_eq_tol(e->end, 5, 1e-12);
+    pps_memory_point *pts = NULL;
+    size_t n = 0;
+    ck_assert(pps_memory_series(t, 0, &pts, &n, &err) == PPS_OK);
+    double peak = 0, last = -1;
+    for (size_t i = 0; i < n; i++) {
+        peak = fmax(peak, pts[i].bytes);
+        last = pts[i].bytes;
+    }
+    ck_assert_double_eq_tol(peak, 4, 1e-12);
+    ck_assert_double_eq_tol(last, 0, 1e-12);
+    free(pts);
+    pps_timeline_destroy(t);
+    pps_schedule_destroy(low);
+    pps_schedule_destroy(s);
+}
+END_TEST
+
+/* PyTorch's 1F1B CSV (idle cells, spaces, REDUCE_GRAD) simulates to the textbook makespan
+ * (M + P - 1)(t_F + t_B) = 11 · 3 = 33 for P = 4, M = 8. */
+START_TEST(pytorch_csv_simulates_to_textbook_makespan)
+{
+    pps_schedule *s = NULL, *low = NULL;
+    pps_error err = {0};
+    ck_assert_msg(pps_schedule_read("../traces/pytorch/1f1b_p4_m8.csv", &s, &err) == PPS_OK,
+                  "%s", err.msg);
+    ck_assert_msg(pps_schedule_validate(s, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_msg(pps_schedule_lower(s, &low, &err) == PPS_OK, "%s", err.msg);
+    pps_cost c;
+    pps_cost_init(&c);
+    ck_assert(pps_cost_resolve(&c, s->stages, &err) == PPS_OK);
+    pps_timeline *t = NULL;
+    ck_assert_msg(pps_simulate(low, &c, &t, &err) == PPS_OK, "%s", err.msg);
+    pps_analysis a;
+    ck_assert(pps_analyze(t, &a, &err) == PPS_OK);
+    ck_assert_double_eq_tol(a.makespan, 33, 1e-12);
+    ck_assert_double_eq_tol(a.idle_over_compute, 0.375, 1e-12);
+    pps_analysis_clear(&a);
+    pps_timeline_destroy(t);
+    pps_schedule_destroy(low);
+    pps_schedule_destroy(s);
+}
+END_TEST
+
+static Suite *validate_suite(void)
+{
+    Suite *s = suite_create("validate");
+    TCase *tc = tcase_create("rules");
+    tcase_add_test(tc, valid_one_f_one_b_passes);
+    tcase_add_test(tc, action_on_a_rank_not_owning_its_stage_is_refused);
+    tcase_add_test(tc, duplicate_forward_is_refused);
+    tcase_add_test(tc, backward_before_forward_is_refused);
+    tcase_add_test(tc, w_before_i_is_refused);
+    tcase_add_test(tc, b_together_with_i_is_refused);
+    tcase_add_test(tc, missing_backward_is_refused_naming_the_cell);
+    tcase_add_test(tc, i_without_w_is_refused);
+    tcase_add_test(tc, missing_forward_is_refused);
+    tcase_add_test(tc, out_of_range_micro_batch_is_refused);
+    tcase_add_test(tc, send_before_its_producer_is_refused);
+    tcase_add_test(tc, send_to_a_stage_on_the_same_rank_is_refused);
+    tcase_add_test(tc, split_backward_validates_and_simulates);
+    tcase_add_test(tc, pytorch_csv_simulates_to_textbook_makespan);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(validate_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
