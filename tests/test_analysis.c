@@ -1,2 +1,352 @@
-/* test_analysis.c — (being written) */
-int main(void) { return 0; }
+/* test_analysis.c — makespan, the three bubble conventions and the activation memory series. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ppsim.h"
+
+#define EPS 1e-12
+
+static void add_ev(pps_timeline *t, int rank, pps_stream stream, int peer, pps_action a,
+                   double start, double end)
+{
+    pps_event e = {0};
+    e.rank = rank;
+    e.stream = (uint8_t)stream;
+    e.peer = peer;
+    e.action = a;
+    e.start = start;
+    e.end = end;
+    pps_error err = {0};
+    ck_assert_msg(pps_timeline_append(t, &e, &err) == PPS_OK, "%s", err.msg);
+}
+
+static void add(pps_timeline *t, int rank, pps_stream stream, int peer, pps_kind kind, int stage,
+                int mb, double start, double end)
+{
+    add_ev(t, rank, stream, peer, pps_action_make(kind, stage, mb), start, end);
+}
+
+static void compute(pps_timeline *t, int rank, pps_kind kind, int stage, int mb, double start,
+                    double end)
+{
+    add(t, rank, PPS_STREAM_COMPUTE, -1, kind, stage, mb, start, end);
+}
+
+static pps_timeline *new_timeline(int ranks, int stages, int mbs)
+{
+    pps_timeline *t;
+    pps_error err = {0};
+    ck_assert_msg(pps_timeline_create(ranks, stages, mbs, &t, &err) == PPS_OK, "%s", err.msg);
+    return t;
+}
+
+/* The worked example: two ranks, 1F1B, M = 2, t_F = 1, t_B = 2, latency 0.5, activation 1
+ * byte per micro-batch (act_bytes NULL). */
+static pps_timeline *example(void)
+{
+    pps_timeline *t = new_timeline(2, 2, 2);
+    const pps_stream S = PPS_STREAM_SEND, R = PPS_STREAM_RECV;
+    compute(t, 0, PPS_F, 0, 0, 0, 1);
+    add(t, 0, S, 1, PPS_SEND_F, 0, 0, 1, 1.5);
+    compute(t, 0, PPS_F, 0, 1, 1, 2);
+    add(t, 0, S, 1, PPS_SEND_F, 0, 1, 2, 2.5);
+    add(t, 0, R, 1, PPS_RECV_B, 0, 0, 0, 5);
+    compute(t, 0, PPS_B, 0, 0, 5, 7);
+    add(t, 0, R, 1, PPS_RECV_B, 0, 1, 5, 8);
+    compute(t, 0, PPS_B, 0, 1, 8, 10);
+    add(t, 1, R, 0, PPS_RECV_F, 1, 0, 0, 1.5);
+    compute(t, 1, PPS_F, 1, 0, 1.5, 2.5);
+    add(t, 1, R, 0, PPS_RECV_F, 1, 1, 1.5, 2.5);
+    compute(t, 1, PPS_B, 1, 0, 2.5, 4.5);
+    add(t, 1, S, 0, PPS_SEND_B, 1, 0, 4.5, 5);
+    compute(t, 1, PPS_F, 1, 1, 4.5, 5.5);
+    compute(t, 1, PPS_B, 1, 1, 5.5, 7.5);
+    add(t, 1, S, 0, PPS_SEND_B, 1, 1, 7.5, 8);
+    return t;
+}
+
+static void analyze(const pps_timeline *t, pps_analysis *a)
+{
+    pps_error err = {0};
+    ck_assert_msg(pps_analyze(t, a, &err) == PPS_OK, "%s", err.msg);
+}
+
+static void assert_series(const pps_timeline *t, int rank, const double *want, size_t nwant)
+{
+    pps_memory_point *pts = NULL;
+    size_t n = 0;
+    pps_error err = {0};
+    ck_assert_msg(pps_memory_series(t, rank, &pts, &n, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_uint_eq(n, nwant);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_double_eq_tol(pts[i].t, want[2 * i], EPS);
+        ck_assert_double_eq_tol(pts[i].bytes, want[2 * i + 1], EPS);
+    }
+    free(pts);
+}
+
+/* ------------------------------------------------------------------ bubbles */
+
+START_TEST(worked_example_gives_the_documented_bubbles)
+{
+    pps_timeline *t = example();
+    pps_analysis a;
+    analyze(t, &a);
+    ck_assert_int_eq(a.ranks, 2);
+    ck_assert_double_eq_tol(a.makespan, 10, EPS);
+    ck_assert_double_eq_tol(a.per_rank[0].busy, 6, EPS);
+    ck_assert_double_eq_tol(a.per_rank[1].busy, 6, EPS);
+    ck_assert_double_eq_tol(a.per_rank[0].idle, 4, EPS);
+    ck_assert_double_eq_tol(a.per_rank[1].idle, 4, EPS);
+    ck_assert_double_eq_tol(a.busy, 12, EPS);
+    ck_assert_double_eq_tol(a.idle, 8, EPS);
+    ck_assert_double_eq_tol(a.idle_over_total, 0.4, EPS);
+    ck_assert_double_eq_tol(a.idle_over_compute, 8.0 / 12, EPS);
+    /* Rank 0 spans 0..10 with 6 busy; rank 1 spans 1.5..7.5 with no gap. */
+    ck_assert_double_eq_tol(a.stage_span_rate, 0.4, EPS);
+    ck_assert_double_eq_tol(a.throughput, 0.2, EPS);
+    ck_assert_uint_eq(a.compute_actions, 8);
+    ck_assert_uint_eq(a.per_rank[1].compute_actions, 4);
+    ck_assert_double_eq_tol(a.per_rank[1].first_start, 1.5, EPS);
+    ck_assert_double_eq_tol(a.per_rank[1].last_end, 7.5, EPS);
+    ck_assert_double_eq_tol(a.per_rank[0].peak_activation, 2, EPS);
+    ck_assert_double_eq_tol(a.per_rank[1].peak_activation, 1, EPS);
+    pps_analysis_clear(&a);
+    ck_assert_ptr_null(a.per_rank);
+    pps_analysis_clear(&a); /* twice is harmless */
+    pps_timeline_destroy(t);
+}
+END_TEST
+
+START_TEST(gpipe_with_one_microbatch_idles_three_quarters)
+{
+    /* P = 4, M = 1, t_F = 1, t_B = 2: (P-1)/(M+P-1) = 3/4 of the total, (P-1)/M = 3 of compute. */
+    pps_timeline *t = new_timeline(4, 4, 1);
+    for (int r = 0; r < 4; r++) {
+        compute(t, r, PPS_F, r, 0, r, r + 1);
+        double b0 = 4 + 2.0 * (3 - r);
+        compute(t, r, PPS_B, r, 0, b0, b0 + 2);
+    }
+    pps_analysis a;
+    analyze(t, &a);
+    ck_assert_double_eq_tol(a.makespan, 12, EPS);
+    ck_assert_double_eq_tol(a.idle_over_total, 0.75, EPS);
+    ck_assert_double_eq_tol(a.idle_over_compute, 3, EPS);
+    ck_assert_double_eq_tol(a.stage_span_rate, 0.75, EPS); /* rank 0: span 12, busy 3 */
+    ck_assert_double_eq_tol(a.throughput, 1.0 / 12, EPS);
+    pps_analysis_clear(&a);
+    pps_timeline_destroy(t);
+}
+END_TEST
+
+START_TEST(stage_span_rate_uses_the_lowest_rank_on_ties)
+{
+    pps_timeline *t = new_timeline(2, 2, 2);
+    compute(t, 0, PPS_F, 0, 0, 0, 1); /* span 4, busy 2: 0.5 */
+    compute(t, 0, PPS_F, 0, 1, 3, 4);
+    compute(t, 1, PPS_F, 1, 0, 1, 4); /* span 4, busy 4: 0 */
+    compute(t, 1, PPS_F, 1, 1, 4, 5);
+    pps_analysis a;
+    analyze(t, &a);
+    ck_assert_double_eq_tol(a.stage_span_rate, 0.5, EPS);
+    pps_analysis_clear(&a);
+    pps_timeline_destroy(t);
+}
+END_TEST
+
+START_TEST(communication_extends_the_makespan_but_is_not_busy)
+{
+    pps_timeline *t = new_timeline(2, 2, 1);
+    add(t, 0, PPS_STREAM_RECV, 1, PPS_RECV_B, 0, 0, 0.5, 3);
+    compute(t, 0, PPS_F, 0, 0, 1, 2);
+    /* --comm sync puts transfers on the compute stream: still not busy. */
+    add(t, 1, PPS_STREAM_COMPUTE, -1, PPS_RECV_F, 1, 0, 0.5, 2.5);
+    compute(t, 1, PPS_UNSHARD, 1, -1, 2.5, 2.75);
+    pps_analysis a;
+    analyze(t, &a);
+    ck_assert_double_eq_tol(a.makespan, 2.5, EPS);
+    ck_assert_double_eq_tol(a.per_rank[0].busy, 1, EPS);
+    ck_assert_double_eq_tol(a.per_rank[1].busy, 0.25, EPS); /* UNSHARD occupies the device */
+    ck_assert_uint_eq(a.per_rank[1].compute_actions, 0);   /* ... but is not F/B/I/W */
+    ck_assert_double_eq_tol(a.idle_over_total, (1.5 + 2.25) / 5.0, EPS);
+    pps_analysis_clear(&a);
+    pps_timeline_destroy(t);
+}
+END_TEST
+
+START_TEST(undefined_ratios_are_nan)
+{
+    pps_timeline *t = new_timeline(1, 1, 1);
+    compute(t, 0, PPS_F, 0, 0, 3, 3);
+    pps_analysis a;
+    analyze(t, &a);
+    ck_assert_double_eq(a.makespan, 0);
+    ck_assert(isnan(a.idle_over_total));
+    ck_assert(isnan(a.idle_over_compute));
+    ck_assert(isnan(a.stage_span_rate));
+    ck_assert(isnan(a.throughput));
+    pps_analysis_clear(&a);
+    pps_timeline_destroy(t);
+
+    /* A rank with only communication has no compute span. */
+    t = new_timeline(2, 2, 1);
+    compute(t, 0, PPS_F, 0, 0, 0, 1);
+    add(t, 1, PPS_STREAM_RECV, 0, PPS_RECV_F, 1, 0, 0, 2);
+    analyze(t, &a);
+    ck_assert(isnan(a.per_rank[1].first_start));
+    ck_assert_double_eq_tol(a.stage_span_rate, 0, EPS);
+    ck_assert_double_eq_tol(a.idle_over_compute, 3, EPS);
+    pps_analysis_clear(&a);
+    pps_timeline_destroy(t);
+}
+END_TEST
+
+START_TEST(empty_timeline_cannot_be_analysed)
+{
+    pps_timeline *t = new_timeline(2, 2, 1);
+    pps_analysis a;
+    pps_error err = {0};
+    ck_assert_int_eq(pps_analyze(t, &a, &err), PPS_EINPUT);
+    ck_assert_str_eq(err.msg, "analysis: the timeline has no events");
+    ck_assert_ptr_null(a.per_rank);
+    pps_timeline_destroy(t);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ memory */
+
+START_TEST(worked_example_memory_series)
+{
+    pps_timeline *t = example();
+    const double r0[] = {0, 1, 1, 2, 7, 1, 10, 0};
+    const double r1[] = {1.5, 1, 4.5, 1, 7.5, 0}; /* at 4.5 B0 releases before F1 allocates */
+    assert_series(t, 0, r0, 4);
+    assert_series(t, 1, r1, 3);
+    pps_timeline_destroy(t);
+}
+END_TEST
+
+START_TEST(input_and_weight_backward_release_in_two_parts)
+{
+    /* act 4, act_w 1: F holds 4; I releases 4 - 1 = 3 at its end; W releases the last 1. */
+    pps_timeline *t = new_timeline(1, 1, 1);
+    t->act_bytes = malloc(sizeof(double));
+    t->act_w_bytes = malloc(sizeof(double));
+    t->act_bytes[0] = 4;
+    t->act_w_bytes[0] = 1;
+    compute(t, 0, PPS_F, 0, 0, 0, 1);
+    compute(t, 0, PPS_I, 0, 0, 1, 2);
+    compute(t, 0, PPS_W, 0, 0, 2, 3);
+    const double want[] = {0, 4, 2, 1, 3, 0};
+    assert_series(t, 0, want, 3);
+    pps_analysis a;
+    analyze(t, &a);
+    ck_assert_double_eq_tol(a.per_rank[0].peak_activation, 4, EPS);
+    pps_analysis_clear(&a);
+    pps_timeline_destroy(t);
+}
+END_TEST
+
+START_TEST(releases_come_before_allocations_at_the_same_instant)
+{
+    /* B0 ends at 2 exactly when F1 starts: the peak is 1, not 2, whatever the event order. */
+    pps_timeline *t = new_timeline(1, 1, 2);
+    compute(t, 0, PPS_F, 0, 1, 2, 3);
+    compute(t, 0, PPS_F, 0, 0, 0, 1);
+    compute(t, 0, PPS_B, 0, 1, 3, 4);
+    compute(t, 0, PPS_B, 0, 0, 1, 2);
+    const double want[] = {0, 1, 2, 1, 4, 0};
+    assert_series(t, 0, want, 3);
+    pps_analysis a;
+    analyze(t, &a);
+    ck_assert_double_eq_tol(a.per_rank[0].peak_activation, 1, EPS);
+    pps_analysis_clear(&a);
+    pps_timeline_destroy(t);
+}
+END_TEST
+
+START_TEST(overlap_allocates_its_forward_and_releases_its_backward)
+{
+    pps_timeline *t = new_timeline(1, 1, 2);
+    compute(t, 0, PPS_F, 0, 0, 0, 1);
+    /* (0F1;0B0)OVERLAP_F_B: F1's activation from 1, B0's released at 3. */
+    add_ev(t, 0, PPS_STREAM_COMPUTE, -1, (pps_action){0, 1, 0, 0, PPS_OVERLAP_F_B, PPS_B}, 1, 3);
+    compute(t, 0, PPS_B, 0, 1, 3, 5);
+    const double want[] = {0, 1, 1, 2, 3, 1, 5, 0};
+    assert_series(t, 0, want, 4);
+    pps_analysis a;
+    analyze(t, &a);
+    ck_assert_double_eq_tol(a.per_rank[0].peak_activation, 2, EPS);
+    ck_assert_uint_eq(a.compute_actions, 3);
+    pps_analysis_clear(&a);
+    pps_timeline_destroy(t);
+}
+END_TEST
+
+START_TEST(memory_series_of_a_rank_without_compute_is_empty)
+{
+    pps_timeline *t = new_timeline(2, 2, 1);
+    compute(t, 0, PPS_F, 0, 0, 0, 1);
+    pps_memory_point *pts = (pps_memory_point *)1;
+    size_t n = 7;
+    pps_error err = {0};
+    ck_assert_int_eq(pps_memory_series(t, 1, &pts, &n, &err), PPS_OK);
+    ck_assert_uint_eq(n, 0);
+    free(pts);
+    ck_assert_int_eq(pps_memory_series(t, 2, &pts, &n, &err), PPS_EINPUT);
+    ck_assert_str_eq(err.msg, "memory series: rank 2 is out of range [0, 2)");
+    pps_timeline_destroy(t);
+}
+END_TEST
+
+START_TEST(analysis_of_a_million_events_finishes)
+{
+    /* One rank, F and B alternating with two in flight: peak 2 bytes; sorting keeps it fast. */
+    pps_timeline *t = new_timeline(2, 2, 1 << 20);
+    double now = 0;
+    for (int m = 0; m < (1 << 19); m++) {
+        compute(t, 0, PPS_F, 0, m, now, now + 1);
+        compute(t, 0, PPS_B, 0, m, now + 1.5, now + 2);
+        now += 1; /* the next F starts while this B is pending */
+    }
+    pps_analysis a;
+    analyze(t, &a);
+    ck_assert_uint_eq(a.compute_actions, 1u << 20);
+    ck_assert_double_eq_tol(a.per_rank[0].peak_activation, 2, EPS);
+    pps_analysis_clear(&a);
+    pps_timeline_destroy(t);
+}
+END_TEST
+
+static Suite *analysis_suite(void)
+{
+    Suite *s = suite_create("analysis");
+    TCase *tc = tcase_create("bubbles");
+    tcase_add_test(tc, worked_example_gives_the_documented_bubbles);
+    tcase_add_test(tc, gpipe_with_one_microbatch_idles_three_quarters);
+    tcase_add_test(tc, stage_span_rate_uses_the_lowest_rank_on_ties);
+    tcase_add_test(tc, communication_extends_the_makespan_but_is_not_busy);
+    tcase_add_test(tc, undefined_ratios_are_nan);
+    tcase_add_test(tc, empty_timeline_cannot_be_analysed);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("memory");
+    tcase_add_test(tc, worked_example_memory_series);
+    tcase_add_test(tc, input_and_weight_backward_release_in_two_parts);
+    tcase_add_test(tc, releases_come_before_allocations_at_the_same_instant);
+    tcase_add_test(tc, overlap_allocates_its_forward_and_releases_its_backward);
+    tcase_add_test(tc, memory_series_of_a_rank_without_compute_is_empty);
+    tcase_add_test(tc, analysis_of_a_million_events_finishes);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(analysis_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failures = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failures ? 1 : 0;
+}
