@@ -4,37 +4,61 @@
 #include <math.h>
 #include <string.h>
 
+/* 1-based line and column of byte offset at. */
+static void line_col(const char *text, size_t at, long *line, long *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < at; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+static int is_ws(char ch)
+{
+    return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t';
+}
+
 pps_status ppsj_parse(const char *text, size_t len, const char *name, cJSON **out, pps_error *err)
 {
+    long line, col;
+    size_t pos = 0;
+    while (pos < len && is_ws(text[pos]))
+        pos++;
+    if (pos == len)
+        return pps_error_set(err, PPS_EINPUT, "%s: empty file, expected a JSON document", name);
+    /* cJSON reads C strings: a NUL byte would silently end the document or cut a string. JSON
+     * allows no raw NUL anywhere, so refuse it where it is. */
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        line_col(text, (size_t)(nul - text), &line, &col);
+        return pps_error_set(err, PPS_EINPUT, "%s:%ld:%ld: malformed JSON: a NUL byte", name,
+                             line, col);
+    }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (root) {
         /* cJSON stops after the first value; anything but whitespace after it is an error. */
-        size_t pos = (size_t)(end - text);
-        while (pos < len && (text[pos] == ' ' || text[pos] == '\n' || text[pos] == '\r' ||
-                             text[pos] == '\t'))
+        pos = (size_t)(end - text);
+        while (pos < len && is_ws(text[pos]))
             pos++;
-        if (pos == len || text[pos] == '\0') {
+        if (pos == len) {
             *out = root;
             return PPS_OK;
         }
         cJSON_Delete(root);
+        line_col(text, pos, &line, &col);
+        return pps_error_set(err, PPS_EINPUT, "%s:%ld:%ld: malformed JSON: text after the "
+                             "document", name, line, col);
     }
-    if (len == 0)
-        return pps_error_set(err, PPS_EINPUT, "%s: empty file, expected a JSON document", name);
-    /* Locate the failure: cJSON gives the position it stopped at (or NULL when out of memory). */
+    /* cJSON gives the position it stopped at (or NULL when out of memory). */
     size_t at = end ? (size_t)(end - text) : 0;
-    if (at > len)
-        at = len;
-    long line = 1, col = 1;
-    for (size_t i = 0; i < at; i++) {
-        if (text[i] == '\n') {
-            line++;
-            col = 1;
-        } else {
-            col++;
-        }
-    }
+    line_col(text, at > len ? len : at, &line, &col);
     return pps_error_set(err, PPS_EINPUT, "%s:%ld:%ld: malformed JSON", name, line, col);
 }
 

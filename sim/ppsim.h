@@ -382,4 +382,98 @@ pps_status pps_outfile_commit(pps_outfile *o, pps_error *err);
 /* Closes and removes the temporary file; a no-op when nothing is open. */
 void pps_outfile_abort(pps_outfile *o);
 
+/* ------------------------------------------------------------------ validation: diff, profiles,
+ * calibration (docs/validation-method.md; sim/diff.c, sim/profile.c) */
+
+/* One matched event of a diff: times shifted so that each timeline's earliest event starts at
+ * 0; errors are measured − predicted, seconds. */
+typedef struct pps_diff_event {
+    pps_action action;
+    int32_t rank;
+    int32_t peer;      /* as in pps_event */
+    uint8_t stream;    /* pps_stream */
+    double pred_start, pred_end, meas_start, meas_end;
+    double start_error, end_error;
+} pps_diff_event;
+
+/* A value of both timelines: rel_error = (meas − pred) / pred (0 when both are equal, NaN when
+ * pred is 0 and meas is not); diff = meas − pred in the value's own unit. */
+typedef struct pps_diff_value {
+    double pred, meas, diff, rel_error;
+} pps_diff_value;
+
+/* Median, 90th percentile (linear interpolation between order statistics) and maximum of a set
+ * of non-negative errors, seconds; NaN when the set is empty. */
+typedef struct pps_diff_dist {
+    double median, p90, max;
+} pps_diff_dist;
+
+#define PPS_DIFF_WORST 10
+
+typedef struct pps_diff {
+    int ranks, stages, microbatches;
+    pps_diff_value makespan;
+    pps_diff_value idle_over_total, idle_over_compute, stage_span_rate; /* docs/analysis.md */
+    pps_diff_value *busy;        /* [ranks], owned: per-rank busy (compute) time */
+    size_t matched;              /* events found in both timelines */
+    size_t only_pred, only_meas; /* unmatched events of either side */
+    pps_diff_dist abs_start_error, abs_end_error; /* over matched events */
+    size_t nworst;               /* ≤ PPS_DIFF_WORST */
+    pps_diff_event worst[PPS_DIFF_WORST]; /* largest |end error| first */
+} pps_diff;
+
+/* Compares a predicted and a measured timeline of one schedule. Ranks, stages and micro-batches
+ * must be equal (else PPS_EINPUT naming the field); both must hold events. Events are matched by
+ * (rank, stream, peer, action); duplicates of one key are paired in timeline order. Fills *out
+ * (caller clears it with pps_diff_clear, also after a failure). */
+pps_status pps_timeline_diff(const pps_timeline *pred, const pps_timeline *meas, pps_diff *out,
+                             pps_error *err);
+void pps_diff_clear(pps_diff *d);
+/* 1 when |makespan relative error| exceeds tolerance or is undefined (NaN), else 0. */
+int pps_diff_exceeds(const pps_diff *d, double tolerance);
+
+/* A measured profile written by `ppexec --profile` (format "ppsim-profile", version 1). Times are
+ * medians over `repeats` runs, seconds; sizes bytes. */
+typedef struct pps_profile_stage {
+    int stage, rank;
+    double tf, tb, ti, tw;
+    double act_bytes, act_w_bytes, send_bytes;
+    long repeats;
+} pps_profile_stage;
+
+typedef struct pps_profile_link {
+    int src, dst;
+    double bytes, latency, bandwidth; /* latency s, bandwidth bytes/s */
+    long repeats;
+} pps_profile_link;
+
+typedef struct pps_profile {
+    char backend[32];
+    char note[256];
+    int ranks, stages;
+    /* $.workload, informational; -1 (bf16: -1) when not given */
+    long hidden, tokens, layers;
+    int bf16;
+    pps_profile_stage *stage_costs; /* [stages], owned, in stage order */
+    pps_profile_link *links;        /* [nlinks], owned */
+    size_t nlinks;
+} pps_profile;
+
+/* Strict reader: unknown fields, wrong types and values out of range are refused with the file,
+ * the JSON path and the field. The caller owns *out (pps_profile_destroy). */
+pps_status pps_profile_parse_json(const char *text, size_t len, const char *name,
+                                  pps_profile **out, pps_error *err);
+pps_status pps_profile_read(const char *path, pps_profile **out, pps_error *err);
+void pps_profile_destroy(pps_profile *p);
+
+/* Calibration: initialises *out (pps_cost_init) and fills one entry per stage from the profile
+ * and the links from the medians of the profiled links (docs/validation-method.md). The result
+ * passes pps_cost_resolve for p->stages. The caller frees it with pps_cost_clear. */
+pps_status pps_profile_to_costs(const pps_profile *p, pps_cost *out, pps_error *err);
+
+/* Writes c as a cost JSON file (docs/cost-model.md): every field that is set (not NaN), numbers
+ * in their shortest exact form. pps_cost_parse_json into a fresh pps_cost_init gives back the
+ * identical fields when all are set (as after calibration), else the same resolved costs. */
+pps_status pps_cost_write_json(const pps_cost *c, FILE *fp, pps_error *err);
+
 #endif /* PPSIM_H */

@@ -874,7 +874,7 @@ pps_status pps_timeline_parse_json(const char *text, size_t len, const char *nam
         }
     }
     skip_ws(&c);
-    if (c.pos < len && text[c.pos] != '\0') {
+    if (c.pos < len) { /* a NUL byte is text too, not an end */
         st = malformed_at(&c, c.pos, "text after the document");
         goto fail;
     }

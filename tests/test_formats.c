@@ -668,7 +668,7 @@ START_TEST(read_picks_the_parser_by_extension)
     ck_assert_int_eq(pps_schedule_read(path, &s, &err), PPS_EINPUT);
     ck_assert_ptr_null(s);
     char want[128];
-    snprintf(want, sizeof want, "%s:1:2: malformed JSON", path);
+    snprintf(want, sizeof want, "%s:1:2: malformed JSON: text after the document", path);
     ck_assert_str_eq(err.msg, want);
     remove(path);
     snprintf(path, sizeof path, "/tmp/ppsim-test-%ld.CSV", (long)getpid());

@@ -49,13 +49,13 @@ int main(int argc, char **argv)
         if (i + 1 < argc && strcmp(argv[i], "-s") == 0)
             name = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "-p") == 0)
-            p.ranks = atoi(argv[++i]);
+            p.ranks = (int)strtol(argv[++i], NULL, 10);
         else if (i + 1 < argc && strcmp(argv[i], "-v") == 0)
-            p.chunks = atoi(argv[++i]);
+            p.chunks = (int)strtol(argv[++i], NULL, 10);
         else if (i + 1 < argc && strcmp(argv[i], "-m") == 0)
-            p.microbatches = atoi(argv[++i]);
+            p.microbatches = (int)strtol(argv[++i], NULL, 10);
         else if (i + 1 < argc && strcmp(argv[i], "--repeat") == 0)
-            repeats = atoi(argv[++i]);
+            repeats = (int)strtol(argv[++i], NULL, 10);
         else {
             fprintf(stderr, "Usage: ppsim-bench [-s NAME] [-p P] [-v V] [-m M] [--repeat N]\n"
                             "Defaults: interleaved-1f1b, P=64, v=4, M=4096, 5 repeats.\n");

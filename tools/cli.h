@@ -68,7 +68,10 @@ int cli_fail(const char *cmd, const pps_error *err);
 
 /* Strict number parsing: the whole argument must be a number. */
 int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *out);
-int cli_parse_int(const char *cmd, const char *opt, const char *arg, int *out);
+int cli_parse_int(const char *cmd, const char *opt, const char *arg, long lo, long hi, int *out);
+/* Prints the one-line error for a getopt_long result of '?' (unknown option) or ':' (missing
+ * value; optstrings start with ':' and opterr is 0) and returns EXIT_USAGE. */
+int cli_bad_option(const char *cmd, int c, char *const *argv);
 
 /* Summaries: human text or one JSON object. analytic may be NaN. */
 void cli_print_summary(FILE *fp, const pps_timeline *t, const pps_analysis *a, double analytic);
@@ -87,5 +90,7 @@ int cmd_gen(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 
 #endif

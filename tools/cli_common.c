@@ -90,7 +90,7 @@ int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *
     return 0;
 }
 
-int cli_parse_int(const char *cmd, const char *opt, const char *arg, int *out)
+int cli_parse_int(const char *cmd, const char *opt, const char *arg, long lo, long hi, int *out)
 {
     char *end;
     errno = 0;
@@ -99,12 +99,24 @@ int cli_parse_int(const char *cmd, const char *opt, const char *arg, int *out)
         cli_error(cmd, "%s: '%s' is not an integer", opt, arg);
         return EXIT_USAGE;
     }
-    if (errno == ERANGE || v < 1 || v > 1L << 30) {
-        cli_error(cmd, "%s: %s is out of range [1, %ld]", opt, arg, 1L << 30);
+    if (errno == ERANGE || v < lo || v > hi) {
+        cli_error(cmd, "%s: %s is out of range [%ld, %ld]", opt, arg, lo, hi);
         return EXIT_BAD_INPUT;
     }
     *out = (int)v;
     return 0;
+}
+
+int cli_bad_option(const char *cmd, int c, char *const *argv)
+{
+    char shortopt[3] = {'-', (char)optopt, '\0'};
+    /* An unknown short option is only known by optopt (it may sit in a group like -xz). */
+    const char *name = c == '?' && optopt > 0 && optopt < 256 ? shortopt : argv[optind - 1];
+    if (c == ':')
+        cli_error(cmd, "option '%s' needs a value; try 'ppsim %s --help'", name, cmd);
+    else
+        cli_error(cmd, "unrecognized option '%s'; try 'ppsim %s --help'", name, cmd);
+    return EXIT_USAGE;
 }
 
 void cli_input_init(cli_input *in)
@@ -125,11 +137,16 @@ int cli_input_option(cli_input *in, const char *cmd, int opt, const char *arg)
     switch (opt) {
     case 's': in->schedule = arg; return 1;
     case 'f': in->file = arg; return 1;
-    case 'p': rc = cli_parse_int(cmd, "-p", arg, &in->ranks); break;
-    case 'm': rc = cli_parse_int(cmd, "-m", arg, &in->microbatches); break;
-    case 'v': rc = cli_parse_int(cmd, "-v", arg, &in->chunks); break;
-    case OPT_GROUP: rc = cli_parse_int(cmd, "--group", arg, &in->group); break;
-    case OPT_RANKS_PER_NODE: rc = cli_parse_int(cmd, "--ranks-per-node", arg, &in->ranks_per_node);
+    case 'p': rc = cli_parse_int(cmd, "-p", arg, 1, PPS_MAX_RANKS, &in->ranks); break;
+    case 'm':
+        rc = cli_parse_int(cmd, "-m", arg, 1, PPS_MAX_MICROBATCHES, &in->microbatches);
+        break;
+    case 'v': rc = cli_parse_int(cmd, "-v", arg, 1, PPS_MAX_CHUNKS, &in->chunks); break;
+    case OPT_GROUP:
+        rc = cli_parse_int(cmd, "--group", arg, 1, PPS_MAX_MICROBATCHES, &in->group);
+        break;
+    case OPT_RANKS_PER_NODE:
+        rc = cli_parse_int(cmd, "--ranks-per-node", arg, 1, PPS_MAX_RANKS, &in->ranks_per_node);
         break;
     case OPT_COSTS: in->costs_file = arg; return 1;
     case OPT_COMM:

@@ -90,7 +90,8 @@ int cmd_compare(int argc, char **argv)
     cli_input in;
     cli_input_init(&in);
     int json = 0, c;
-    while ((c = getopt_long(argc, argv, "s:p:m:v:h", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":s:p:m:v:h", opts, NULL)) != -1) {
         int r = cli_input_option(&in, "compare", c, optarg);
         if (r < 0)
             return -r;
@@ -99,7 +100,7 @@ int cmd_compare(int argc, char **argv)
         switch (c) {
         case OPT_JSON: json = 1; break;
         case 'h': printf(compare_usage, cli_cost_usage); return EXIT_OK;
-        default: fprintf(stderr, "Try 'ppsim compare --help'.\n"); return EXIT_USAGE;
+        default: return cli_bad_option("compare", c, argv);
         }
     }
     if (optind < argc) {
@@ -148,5 +149,9 @@ int cmd_compare(int argc, char **argv)
         ran += compare_one(&in, list[i], json, &first);
     if (json)
         puts(first ? "[]" : "]");
-    return ran > 0 ? EXIT_OK : EXIT_BAD_INPUT;
+    if (ran == 0) {
+        cli_error("compare", "every schedule was skipped (reasons above)");
+        return EXIT_BAD_INPUT;
+    }
+    return EXIT_OK;
 }

@@ -49,7 +49,8 @@ int cmd_gen(int argc, char **argv)
     cli_input_init(&in);
     int csv = 0, lower = 0, c;
     const char *out = "-";
-    while ((c = getopt_long(argc, argv, "s:p:m:v:o:h", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":s:p:m:v:o:h", opts, NULL)) != -1) {
         int r = (c == 's' || c == 'p' || c == 'm' || c == 'v' || c == OPT_GROUP)
                     ? cli_input_option(&in, "gen", c, optarg)
                     : 0;
@@ -69,7 +70,7 @@ int cmd_gen(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'l': list_schedules(); return EXIT_OK;
         case 'h': fputs(gen_usage, stdout); return EXIT_OK;
-        default: fprintf(stderr, "Try 'ppsim gen --help'.\n"); return EXIT_USAGE;
+        default: return cli_bad_option("gen", c, argv);
         }
     }
     if (optind < argc) {

@@ -102,7 +102,8 @@ int cmd_show(int argc, char **argv)
     cli_input in;
     cli_input_init(&in);
     int width = 0, c;
-    while ((c = getopt_long(argc, argv, CLI_INPUT_SHORT "h", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":" CLI_INPUT_SHORT "h", opts, NULL)) != -1) {
         int r = cli_input_option(&in, "show", c, optarg);
         if (r < 0)
             return -r;
@@ -110,15 +111,11 @@ int cmd_show(int argc, char **argv)
             continue;
         switch (c) {
         case OPT_WIDTH:
-            if ((r = cli_parse_int("show", "--width", optarg, &width)) != 0)
+            if ((r = cli_parse_int("show", "--width", optarg, 1, MAX_WIDTH, &width)) != 0)
                 return r;
-            if (width > MAX_WIDTH) {
-                cli_error("show", "--width: %d is more than %d columns", width, MAX_WIDTH);
-                return EXIT_BAD_INPUT;
-            }
             break;
         case 'h': printf(show_usage, cli_input_usage, cli_cost_usage); return EXIT_OK;
-        default: fprintf(stderr, "Try 'ppsim show --help'.\n"); return EXIT_USAGE;
+        default: return cli_bad_option("show", c, argv);
         }
     }
     pps_error err = {0};
@@ -129,8 +126,10 @@ int cmd_show(int argc, char **argv)
         }
         pps_timeline *t = NULL;
         pps_analysis a = {0};
-        if (pps_timeline_read(argv[optind], &t, &err) != PPS_OK ||
-            pps_analyze(t, &a, &err) != PPS_OK) {
+        pps_status st = pps_timeline_read(argv[optind], &t, &err);
+        if (st == PPS_OK && (st = pps_analyze(t, &a, &err)) != PPS_OK)
+            pps_error_prefix(&err, "%s", argv[optind]);
+        if (st != PPS_OK) {
             pps_timeline_destroy(t);
             return cli_fail("show", &err);
         }

@@ -38,7 +38,8 @@ int cmd_sim(int argc, char **argv)
     cli_input_init(&in);
     int json = 0, c;
     const char *out = NULL, *chrome = NULL;
-    while ((c = getopt_long(argc, argv, CLI_INPUT_SHORT "o:h", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":" CLI_INPUT_SHORT "o:h", opts, NULL)) != -1) {
         int r = cli_input_option(&in, "sim", c, optarg);
         if (r < 0)
             return -r;
@@ -49,7 +50,7 @@ int cmd_sim(int argc, char **argv)
         case 'o': out = optarg; break;
         case OPT_CHROME: chrome = optarg; break;
         case 'h': printf(sim_usage, cli_input_usage, cli_cost_usage); return EXIT_OK;
-        default: fprintf(stderr, "Try 'ppsim sim --help'.\n"); return EXIT_USAGE;
+        default: return cli_bad_option("sim", c, argv);
         }
     }
     if (optind < argc) {
@@ -88,11 +89,12 @@ int cmd_analyze(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int json = 0, c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case OPT_JSON: json = 1; break;
         case 'h': fputs(analyze_usage, stdout); return EXIT_OK;
-        default: fprintf(stderr, "Try 'ppsim analyze --help'.\n"); return EXIT_USAGE;
+        default: return cli_bad_option("analyze", c, argv);
         }
     }
     if (optind != argc - 1) {
@@ -102,8 +104,12 @@ int cmd_analyze(int argc, char **argv)
     pps_error err = {0};
     pps_timeline *t = NULL;
     pps_analysis a = {0};
-    if (pps_timeline_read(argv[optind], &t, &err) != PPS_OK ||
-        pps_analyze(t, &a, &err) != PPS_OK) {
+    if (pps_timeline_read(argv[optind], &t, &err) != PPS_OK) {
+        pps_timeline_destroy(t);
+        return cli_fail("analyze", &err);
+    }
+    if (pps_analyze(t, &a, &err) != PPS_OK) {
+        pps_error_prefix(&err, "%s", argv[optind]);
         pps_timeline_destroy(t);
         return cli_fail("analyze", &err);
     }

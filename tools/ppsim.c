@@ -16,6 +16,8 @@ static const command commands[] = {
     {"compare", cmd_compare, "simulate every schedule side by side (no options: the default)"},
     {"analyze", cmd_analyze, "analyse a predicted or measured timeline"},
     {"show", cmd_show, "draw a timeline as ASCII, scaled by time"},
+    {"diff", cmd_diff, "compare a predicted and a measured timeline (exit 3: over tolerance)"},
+    {"calibrate", cmd_calibrate, "turn a measured profile (ppexec --profile) into a costs file"},
 };
 
 static void usage(FILE *fp)
@@ -47,7 +49,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
-    cli_error(NULL, "unknown command '%s'", argv[1]);
-    usage(stderr);
+    cli_error(NULL, "unknown command '%s'; try 'ppsim --help'", argv[1]);
     return EXIT_USAGE;
 }

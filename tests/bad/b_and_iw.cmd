@@ -1,0 +1,1 @@
+sim -f @DIR@/b_and_iw.json

@@ -1,0 +1,1 @@
+sim -f @DIR@/backward_before_forward.json

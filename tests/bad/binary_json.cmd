@@ -1,0 +1,1 @@
+sim -f @DIR@/binary_json.json -o @OUT@

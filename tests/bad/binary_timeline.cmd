@@ -1,0 +1,1 @@
+analyze @DIR@/binary_timeline.json

@@ -1,0 +1,1 @@
+sim -f @DIR@/blank_json.json

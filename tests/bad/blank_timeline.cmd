@@ -1,0 +1,1 @@
+analyze @DIR@/blank_timeline.json

@@ -1,0 +1,1 @@
+compare -s interleaved-1f1b -m 2

@@ -1,0 +1,1 @@
+sim -f @DIR@/csv_mb_limit.csv

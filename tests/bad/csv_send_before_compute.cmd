@@ -1,0 +1,1 @@
+sim -f @DIR@/csv_send_before_compute.csv

@@ -1,0 +1,1 @@
+sim -f @DIR@/csv_stage_two_ranks.csv

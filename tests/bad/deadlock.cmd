@@ -1,0 +1,1 @@
+sim -f @DIR@/deadlock.json -o @OUT@ --chrome @OUT@.chrome

@@ -1,0 +1,1 @@
+show -f @DIR@/deadlock_csv.csv

@@ -1,0 +1,1 @@
+sim -f @DIR@/dup_action.json -o @OUT@

@@ -1,0 +1,1 @@
+sim -f @DIR@/empty_csv.csv

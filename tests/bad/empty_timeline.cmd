@@ -1,0 +1,1 @@
+analyze @DIR@/empty_timeline.json

@@ -1,0 +1,1 @@
+sim -f @DIR@/f_with_p.json -p 2

@@ -1,0 +1,1 @@
+gen -s 1f1b -p 4 -m 8 -v 2 -o @OUT@

@@ -1,0 +1,1 @@
+gen -s 1f1b -p 4 -o @OUT@

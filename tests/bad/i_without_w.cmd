@@ -1,0 +1,1 @@
+sim -f @DIR@/i_without_w.json

@@ -1,0 +1,1 @@
+sim -s interleaved-1f1b -p 4 -m 8 -v 1

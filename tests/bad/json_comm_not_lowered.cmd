@@ -1,0 +1,1 @@
+sim -f @DIR@/json_comm_not_lowered.json

@@ -1,0 +1,1 @@
+sim -f @DIR@/json_huge_empty.json -o @OUT@

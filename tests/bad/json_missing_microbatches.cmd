@@ -1,0 +1,1 @@
+sim -f @DIR@/json_missing_microbatches.json

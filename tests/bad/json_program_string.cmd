@@ -1,0 +1,1 @@
+sim -f @DIR@/json_program_string.json

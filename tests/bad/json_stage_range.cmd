@@ -1,0 +1,1 @@
+sim -f @DIR@/json_stage_range.json

@@ -1,0 +1,1 @@
+sim -f @DIR@/json_trailing_text.json

@@ -1,0 +1,1 @@
+sim -f @DIR@/long_action_json.json

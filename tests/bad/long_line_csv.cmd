@@ -1,0 +1,1 @@
+sim -f @DIR@/long_line_csv.csv

@@ -1,0 +1,1 @@
+sim -f @DIR@/long_name_json.json

@@ -1,0 +1,1 @@
+sim -f @DIR@/no_such_file.json -o @OUT@

@@ -1,0 +1,1 @@
+sim -f @DIR@/missing_forward.json

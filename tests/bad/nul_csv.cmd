@@ -1,0 +1,1 @@
+sim -f @DIR@/nul_csv.csv

@@ -1,0 +1,1 @@
+analyze @DIR@/nul_trailing_timeline.json

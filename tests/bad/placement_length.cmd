@@ -1,0 +1,1 @@
+sim -f @DIR@/placement_length.json

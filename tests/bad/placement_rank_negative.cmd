@@ -1,0 +1,1 @@
+sim -f @DIR@/placement_rank_negative.json

@@ -1,0 +1,1 @@
+sim -f @DIR@/placement_v_ranks.json

@@ -1,0 +1,1 @@
+sim -f @DIR@/recv_order.csv -o @OUT@

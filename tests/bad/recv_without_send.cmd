@@ -1,0 +1,1 @@
+sim -f @DIR@/recv_without_send.csv

@@ -1,0 +1,1 @@
+sim -f @DIR@/send_no_neighbour.csv

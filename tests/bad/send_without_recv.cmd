@@ -1,0 +1,1 @@
+sim -f @DIR@/send_without_recv.csv

@@ -1,0 +1,1 @@
+show -s 1f1b -p 2 -m 2 --width 5000

@@ -1,0 +1,1 @@
+analyze @DIR@/tl_end_before_start.json --json

@@ -1,0 +1,1 @@
+show @DIR@/tl_missing_events.json

@@ -1,0 +1,1 @@
+analyze @DIR@/tl_not_finite.json

@@ -1,0 +1,1 @@
+analyze @DIR@/tl_rank_range.json

@@ -1,0 +1,1 @@
+analyze @DIR@/tl_wrong_stream.json

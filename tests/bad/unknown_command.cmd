@@ -1,0 +1,1 @@
+frobnicate -s 1f1b

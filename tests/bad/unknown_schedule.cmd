@@ -1,0 +1,1 @@
+sim -s nosuch -p 4 -m 8 -o @OUT@

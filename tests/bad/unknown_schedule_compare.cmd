@@ -1,0 +1,1 @@
+compare -s 1f1b,nosuch

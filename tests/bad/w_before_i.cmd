@@ -1,0 +1,1 @@
+sim -f @DIR@/w_before_i.json

@@ -1,0 +1,1 @@
+sim -f @DIR@/wrong_rank.json

@@ -1,0 +1,351 @@
+#!/usr/bin/env bash
+# run_cli.sh PPSIM_BINARY — positive end-to-end checks of the ppsim CLI.
+#
+# Every expected number here is worked out by hand from the schedule definitions, not copied from
+# the program's output. With uniform costs t_F, t_B, P ranks and M micro-batches:
+#   naive:        makespan = M·P·(t_F + t_B)           (one micro-batch in flight)
+#   gpipe, 1f1b:  makespan = (M + P − 1)·(t_F + t_B)   (fill, steady state, drain)
+#   interleaved-1f1b and looped-bfs with v chunks, M ≥ P: idle/compute = (P − 1)/(v·M); each rank
+#                 is busy v·M·(t_F + t_B), so makespan = busy·(1 + (P − 1)/(v·M)).
+#   1f1b peak activation on rank r: min(P − r, M) micro-batches of act-bytes each.
+# idle/total = idle / (P·makespan), idle/compute = idle / busy, summed over ranks.
+set -u
+
+if [ $# -ne 1 ]; then
+    echo "usage: $0 PPSIM_BINARY" >&2
+    exit 2
+fi
+case "$1" in
+/*) ppsim=$1 ;;
+*) ppsim=$(pwd)/$1 ;;
+esac
+if [ ! -x "$ppsim" ]; then
+    echo "run_cli.sh: $ppsim is not an executable" >&2
+    exit 2
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ppsim-cli.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 2
+
+passed=0
+failed=0
+
+# Runs ppsim with a time limit.
+pp() {
+    timeout -k 2 20 "$ppsim" "$@"
+}
+
+# run WANT_RC ARGS... — runs ppsim, stdout to ./out, stderr to ./err; fails unless exit is WANT_RC.
+run() {
+    local want=$1 rc
+    shift
+    pp "$@" >out 2>err
+    rc=$?
+    if [ "$rc" -ne "$want" ]; then
+        echo "ppsim $*: exit $rc, expected $want"
+        sed 's/^/  stderr: /' err | head -n 5
+        return 1
+    fi
+    return 0
+}
+
+# json_ok FILE EXPR... — loads FILE as JSON into d; every EXPR (Python) must be true.
+# close(a, b[, tol]) compares numbers with an absolute tolerance (default 1e-9).
+json_ok() {
+    python3 - "$@" <<'EOF'
+import json, math, sys
+try:
+    with open(sys.argv[1]) as f:
+        d = json.load(f)
+except Exception as e:
+    print(f"{sys.argv[1]}: not valid JSON: {e}")
+    sys.exit(1)
+def close(a, b, tol=1e-9):
+    return isinstance(a, (int, float)) and abs(a - b) <= tol
+ok = True
+for expr in sys.argv[2:]:
+    try:
+        good = eval(expr, {"d": d, "math": math, "close": close})
+    except Exception as e:
+        print(f"check raised {e!r}: {expr}")
+        good = False
+    if not good:
+        print(f"check failed: {expr}")
+        ok = False
+sys.exit(0 if ok else 1)
+EOF
+}
+
+# no_leftovers — fails when a temporary output file (*.tmp.*) is left in the work directory.
+no_leftovers() {
+    local left
+    left=$(find . -name '*.tmp.*' | head -n 5)
+    if [ -n "$left" ]; then
+        echo "temporary files left behind: $left"
+        return 1
+    fi
+    return 0
+}
+
+# check NAME FUNCTION — runs one check in a fresh directory; prints ok or FAIL with its log.
+check() {
+    local name=$1 fn=$2 log
+    log="$work/$name.log"
+    mkdir -p "$work/$name"
+    if (cd "$work/$name" && "$fn") >"$log" 2>&1; then
+        echo "ok   $name"
+        passed=$((passed + 1))
+    else
+        echo "FAIL $name"
+        sed 's/^/    /' "$log" | head -n 40
+        failed=$((failed + 1))
+    fi
+}
+
+# ------------------------------------------------------------------ checks
+
+check_compare_default() {
+    run 0 compare || return 1
+    # Default configuration: P=4, M=8, t_F=1, t_B=2, v=2 for multi-chunk schedules.
+    # naive 8·4·3 = 96; gpipe and 1f1b 11·3 = 33; interleaved and looped-bfs: busy 2·8·3 = 48,
+    # idle 48·3/16 = 9, makespan 57.
+    local name want got bad=0
+    for pair in naive:96 gpipe:33 1f1b:33 interleaved-1f1b:57 looped-bfs:57; do
+        name=${pair%%:*}
+        want=${pair#*:}
+        got=$(awk -v n="$name" '$1 == n { print $3 }' out)
+        if [ -z "$got" ]; then
+            echo "compare: no row for $name"
+            bad=1
+        elif ! awk -v a="$got" -v b="$want" 'BEGIN { exit !(a == b) }'; then
+            echo "compare: $name makespan $got, expected $want"
+            bad=1
+        fi
+    done
+    [ "$bad" -eq 0 ] || { cat out; return 1; }
+    # idle/total of naive: 1 - busy/(P·makespan) = 1 - 24/96 = 0.75.
+    awk '$1 == "naive" { exit !($4 + 0 == 0.75) }' out || { echo "naive idle/total"; return 1; }
+}
+
+check_compare_json() {
+    run 0 compare --json >/dev/null || return 1
+    json_ok out 'isinstance(d, list)' \
+        'set(e["schedule"] for e in d) >= {"naive", "gpipe", "1f1b", "interleaved-1f1b", "looped-bfs"}' \
+        '[e["makespan"] for e in d if e["schedule"] == "1f1b"] == [33]' \
+        'all("skipped" not in e for e in d)'
+}
+
+check_sim_1f1b_json() {
+    run 0 sim -s 1f1b -p 4 -m 8 --tf 1 --tb 2 --act-bytes 1 --json || return 1
+    # 2·P·M = 64 compute actions; makespan (8+4-1)·3 = 33; busy 24 per rank, idle 9;
+    # idle/total = 36/132 = 3/11; idle/compute = 36/96 = 0.375; stage span on rank 0: 9/33.
+    json_ok out 'd["schedule"] == "1f1b"' 'd["ranks"] == 4' 'd["stages"] == 4' \
+        'd["microbatches"] == 8' 'd["chunks"] == 1' 'd["actions"] == 64' \
+        'close(d["makespan"], 33)' \
+        'close(d["bubble"]["idle_over_total"], 3 / 11, 1e-6)' \
+        'close(d["bubble"]["idle_over_compute"], 0.375)' \
+        'close(d["bubble"]["stage_span_rate"], 3 / 11, 1e-6)' \
+        'close(d["analytic"]["idle_over_compute"], 0.375)' \
+        'len(d["per_rank"]) == 4' \
+        'all(p["rank"] == r for r, p in enumerate(d["per_rank"]))' \
+        'all(close(p["peak_activation"], 4 - r) for r, p in enumerate(d["per_rank"]))' \
+        'all(close(p["busy"], 24) and close(p["idle"], 9) for p in d["per_rank"])'
+}
+
+check_sim_gpipe_m1() {
+    run 0 sim -s gpipe -p 4 -m 1 --json || return 1
+    # One micro-batch: makespan 4·3 = 12, each rank busy 3: idle/total = 36/48 = 0.75.
+    json_ok out 'close(d["makespan"], 12)' 'close(d["bubble"]["idle_over_total"], 0.75)' \
+        'close(d["bubble"]["idle_over_compute"], 3)'
+}
+
+check_sim_interleaved() {
+    run 0 sim -s interleaved-1f1b -p 4 -m 8 -v 2 --json || return 1
+    json_ok out 'd["stages"] == 8' 'd["chunks"] == 2' 'd["actions"] == 128' \
+        'close(d["makespan"], 57)' 'close(d["bubble"]["idle_over_compute"], 3 / 16)'
+}
+
+check_sim_text() {
+    run 0 sim -s 1f1b -p 4 -m 8 || return 1
+    grep -q '^makespan  *33 s$' out || { echo "no 'makespan 33 s' line"; cat out; return 1; }
+    [ "$(grep -c '^[0-3] ' out)" -eq 4 ] || { echo "expected 4 rank rows"; cat out; return 1; }
+}
+
+check_split_backward() {
+    # t_I = t_W = 1 gives t_B = 2: the same 1F1B run as --tb 2.
+    run 0 sim -s 1f1b -p 4 -m 8 --tf 1 --ti 1 --tw 1 --json || return 1
+    json_ok out 'close(d["makespan"], 33)'
+}
+
+check_comm_latency() {
+    # P=2, M=1, latency 0.5: F on rank 0 [0,1], transfer to 1.5, F [1.5,2.5], B [2.5,4.5],
+    # transfer back to 5, B on rank 0 [5,7].
+    run 0 sim -s 1f1b -p 2 -m 1 --comm-latency 0.5 --json || return 1
+    json_ok out 'close(d["makespan"], 7)'
+}
+
+check_costs_uniform_file() {
+    # A cost file with only uniform times: t_F = 2, t_B = 4 doubles the 1F1B makespan to 66.
+    printf '{"format": "ppsim-costs", "version": 1, "uniform": {"tf": 2, "tb": 4}}\n' >c.json
+    run 0 sim -s 1f1b -p 4 -m 8 --costs c.json --json || return 1
+    json_ok out 'close(d["makespan"], 66)'
+}
+
+check_costs_per_stage() {
+    # Per-stage t_F = 2 (t_B stays 2): (M + P - 1)·4 = 44.
+    printf '{"format": "ppsim-costs", "version": 1, "stages": [{"tf": 2}, {"tf": 2}, {"tf": 2}, {"tf": 2}]}\n' >c.json
+    run 0 sim -s 1f1b -p 4 -m 8 --costs c.json --json || return 1
+    json_ok out 'close(d["makespan"], 44)'
+}
+
+check_gen_json_roundtrip() {
+    local spec ok=0
+    for spec in "1f1b -p 4 -m 8" "gpipe -p 3 -m 5" "interleaved-1f1b -p 4 -m 8 -v 2" \
+        "looped-bfs -p 2 -m 3 -v 3" "naive -p 3 -m 2"; do
+        # shellcheck disable=SC2086  # spec is a list of words
+        run 0 gen -s $spec -o s.json || return 1
+        [ -s s.json ] || { echo "gen -o s.json wrote nothing"; return 1; }
+        [ ! -s out ] || { echo "gen -o also wrote to stdout"; return 1; }
+        json_ok s.json 'd["format"] == "ppsim-schedule"' 'd["version"] == 1' || return 1
+        # shellcheck disable=SC2086
+        run 0 sim -s $spec --json || return 1
+        mv out a.json
+        run 0 sim -f s.json --json || return 1
+        python3 -c 'import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+keys = ("makespan", "actions", "ranks", "stages", "microbatches")
+bad = [k for k in keys if a[k] != b[k]]
+sys.exit(print("differ:", bad, a, b) if bad else 0)' a.json out || { echo "for: $spec"; ok=1; }
+    done
+    no_leftovers || return 1
+    return "$ok"
+}
+
+check_gen_csv_roundtrip() {
+    run 0 gen -s 1f1b -p 4 -m 8 --format csv -o x.csv || return 1
+    [ "$(wc -l <x.csv)" -eq 4 ] || { echo "expected 4 CSV rows (one per rank)"; return 1; }
+    # Rank 0 of 1F1B, P=4: 3 warm-up forwards, then F3 and B0 alternate.
+    [ "$(head -n 1 x.csv | cut -d, -f1-5)" = "0F0,0F1,0F2,0F3,0B0" ] ||
+        { echo "unexpected first row: $(head -n 1 x.csv)"; return 1; }
+    run 0 sim -f x.csv --json || return 1
+    json_ok out 'close(d["makespan"], 33)' 'd["actions"] == 64'
+}
+
+check_gen_lowered_csv() {
+    run 0 gen -s interleaved-1f1b -p 4 -m 8 --lower --format csv -o x.csv || return 1
+    if ! grep -q SEND_F x.csv || ! grep -q RECV_B x.csv; then
+        echo "no SEND/RECV in --lower output"
+        return 1
+    fi
+    run 0 sim -f x.csv --json || return 1
+    json_ok out 'close(d["makespan"], 57)' 'd["actions"] == 128'
+}
+
+check_gen_list() {
+    run 0 gen --list || return 1
+    local n
+    for n in naive gpipe 1f1b interleaved-1f1b looped-bfs; do
+        grep -q "^$n " out || { echo "gen --list: no $n"; return 1; }
+    done
+}
+
+check_alias() {
+    # PyTorch class names are accepted, case-insensitively.
+    run 0 sim -s schedule1f1b -p 4 -m 8 --json || return 1
+    json_ok out 'd["schedule"] == "1f1b"' 'close(d["makespan"], 33)'
+}
+
+check_timeline_analyze() {
+    run 0 sim -s 1f1b -p 4 -m 8 --act-bytes 1 --json -o t.json --chrome c.json || return 1
+    mv out s.json
+    if [ ! -s t.json ] || [ ! -s c.json ]; then
+        echo "timeline or chrome file missing"
+        return 1
+    fi
+    no_leftovers || return 1
+    json_ok t.json 'd["format"] == "ppsim-timeline"' 'd["version"] == 1' \
+        'isinstance(d["events"], list) and len(d["events"]) > 0' || return 1
+    json_ok c.json 'isinstance(d["traceEvents"], list) and len(d["traceEvents"]) > 0' || return 1
+    run 0 analyze t.json --json || return 1
+    python3 -c 'import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+bad = [k for k in ("makespan", "actions", "ranks", "bubble") if a[k] != b[k]]
+bad += ["peak_activation"] if [p["peak_activation"] for p in a["per_rank"]] != [p["peak_activation"] for p in b["per_rank"]] else []
+sys.exit(print("sim and analyze differ:", bad) if bad else 0)' s.json out || return 1
+    json_ok out 'close(d["makespan"], 33)' 'close(d["bubble"]["idle_over_total"], 3 / 11, 1e-6)'
+}
+
+check_analyze_text() {
+    run 0 sim -s gpipe -p 2 -m 2 -o t.json >/dev/null || return 1
+    run 0 analyze t.json || return 1
+    # (2 + 2 - 1)·3 = 9.
+    grep -q '^makespan  *9 s$' out || { echo "analyze: no 'makespan 9 s'"; cat out; return 1; }
+}
+
+check_show() {
+    run 0 show -s gpipe -p 2 -m 2 || return 1
+    [ "$(grep -c '^rank ' out)" -eq 2 ] || { echo "expected 2 rank lines"; cat out; return 1; }
+    grep '^rank 0' out | grep -q 'F0' || { echo "rank 0 line has no F0"; cat out; return 1; }
+    run 0 sim -s gpipe -p 3 -m 2 -o t.json >/dev/null || return 1
+    run 0 show t.json --width 60 || return 1
+    [ "$(grep -c '^rank ' out)" -eq 3 ] || { echo "show TIMELINE: expected 3 rank lines"; return 1; }
+}
+
+# help_mentions CMD OPTION... — `ppsim CMD --help` exits 0, prints to stdout, names each option.
+help_mentions() {
+    local cmd=$1 o bad=0
+    shift
+    run 0 "$cmd" --help || return 1
+    [ ! -s err ] || { echo "$cmd --help wrote to stderr"; return 1; }
+    for o in "$@"; do
+        grep -q -e "$o" out || { echo "$cmd --help does not mention $o"; bad=1; }
+    done
+    return "$bad"
+}
+
+check_help() {
+    help_mentions sim -- '-s, --schedule' '-f, --file' '-p, --ranks' '-m, --microbatches' \
+        '-v, --chunks' '--tf' '--tb' '--ti' '--tw' '--costs' '--comm-latency' '--act-bytes' \
+        '--json' '-o, --output' '--chrome' || return 1
+    help_mentions gen -- '-s, --schedule' '-p, --ranks' '-m, --microbatches' '-v, --chunks' \
+        '--format' '--lower' '-o, --output' '--list' || return 1
+    help_mentions compare -- '-s, --schedule' '-p, --ranks' '-m, --microbatches' '--json' \
+        '--tf' || return 1
+    help_mentions analyze -- '--json' 'TIMELINE' || return 1
+    help_mentions show -- '--width' '-s, --schedule' '-f, --file' 'TIMELINE' || return 1
+}
+
+check_main_help() {
+    run 0 --help || return 1
+    local c
+    for c in sim gen compare analyze show; do
+        grep -q "^  $c " out || { echo "ppsim --help does not list $c"; return 1; }
+    done
+    run 0 --version || return 1
+    grep -q '^ppsim [0-9]' out || { echo "--version: $(cat out)"; return 1; }
+}
+
+check compare_default check_compare_default
+check compare_json check_compare_json
+check sim_1f1b_json check_sim_1f1b_json
+check sim_gpipe_m1 check_sim_gpipe_m1
+check sim_interleaved check_sim_interleaved
+check sim_text check_sim_text
+check split_backward check_split_backward
+check comm_latency check_comm_latency
+check costs_uniform_file check_costs_uniform_file
+check costs_per_stage check_costs_per_stage
+check gen_json_roundtrip check_gen_json_roundtrip
+check gen_csv_roundtrip check_gen_csv_roundtrip
+check gen_lowered_csv check_gen_lowered_csv
+check gen_list check_gen_list
+check alias check_alias
+check timeline_analyze check_timeline_analyze
+check analyze_text check_analyze_text
+check show check_show
+check help check_help
+check main_help check_main_help
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
