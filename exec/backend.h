@@ -1,0 +1,70 @@
+/* backend.h — the table of functions through which ppexec's rank interpreter (exec/engine.c)
+ * drives real hardware. A backend implements the execution semantics of docs/semantics.md for
+ * one rank: an in-order compute stream and, per peer, in-order send and receive queues.
+ *
+ * The engine walks the rank's lowered program once, in order, and calls:
+ *   recv/send   for SEND/RECV: enqueue on the peer's queue (never blocks; the backend posts a
+ *               queued operation when the previous one in that queue has finished, and a send
+ *               only after its producer, which precedes it in program order);
+ *   wait        before a compute action whose input arrives by a RECV: orders the compute
+ *               stream after that receive (the CPU backend blocks until the data is there; the
+ *               CUDA backend makes its compute stream wait on the receive's event);
+ *   forward, backward_input, backward_weight, backward
+ *               for F, I, W, B: enqueue or run the compute on the compute stream.
+ * Every call carries the action's global id (graph.h); the backend records the action's start and
+ * end, in seconds since the common start, and reports them through times() after drain().
+ * Every function returns a pps_status with details in err; none exits. */
+#ifndef PPX_BACKEND_H
+#define PPX_BACKEND_H
+
+#include "ppsim.h"
+
+/* The workload each stage computes: L MLP blocks y = relu(x·W_l) of hidden size h over b
+ * tokens per micro-batch; activations and gradients of b×h floats flow between stages. */
+typedef struct ppx_workload {
+    int hidden;     /* h */
+    int tokens;     /* b */
+    int layers;     /* L per stage */
+    int bf16;       /* CUDA only: GEMMs in bf16 with fp32 accumulation */
+    uint64_t seed;  /* weights and inputs are a deterministic function of (seed, stage, mb) */
+} ppx_workload;
+
+/* What a backend is told at init. */
+typedef struct ppx_setup {
+    int rank, ranks;            /* this process's rank in the pipeline */
+    const pps_schedule *sched;  /* lowered; borrowed */
+    ppx_workload work;
+    size_t nactions;            /* ids are in [0, nactions) over all ranks */
+    double timeout;             /* seconds a wait may take before it fails */
+} ppx_setup;
+
+typedef struct ppx_ctx ppx_ctx; /* backend-private */
+
+typedef struct ppx_backend {
+    const char *name; /* "cpu", "cuda" */
+    pps_status (*init)(const ppx_setup *setup, ppx_ctx **ctx, pps_error *err);
+    pps_status (*forward)(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err);
+    pps_status (*backward_input)(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err);
+    pps_status (*backward_weight)(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err);
+    pps_status (*backward)(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err);
+    /* kind is PPS_SEND_F / PPS_SEND_B (resp. RECV); peer the other rank. */
+    pps_status (*send)(ppx_ctx *c, int32_t id, int peer, pps_kind kind, int stage, int mb,
+                       pps_error *err);
+    pps_status (*recv)(ppx_ctx *c, int32_t id, int peer, pps_kind kind, int stage, int mb,
+                       pps_error *err);
+    /* Orders the compute stream after the receive `recv_id`. */
+    pps_status (*wait)(ppx_ctx *c, int32_t recv_id, pps_error *err);
+    /* Completes everything outstanding (or fails after the timeout). */
+    pps_status (*drain)(ppx_ctx *c, pps_error *err);
+    /* Start and end of action id on this rank, seconds since the common start; after drain. */
+    void (*times)(ppx_ctx *c, int32_t id, double *start, double *end);
+    /* Seconds since the common start (host clock). */
+    double (*timestamp)(ppx_ctx *c);
+    /* Copies the weight gradients of `stage` (layers × h × h floats) into out. */
+    pps_status (*weight_grads)(ppx_ctx *c, int stage, float *out, pps_error *err);
+    /* A short description of the hardware for the timeline note (host and device names). */
+    void (*describe)(ppx_ctx *c, char *buf, size_t size);
+    void (*finalize)(ppx_ctx *c);
+} ppx_backend;
+
+#endif
