@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(gcc meson ninja-build pkg-config check libcjson-dev gnuplot-nox python3)
+packages=(gcc meson ninja-build pkg-config check libcjson-dev gnuplot-nox python3 bc
+    libopenmpi-dev openmpi-bin libopenblas-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
