@@ -19,7 +19,16 @@ if ((${#missing[@]})); then
         "${missing[@]}" >/dev/null
 fi
 
-if [ ! -f build/build.ninja ]; then
-    meson setup build >/dev/null
+# Quiet when all is well; the whole output when something fails.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if [ ! -f build/build.ninja ] && ! meson setup build >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "setup: meson setup failed" >&2
+    exit 1
 fi
-ninja -C build >/dev/null
+if ! ninja -C build >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "setup: the build failed" >&2
+    exit 1
+fi
