@@ -292,6 +292,33 @@ static void write_partial(const options *o, const ppsg_graph *g, const double *s
     pps_timeline_destroy(t);
 }
 
+/* Collective: rank 0 gets "hosts: a x2, b x2" (distinct host names with their rank counts). */
+static void gather_hosts(char *out, size_t size)
+{
+    enum { HOST = 64 };
+    char me[HOST] = {0};
+    gethostname(me, HOST - 1);
+    int world;
+    MPI_Comm_size(MPI_COMM_WORLD, &world);
+    char *all = world_rank == 0 ? calloc((size_t)world, HOST) : NULL;
+    MPI_Gather(me, HOST, MPI_CHAR, all, HOST, MPI_CHAR, 0, MPI_COMM_WORLD);
+    if (world_rank != 0)
+        return;
+    size_t len = (size_t)snprintf(out, size, "hosts:");
+    for (int r = 0; all && r < world && len < size; r++) {
+        int seen = 0, count = 0;
+        for (int q = 0; q < world; q++) {
+            int same = strncmp(all + (size_t)q * HOST, all + (size_t)r * HOST, HOST) == 0;
+            seen |= same && q < r;
+            count += same;
+        }
+        if (!seen)
+            len += (size_t)snprintf(out + len, size - len, "%s %s x%d", r ? "," : "",
+                                    all + (size_t)r * HOST, count);
+    }
+    free(all);
+}
+
 /* Rank 0 compares each stage's weight gradients with the sequential reference. Collective. */
 static int check_grads(const options *o, const ppx_backend *be, ppx_ctx *ctx,
                        const pps_schedule *s)
@@ -389,12 +416,14 @@ static int run_step(const options *o, const ppx_backend *be, const ppx_setup *se
         }
         MPI_Gatherv(times, (int)(2 * n), MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, 0,
                     MPI_COMM_WORLD);
+        char hosts[128] = "";
+        gather_hosts(hosts, sizeof hosts);
         if (world_rank == 0) {
             char note[256], desc[160];
             be->describe(ctx, desc, sizeof desc);
-            snprintf(note, sizeof note, "%d ranks; %s; clock: per-rank wall clock from a common "
-                     "barrier; h=%d b=%d L=%d", R, desc, o->work.hidden, o->work.tokens,
-                     o->work.layers);
+            snprintf(note, sizeof note, "%d ranks, %.60s; %.60s; clock: each rank's wall clock "
+                     "from a common barrier; h=%d b=%d L=%d", R, hosts, desc, o->work.hidden,
+                     o->work.tokens, o->work.layers);
             pps_timeline *t = NULL;
             st = new_timeline(g->s, o, note, &t, &err);
             for (int r = 0; r < R && st == PPS_OK; r++) {

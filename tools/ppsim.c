@@ -27,8 +27,9 @@ static void usage(FILE *fp)
                 "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(fp, "  %-9s %s\n", commands[i].name, commands[i].summary);
-    fprintf(fp, "\nExit status: 0 ok, 1 bad input or failed run, 2 usage error.\n"
-                "Docs: docs/ (cli.md, ir.md, trace.md, semantics.md, schedules.md).\n");
+    fprintf(fp, "\nExit status: 0 ok, 1 bad input or failed run, 2 usage error, 3 (diff only)\n"
+                "prediction and measurement differ by more than the tolerance.\n"
+                "Docs: docs/ (cli.md, ir.md, trace.md, semantics.md, schedules.md, executor.md).\n");
 }
 
 int main(int argc, char **argv)
