@@ -14,7 +14,7 @@ enum { EXIT_OK = 0, EXIT_BAD_INPUT = 1, EXIT_USAGE = 2 };
 enum {
     OPT_TF = 256, OPT_TB, OPT_TI, OPT_TW, OPT_COSTS, OPT_LATENCY, OPT_BANDWIDTH,
     OPT_INTER_LATENCY, OPT_INTER_BANDWIDTH, OPT_RANKS_PER_NODE, OPT_SEND_BYTES, OPT_ACT_BYTES,
-    OPT_ACT_W_BYTES, OPT_COMM, OPT_JSON, OPT_CHROME, OPT_GROUP, OPT_FORMAT, OPT_LOWER, OPT_WIDTH,
+    OPT_ACT_W_BYTES, OPT_COMM, OPT_JSON, OPT_CHROME, OPT_MEMORY, OPT_GROUP, OPT_FORMAT, OPT_LOWER, OPT_WIDTH,
 };
 
 /* What the user asked to run: a generated or a file schedule, and cost overrides. */
@@ -80,9 +80,10 @@ void cli_print_summary_json(FILE *fp, const pps_timeline *t, const pps_analysis 
 /* Analytic idle_over_compute of a generated run under uniform costs, NaN otherwise. */
 double cli_analytic(const cli_run *run);
 
-/* Writes the timeline JSON and/or Chrome trace (either path may be NULL) atomically. */
+/* Writes the timeline JSON, the Chrome trace and the memory CSV (each path may be NULL)
+ * atomically: either every file is written or none. */
 int cli_write_outputs(const char *cmd, const pps_timeline *t, const char *timeline_path,
-                      const char *chrome_path);
+                      const char *chrome_path, const char *memory_path);
 
 /* Subcommands. */
 int cmd_sim(int argc, char **argv);

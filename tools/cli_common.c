@@ -361,25 +361,44 @@ void cli_print_summary(FILE *fp, const pps_timeline *t, const pps_analysis *a, d
                 a->per_rank[r].peak_activation);
 }
 
-int cli_write_outputs(const char *cmd, const pps_timeline *t, const char *timeline_path,
-                      const char *chrome_path)
+/* "rank,time_s,bytes": each rank's activation memory after every change (docs/analysis.md). */
+static pps_status write_memory_csv(const pps_timeline *t, FILE *fp, pps_error *err)
 {
-    pps_outfile files[2] = {{0}};
-    const char *paths[2] = {timeline_path, chrome_path};
+    fputs("rank,time_s,bytes\n", fp);
+    for (int r = 0; r < t->ranks; r++) {
+        pps_memory_point *pts = NULL;
+        size_t n = 0;
+        pps_status st = pps_memory_series(t, r, &pts, &n, err);
+        if (st != PPS_OK)
+            return st;
+        for (size_t i = 0; i < n; i++)
+            fprintf(fp, "%d,%.17g,%.17g\n", r, pts[i].t, pts[i].bytes);
+        free(pts);
+    }
+    return ferror(fp) ? pps_error_set(err, PPS_EIO, "memory series: write error") : PPS_OK;
+}
+
+int cli_write_outputs(const char *cmd, const pps_timeline *t, const char *timeline_path,
+                      const char *chrome_path, const char *memory_path)
+{
+    enum { NFILES = 3 };
+    pps_outfile files[NFILES] = {{0}};
+    const char *paths[NFILES] = {timeline_path, chrome_path, memory_path};
     pps_error err = {0};
     pps_status st = PPS_OK;
-    for (int i = 0; i < 2 && st == PPS_OK; i++) {
+    for (int i = 0; i < NFILES && st == PPS_OK; i++) {
         if (!paths[i])
             continue;
         st = pps_outfile_open(&files[i], paths[i], &err);
         if (st == PPS_OK)
-            st = i == 0 ? pps_timeline_write_json(t, files[i].fp, &err)
-                        : pps_timeline_write_chrome(t, files[i].fp, &err);
+            st = i == 0   ? pps_timeline_write_json(t, files[i].fp, &err)
+                 : i == 1 ? pps_timeline_write_chrome(t, files[i].fp, &err)
+                          : write_memory_csv(t, files[i].fp, &err);
     }
-    /* Rename only when both were written, so a failure leaves no new file behind. */
-    for (int i = 0; i < 2 && st == PPS_OK; i++)
+    /* Rename only when all were written, so a failure leaves no new file behind. */
+    for (int i = 0; i < NFILES && st == PPS_OK; i++)
         st = pps_outfile_commit(&files[i], &err);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < NFILES; i++)
         pps_outfile_abort(&files[i]);
     return st == PPS_OK ? 0 : cli_fail(cmd, &err);
 }

@@ -7,7 +7,7 @@
 
 static const char sim_usage[] =
     "Usage: ppsim sim (-s NAME -p P -m M [-v V] | -f FILE) [costs] [--json]\n"
-    "                 [-o TIMELINE.json] [--chrome TRACE.json]\n"
+    "                 [-o TIMELINE.json] [--chrome TRACE.json] [--memory MEMORY.csv]\n"
     "Simulates one training step of a pipeline schedule and prints its makespan, its bubble in\n"
     "three conventions (idle/total, idle/compute, stage-span), the analytic value where the\n"
     "literature gives one, and per-rank busy time and peak activation memory.\n\n"
@@ -16,6 +16,8 @@ static const char sim_usage[] =
     "      --json               print one summary object (docs/cli.md) instead of text\n"
     "  -o, --output FILE        write the predicted timeline (docs/trace.md)\n"
     "      --chrome FILE        write a Chrome/Perfetto trace (open in ui.perfetto.dev)\n"
+    "      --memory FILE        write each rank's activation memory over time as CSV\n"
+    "                           (rank,time_s,bytes: the bytes held from that time on)\n"
     "  -h, --help               show this help\n\n"
     "Exit status: 0 ok, 1 bad input, impossible configuration or deadlock, 2 usage error.\n";
 
@@ -25,6 +27,7 @@ int cmd_sim(int argc, char **argv)
         {"json", no_argument, NULL, OPT_JSON},
         {"output", required_argument, NULL, 'o'},
         {"chrome", required_argument, NULL, OPT_CHROME},
+        {"memory", required_argument, NULL, OPT_MEMORY},
         {"help", no_argument, NULL, 'h'},
     };
     struct option opts[64];
@@ -37,7 +40,7 @@ int cmd_sim(int argc, char **argv)
     cli_input in;
     cli_input_init(&in);
     int json = 0, c;
-    const char *out = NULL, *chrome = NULL;
+    const char *out = NULL, *chrome = NULL, *memory = NULL;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":" CLI_INPUT_SHORT "o:h", opts, NULL)) != -1) {
         int r = cli_input_option(&in, "sim", c, optarg);
@@ -49,6 +52,7 @@ int cmd_sim(int argc, char **argv)
         case OPT_JSON: json = 1; break;
         case 'o': out = optarg; break;
         case OPT_CHROME: chrome = optarg; break;
+        case OPT_MEMORY: memory = optarg; break;
         case 'h': printf(sim_usage, cli_input_usage, cli_cost_usage); return EXIT_OK;
         default: return cli_bad_option("sim", c, argv);
         }
@@ -63,7 +67,7 @@ int cmd_sim(int argc, char **argv)
         cli_run_free(&run);
         return rc;
     }
-    rc = cli_write_outputs("sim", run.timeline, out, chrome);
+    rc = cli_write_outputs("sim", run.timeline, out, chrome, memory);
     if (rc == 0) {
         if (json)
             cli_print_summary_json(stdout, run.timeline, &run.analysis, cli_analytic(&run));

@@ -192,6 +192,15 @@ check_costs_uniform_file() {
     json_ok out 'close(d["makespan"], 66)'
 }
 
+check_memory_csv() {
+    # 1F1B, P = 2, M = 2, t_F = 1, t_B = 2, free links, 1 byte per micro-batch, by hand:
+    # rank 0: F0 [0,1], F1 [1,2], B0 [4,6], B1 [7,9] -> 1 at 0, 2 at 1, 1 at 6, 0 at 9;
+    # rank 1: F0 [1,2], B0 [2,4], F1 [4,5], B1 [5,7] -> 1 at 1, 1 at 4 (release, then F1), 0 at 7.
+    run 0 sim -s 1f1b -p 2 -m 2 --memory mem.csv || return 1
+    printf 'rank,time_s,bytes\n0,0,1\n0,1,2\n0,6,1\n0,9,0\n1,1,1\n1,4,1\n1,7,0\n' >want.csv
+    diff -u want.csv mem.csv
+}
+
 check_costs_per_stage() {
     # Per-stage t_F = 2 (t_B stays 2): (M + P - 1)·4 = 44.
     printf '{"format": "ppsim-costs", "version": 1, "stages": [{"tf": 2}, {"tf": 2}, {"tf": 2}, {"tf": 2}]}\n' >c.json
@@ -336,6 +345,7 @@ check split_backward check_split_backward
 check comm_latency check_comm_latency
 check costs_uniform_file check_costs_uniform_file
 check costs_per_stage check_costs_per_stage
+check memory_csv check_memory_csv
 check gen_json_roundtrip check_gen_json_roundtrip
 check gen_csv_roundtrip check_gen_csv_roundtrip
 check gen_lowered_csv check_gen_lowered_csv
