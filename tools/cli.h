@@ -48,6 +48,13 @@ extern const struct option cli_input_options[];
 extern const char cli_input_usage[];
 extern const char cli_cost_usage[];
 
+/* Room for the input options plus a subcommand's own. */
+#define CLI_MAX_OPTIONS 64
+
+/* Fills out (CLI_MAX_OPTIONS entries) with the input options, less -f when !with_file, followed
+ * by the n `extra` ones and the terminating entry. */
+void cli_options_merge(struct option *out, int with_file, const struct option *extra, size_t n);
+
 void cli_input_init(cli_input *in);
 /* Handles one getopt result if it is an input or cost option: returns 1 if handled, 0 if not
  * an input option, -1 after printing a usage error. */

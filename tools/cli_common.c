@@ -119,6 +119,17 @@ int cli_bad_option(const char *cmd, int c, char *const *argv)
     return EXIT_USAGE;
 }
 
+void cli_options_merge(struct option *out, int with_file, const struct option *extra, size_t n)
+{
+    size_t k = 0;
+    for (const struct option *o = cli_input_options; o->name; o++)
+        if (with_file || o->val != 'f')
+            out[k++] = *o;
+    for (size_t i = 0; i < n && k < CLI_MAX_OPTIONS - 1; i++)
+        out[k++] = extra[i];
+    out[k] = (struct option){0};
+}
+
 void cli_input_init(cli_input *in)
 {
     memset(in, 0, sizeof *in);

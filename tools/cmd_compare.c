@@ -79,13 +79,8 @@ int cmd_compare(int argc, char **argv)
         {"json", no_argument, NULL, OPT_JSON},
         {"help", no_argument, NULL, 'h'},
     };
-    struct option opts[64];
-    size_t n = 0;
-    for (const struct option *o = cli_input_options; o->name; o++)
-        if (o->val != 'f')
-            opts[n++] = *o;
-    memcpy(opts + n, extra, sizeof extra);
-    opts[n + sizeof extra / sizeof *extra] = (struct option){0};
+    struct option opts[CLI_MAX_OPTIONS];
+    cli_options_merge(opts, 0, extra, sizeof extra / sizeof *extra);
 
     cli_input in;
     cli_input_init(&in);

@@ -30,12 +30,8 @@ int cmd_sim(int argc, char **argv)
         {"memory", required_argument, NULL, OPT_MEMORY},
         {"help", no_argument, NULL, 'h'},
     };
-    struct option opts[64];
-    size_t n = 0;
-    for (const struct option *o = cli_input_options; o->name; o++)
-        opts[n++] = *o;
-    memcpy(opts + n, extra, sizeof extra);
-    opts[n + sizeof extra / sizeof *extra] = (struct option){0};
+    struct option opts[CLI_MAX_OPTIONS];
+    cli_options_merge(opts, 1, extra, sizeof extra / sizeof *extra);
 
     cli_input in;
     cli_input_init(&in);
