@@ -42,6 +42,7 @@ typedef struct ppx_ctx ppx_ctx; /* backend-private */
 
 typedef struct ppx_backend {
     const char *name; /* "cpu", "cuda" */
+    /* Collective: when any rank fails, every rank returns an error (so none waits forever). */
     pps_status (*init)(const ppx_setup *setup, ppx_ctx **ctx, pps_error *err);
     pps_status (*forward)(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err);
     pps_status (*backward_input)(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err);

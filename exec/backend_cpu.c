@@ -6,6 +6,7 @@
  * poll them too. Each queue posts its next operation only when the previous one has completed,
  * exactly as the semantics say, and every operation's start (post) and end (completion seen)
  * are recorded with MPI_Wtime relative to a start taken after a barrier. */
+#include <limits.h>
 #include <mpi.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -372,6 +373,17 @@ static void cpu_finalize(ppx_ctx *c)
     free(c);
 }
 
+/* Init is collective (backend.h): every rank reports whether it is ready, so that one rank's
+ * failure fails all of them instead of leaving the rest in a barrier. Returns 1 when all are. */
+static int all_ranks_ok(const ppx_ctx *c, int ok, pps_error *err)
+{
+    int mine = ok ? INT_MAX : c->setup.rank, first_bad = INT_MAX;
+    MPI_Allreduce(&mine, &first_bad, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (first_bad != INT_MAX && ok)
+        pps_error_set(err, PPS_EIO, "cpu: rank %d failed to set up", first_bad);
+    return first_bad == INT_MAX;
+}
+
 static pps_status cpu_init(const ppx_setup *setup, ppx_ctx **out, pps_error *err)
 {
     *out = NULL;
@@ -411,10 +423,12 @@ static pps_status cpu_init(const ppx_setup *setup, ppx_ctx **out, pps_error *err
             for (int m = 0; m < c->s->microbatches; m++) {
                 ppx_acts *a = acts_of(c, 0, m, err);
                 if (!a)
-                    goto fail;
+                    goto nomem;
                 ppx_init_input(wl, m, a->y);
             }
     }
+    if (!all_ranks_ok(c, 1, err))
+        goto fail;
     if (MPI_Comm_dup(MPI_COMM_WORLD, &c->comm) != MPI_SUCCESS) {
         pps_error_set(err, PPS_EIO, "cpu: MPI_Comm_dup failed");
         goto fail;
@@ -427,6 +441,7 @@ static pps_status cpu_init(const ppx_setup *setup, ppx_ctx **out, pps_error *err
 nomem:
     pps_error_set(err, PPS_ENOMEM, "cpu: out of memory for the workload (h=%d, b=%d, L=%d)",
                   wl->hidden, wl->tokens, wl->layers);
+    all_ranks_ok(c, 0, NULL); /* the others are waiting to hear whether everyone is ready */
 fail:
     cpu_finalize(c);
     return err ? err->status : PPS_ENOMEM;

@@ -371,9 +371,8 @@ static int run_step(const options *o, const ppx_backend *be, const ppx_setup *se
     pps_error err = {0};
     ppx_ctx *ctx = NULL;
     pps_status st = be->init(setup, &ctx, &err);
-    if (st != PPS_OK) {
+    if (st != PPS_OK) { /* init is collective: every rank fails, so all can exit cleanly */
         fail("%s", err.msg);
-        MPI_Abort(MPI_COMM_WORLD, EXIT_FAIL);
         return EXIT_FAIL;
     }
     if (o->verbose)
