@@ -12,7 +12,7 @@ ppsim=$build/tools/ppsim
 run() { bash "$root/tests/exec/mpirun.sh" 2 "$build/exec/ppexec" "$@"; }
 # F takes a few ms per stage: h = 512, b = 256, L = 2 (2 GEMMs of 256x512x512 per F).
 work=(--hidden 512 --tokens 256 --layers 2)
-m=8
+m=${M:-8}
 printf '%-18s %12s %12s %8s\n' schedule predicted measured error
 for spec in "gpipe 1" "1f1b 1" "interleaved-1f1b 2" "looped-bfs 2"; do
     set -- $spec
