@@ -408,7 +408,11 @@ static int run_step(const options *o, const ppx_backend *be, const ppx_setup *se
             counts = malloc((size_t)R * sizeof *counts);
             displs = malloc((size_t)R * sizeof *displs);
             all = malloc((2 * g->n + 1) * sizeof *all);
-            for (int r = 0; counts && displs && r < R; r++) {
+            if (!counts || !displs || !all) { /* the others wait in the gather: abort them */
+                fail("out of memory gathering %zu actions' times", g->n);
+                MPI_Abort(MPI_COMM_WORLD, EXIT_FAIL);
+            }
+            for (int r = 0; r < R; r++) {
                 counts[r] = (int)(2 * (g->rank_base[r + 1] - g->rank_base[r]));
                 displs[r] = (int)(2 * g->rank_base[r]);
             }

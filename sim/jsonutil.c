@@ -103,7 +103,8 @@ pps_status ppsj_get_int(const cJSON *obj, const char *key, int required, long lo
     if (!cJSON_IsNumber(v) || !isfinite(d) || d != floor(d))
         return pps_error_set(err, PPS_EINPUT, "%s: %s.%s: expected an integer, got %s", name,
                              path, key, cJSON_IsNumber(v) ? "a fraction" : ppsj_type_name(v));
-    if (d < (double)lo || d > (double)hi)
+    /* (double)LONG_MAX rounds up to 2^63, which (long) cannot hold: refuse it explicitly. */
+    if (d < (double)lo || d > (double)hi || d >= 9223372036854775808.0)
         return pps_error_set(err, PPS_EINPUT, "%s: %s.%s: %.17g is out of range [%ld, %ld]", name,
                              path, key, d, lo, hi);
     *out = (long)d;

@@ -63,6 +63,13 @@ pps_status pps_file_slurp(const char *path, char **text, size_t *len, pps_error 
         fclose(fp);
         return pps_error_set(err, PPS_EIO, "%s: is a directory", path);
     }
+    /* A regular file over the limit is refused before anything is read. */
+    if (fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) &&
+        (unsigned long long)sb.st_size > (unsigned long long)PPS_MAX_FILE_BYTES) {
+        fclose(fp);
+        return pps_error_set(err, PPS_EINPUT, "%s: file larger than the limit of %zu bytes",
+                             path, (size_t)PPS_MAX_FILE_BYTES);
+    }
     size_t cap = 65536, n = 0;
     char *buf = malloc(cap);
     if (!buf) {
@@ -90,6 +97,13 @@ pps_status pps_file_slurp(const char *path, char **text, size_t *len, pps_error 
         n += got;
         if (got == 0)
             break;
+        /* The doubling above stops at a buffer of 2 * PPS_MAX_FILE_BYTES; the limit is on n. */
+        if (n > PPS_MAX_FILE_BYTES) {
+            free(buf);
+            fclose(fp);
+            return pps_error_set(err, PPS_EINPUT, "%s: file larger than the limit of %zu bytes",
+                                 path, (size_t)PPS_MAX_FILE_BYTES);
+        }
     }
     int bad = ferror(fp);
     fclose(fp);

@@ -1,0 +1,1 @@
+sim -f @DIR@/file_over_limit.json -o @OUT@
