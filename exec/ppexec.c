@@ -68,6 +68,14 @@ static void fail(const char *fmt, ...)
     va_end(ap);
 }
 
+/* Ends every rank of the job: the others may be waiting for this one in a collective. */
+static void abort_job(void) __attribute__((noreturn));
+static void abort_job(void)
+{
+    MPI_Abort(MPI_COMM_WORLD, EXIT_FAIL);
+    exit(EXIT_FAIL); /* MPI_Abort does not return; this tells the compiler and the analyzers */
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -386,7 +394,7 @@ static int run_step(const options *o, const ppx_backend *be, const ppx_setup *se
     double *times = malloc((2 * n + 1) * sizeof *times);
     if (!times) {
         fail("out of memory");
-        MPI_Abort(MPI_COMM_WORLD, EXIT_FAIL);
+        abort_job();
     }
     for (size_t i = 0; i < n; i++)
         be->times(ctx, (int32_t)(base + i), &times[i], &times[n + i]);
@@ -396,8 +404,7 @@ static int run_step(const options *o, const ppx_backend *be, const ppx_setup *se
             write_partial(o, g, times, times + n, err.msg);
         free(times);
         be->finalize(ctx);
-        MPI_Abort(MPI_COMM_WORLD, EXIT_FAIL);
-        return EXIT_FAIL;
+        abort_job();
     }
     int rc = EXIT_OK;
     if (measured) {
@@ -410,7 +417,7 @@ static int run_step(const options *o, const ppx_backend *be, const ppx_setup *se
             all = malloc((2 * g->n + 1) * sizeof *all);
             if (!counts || !displs || !all) { /* the others wait in the gather: abort them */
                 fail("out of memory gathering %zu actions' times", g->n);
-                MPI_Abort(MPI_COMM_WORLD, EXIT_FAIL);
+                abort_job();
             }
             for (int r = 0; r < R; r++) {
                 counts[r] = (int)(2 * (g->rank_base[r + 1] - g->rank_base[r]));
