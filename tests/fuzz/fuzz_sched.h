@@ -71,4 +71,34 @@ static inline void fuzz_schedule_roundtrip(const pps_schedule *s, int csv)
     free(text);
 }
 
+/* The whole oracle of a schedule-parser target: a refusal leaves no output and gives a well-formed
+ * error; an accepted schedule round-trips through its own format (csv) and, when small,
+ * validates without crashing. */
+typedef pps_status (*fuzz_schedule_parse_fn)(const char *text, size_t len, const char *name,
+                                             pps_schedule **out, pps_error *err);
+
+static inline int fuzz_schedule_parser(const uint8_t *data, size_t size,
+                                       fuzz_schedule_parse_fn parse, const char *name, int csv)
+{
+    char *text = fuzz_copy(data, size);
+    pps_error err = {0};
+    pps_schedule *s = NULL;
+    pps_status st = parse(text, size, name, &s, &err);
+    free(text);
+    if (st != PPS_OK) {
+        fuzz_check_error(&err, st);
+        FUZZ_CHECK(s == NULL, "output set on failure");
+        return 0;
+    }
+    fuzz_schedule_roundtrip(s, csv);
+    if (fuzz_schedule_small(s)) {
+        pps_error verr = {0};
+        st = pps_schedule_validate(s, &verr);
+        if (st != PPS_OK)
+            fuzz_check_error(&verr, st);
+    }
+    pps_schedule_destroy(s);
+    return 0;
+}
+
 #endif
