@@ -444,6 +444,7 @@ typedef struct pps_profile_stage {
 typedef struct pps_profile_link {
     int src, dst;
     double bytes, latency, bandwidth; /* latency s, bandwidth bytes/s */
+    double one_way; /* s: measured time of one `bytes` message (informational; 0 = absent) */
     long repeats;
 } pps_profile_link;
 

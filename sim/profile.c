@@ -99,8 +99,8 @@ static pps_status read_stage(const cJSON *e, int i, const char *name, pps_profil
 static pps_status read_link(const cJSON *e, size_t i, const char *name, pps_profile *p,
                             pps_error *err)
 {
-    static const char *const keys[] = {"src", "dst", "bytes", "latency", "bandwidth", "repeats",
-                                       NULL};
+    static const char *const keys[] = {"src", "dst", "bytes", "latency", "bandwidth", "one_way",
+                                       "repeats", NULL};
     char path[48];
     snprintf(path, sizeof path, "$.links[%zu]", i);
     if (!cJSON_IsObject(e))
@@ -125,6 +125,9 @@ static pps_status read_link(const cJSON *e, size_t i, const char *name, pps_prof
     if (st == PPS_OK)
         st = ppsj_get_number(e, "bandwidth", 1, 0, BANDWIDTH_MAX, &l->bandwidth, name, path,
                              err);
+    l->one_way = 0;
+    if (st == PPS_OK)
+        st = ppsj_get_number(e, "one_way", 0, 0, PROFILE_MAX, &l->one_way, name, path, err);
     if (st == PPS_OK)
         st = ppsj_get_int(e, "repeats", 1, 1, REPEATS_MAX, &l->repeats, name, path, err);
     return st;

@@ -28,7 +28,7 @@ static const char base[] =
     "  {\"src\": 1, \"dst\": 0, \"bytes\": 524288, \"latency\": 3e-5, \"bandwidth\": 3e9, "
     "\"repeats\": 50},\n"
     "  {\"src\": 0, \"dst\": 1, \"bytes\": 1048576, \"latency\": 2e-5, \"bandwidth\": 2e9, "
-    "\"repeats\": 50}]}\n";
+    "\"one_way\": 5.4e-4, \"repeats\": 50}]}\n";
 
 /* base with the first occurrence of `from` replaced by `to` (static buffer). */
 static const char *with(const char *from, const char *to)
@@ -73,6 +73,8 @@ START_TEST(a_valid_profile_is_read_field_by_field)
     ck_assert_double_eq(p->links[2].bytes, 1048576);
     ck_assert_double_eq(p->links[2].latency, 2e-5);
     ck_assert_int_eq(p->links[2].repeats, 50);
+    ck_assert_double_eq(p->links[0].one_way, 0); /* optional: absent reads as 0 */
+    ck_assert_double_eq(p->links[2].one_way, 5.4e-4);
     pps_profile_destroy(p);
     pps_profile_destroy(NULL);
 }
@@ -136,6 +138,8 @@ START_TEST(bad_profiles_name_file_path_and_field)
          "p.json: $.links[0].dst: equals src 0 (a link joins two ranks)"},
         {"\"latency\": 3e-5", "\"latency\": null",
          "p.json: $.links[1].latency: expected a number, got null"},
+        {"\"one_way\": 5.4e-4", "\"one_way\": -1",
+         "p.json: $.links[2].one_way: -1 is out of range [0, 1e+15]"},
         {"\"backend\": \"cpu\"", "\"backend\": \"a-backend-name-longer-than-31-bytes\"",
          "p.json: $.backend: longer than 31 bytes"},
     };
@@ -224,7 +228,7 @@ START_TEST(calibration_takes_the_mean_of_the_middle_links_for_an_even_count)
     pps_profile *p = NULL;
     pps_error err = {0};
     const char *text = with(",\n  {\"src\": 0, \"dst\": 1, \"bytes\": 1048576, \"latency\": 2e-5, "
-                            "\"bandwidth\": 2e9, \"repeats\": 50}", "");
+                            "\"bandwidth\": 2e9, \"one_way\": 5.4e-4, \"repeats\": 50}", "");
     ck_assert_msg(parse(text, &p, &err) == PPS_OK, "%s", err.msg);
     ck_assert_uint_eq(p->nlinks, 2);
     pps_cost c;
