@@ -48,6 +48,11 @@ typedef struct ppx_backend {
     pps_status (*backward_input)(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err);
     pps_status (*backward_weight)(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err);
     pps_status (*backward)(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err);
+    /* Profiling, between init and a step (never during one): runs compute op `kind` (F, I, W
+     * or B) of (stage, mb) on this rank exactly as the step would, on the step's buffers, and
+     * returns its duration in seconds. It leaves the weight gradients meaningless. */
+    pps_status (*time_op)(ppx_ctx *c, pps_kind kind, int stage, int mb, double *seconds,
+                          pps_error *err);
     /* kind is PPS_SEND_F / PPS_SEND_B (resp. RECV); peer the other rank. */
     pps_status (*send)(ppx_ctx *c, int32_t id, int peer, pps_kind kind, int stage, int mb,
                        pps_error *err);

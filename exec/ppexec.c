@@ -38,9 +38,10 @@ static const char usage[] =
     "      --check-grads        compare weight gradients with a one-process sequential run\n"
     "      --grad-tolerance X   largest relative error allowed (default 1e-4)\n"
     "  -o, --output FILE        measured timeline (rank 0 writes it atomically)\n"
-    "      --profile FILE       instead of a step: time each op per stage and each link and\n"
+    "      --profile FILE       instead of a step: time each op per stage (replaying each\n"
+    "                           rank's compute without communication) and each link, and\n"
     "                           write a profile for `ppsim calibrate`\n"
-    "      --repeats N          timed runs per op when profiling (default 20)\n"
+    "      --repeats N          profiling: time every op at least N times (default 20)\n"
     "      --verbose            each rank reports on stderr when a step starts and ends\n"
     "  -h, --help               show this help\n\n"
     "A failed or killed rank makes the others stop within the timeout; each surviving rank then\n"
@@ -508,7 +509,7 @@ int main(int argc, char **argv)
     ppx_setup setup = {.rank = world_rank, .ranks = world, .sched = low, .work = o.work,
                        .nactions = g->n, .timeout = o.timeout};
     if (o.profile) {
-        st = ppx_profile(&setup, o.backend, o.repeats, o.profile, &err);
+        st = ppx_profile(be, &setup, o.repeats, o.profile, &err);
         if (st != PPS_OK)
             fail("%s", err.msg);
         else if (world_rank == 0)

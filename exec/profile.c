@@ -1,12 +1,17 @@
-/* profile.c — `ppexec --profile` (profile.h): medians of F, I, W, B per stage on this rank's
- * CPU, and latency and bandwidth per communicating pair from MPI ping-pongs. */
+/* profile.c — `ppexec --profile` (profile.h): per stage, medians of F, I, W and B timed through
+ * the backend on the step's own buffers, and per communicating pair an MPI ping-pong that waits
+ * the way the step waits. */
 #include "profile.h"
 
+#include <assert.h>
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "poll.h"
 #include "workload.h"
+
+enum { OP_F, OP_I, OP_W, OP_B, NOPS };
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -14,171 +19,315 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double median(double *v, int n)
+static double median(double *v, size_t n)
 {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    qsort(v, n, sizeof *v, cmp_double);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* Medians of F, I, W, B (seconds) for one stage, on real data. */
-static int time_stage(const ppx_workload *wl, int stage, int repeats, double out[4])
+/* Durations (seconds) of one pass, indexed [op][stage·M + mb]; -1 = not run. */
+typedef struct pass_times {
+    double *t[OP_B]; /* F, I, W; B is I + W of the same (stage, mb) */
+} pass_times;
+
+/* Times one compute op and stores it; a B is timed as its I then its W, as the CPU backend
+ * runs it, so that every schedule yields t_I and t_W. */
+static pps_status time_one(const ppx_backend *be, ppx_ctx *ctx, pps_kind kind, int stage, int mb,
+                           int M, pass_times *pt, pps_error *err)
 {
-    size_t n = ppx_msg_floats(wl), hh = (size_t)wl->hidden * wl->hidden;
-    float *w = malloc((size_t)wl->layers * hh * sizeof *w);
-    float *dw = calloc((size_t)wl->layers * hh, sizeof *dw);
-    ppx_acts a = {malloc((size_t)(wl->layers + 1) * n * sizeof(float)),
-                  malloc((size_t)wl->layers * n * sizeof(float))};
-    float *dy = malloc(n * sizeof *dy), *dx = malloc(n * sizeof *dx);
-    double *t = malloc((size_t)repeats * 4 * sizeof *t);
-    int rc = -1;
-    if (!w || !dw || !a.y || !a.g || !dy || !dx || !t)
-        goto done;
-    for (int l = 0; l < wl->layers; l++)
-        ppx_init_weights(wl, stage, l, w + (size_t)l * hh);
-    ppx_init_input(wl, 0, a.y);
-    /* Two untimed rounds warm caches and OpenBLAS's buffers. */
-    for (int k = -2; k < repeats; k++) {
-        double t0 = MPI_Wtime();
-        ppx_forward(wl, w, &a, NULL, NULL);
-        double t1 = MPI_Wtime();
-        ppx_loss_grad(wl, &a, dy);
-        double t2 = MPI_Wtime();
-        ppx_backward_input(wl, w, &a, dy, dx, NULL, NULL);
-        double t3 = MPI_Wtime();
-        ppx_backward_weight(wl, &a, dw, NULL, NULL);
-        double t4 = MPI_Wtime();
-        if (k >= 0) {
-            t[k] = t1 - t0;
-            t[repeats + k] = t3 - t2;
-            t[2 * repeats + k] = t4 - t3;
-            t[3 * repeats + k] = (t3 - t2) + (t4 - t3); /* B = I then W */
-        }
+    size_t k = (size_t)stage * (size_t)M + (size_t)mb;
+    if (kind == PPS_B) {
+        pps_status st = time_one(be, ctx, PPS_I, stage, mb, M, pt, err);
+        return st == PPS_OK ? time_one(be, ctx, PPS_W, stage, mb, M, pt, err) : st;
     }
-    for (int j = 0; j < 4; j++)
-        out[j] = median(t + (size_t)j * repeats, repeats);
-    rc = 0;
-done:
-    free(w);
-    free(dw);
-    free(a.y);
-    free(a.g);
-    free(dy);
-    free(dx);
-    free(t);
-    return rc;
+    int op = kind == PPS_F ? OP_F : kind == PPS_I ? OP_I : OP_W;
+    return be->time_op(ctx, kind, stage, mb, &pt->t[op][k], err);
 }
 
-/* Half the median round trip of `count` floats between ranks a and b (seconds); on ranks other
- * than a and b returns 0 without communicating. */
-static double ping_pong(int a, int b, int count, int repeats, float *buf)
+/* One pass over this rank's compute actions in program order, without communication: every
+ * op runs on its own micro-batch's buffers in the order the step runs them, so caches hold
+ * what they hold in the step (timing one buffer over and over ran F 3% and B 4% faster than
+ * the step here). */
+static pps_status replay_compute(const ppx_backend *be, ppx_ctx *ctx, const pps_program *p,
+                                 int M, pass_times *pt, pps_error *err)
+{
+    pps_status st = PPS_OK;
+    for (size_t i = 0; i < p->n && st == PPS_OK; i++) {
+        const pps_action *a = &p->actions[i];
+        pps_kind k = (pps_kind)a->kind;
+        if (k == PPS_F || k == PPS_B || k == PPS_I || k == PPS_W)
+            st = time_one(be, ctx, k, a->stage, a->mb, M, pt, err);
+        else if (k == PPS_OVERLAP_F_B) {
+            st = time_one(be, ctx, PPS_F, a->stage, a->mb, M, pt, err);
+            if (st == PPS_OK)
+                st = time_one(be, ctx, (pps_kind)a->kind2, a->stage2, a->mb2, M, pt, err);
+        }
+    }
+    return st;
+}
+
+/* Medians per stage of this rank: out[4·stage + op] (seconds); `passes` timed passes. */
+static pps_status time_stages(const ppx_backend *be, ppx_ctx *ctx, const ppx_setup *setup,
+                              int passes, double *out, pps_error *err)
+{
+    const pps_schedule *s = setup->sched;
+    const int S = s->stages, M = s->microbatches;
+    const size_t cells = (size_t)S * (size_t)M;
+    double *all = malloc((size_t)passes * NOPS * cells * sizeof *all);
+    double *v = malloc((size_t)passes * cells * sizeof *v);
+    pps_status st = PPS_OK;
+    if (!all || !v)
+        st = pps_error_set(err, PPS_ENOMEM, "profile: out of memory for %d passes of %zu ops",
+                           passes, cells);
+    /* Pass -1 is untimed: it warms caches, OpenBLAS's buffers and (CUDA) cuBLAS's kernels. */
+    for (int pass = -1; pass < passes && st == PPS_OK; pass++) {
+        double *base = all + (size_t)(pass < 0 ? 0 : pass) * NOPS * cells;
+        pass_times pt = {{base, base + cells, base + 2 * cells}};
+        for (size_t i = 0; i < 3 * cells; i++)
+            base[i] = -1;
+        st = replay_compute(be, ctx, &s->programs[setup->rank], M, &pt, err);
+        for (size_t k = 0; k < cells; k++) /* B = I + W of the same micro-batch */
+            base[3 * cells + k] = pt.t[OP_I][k] >= 0 && pt.t[OP_W][k] >= 0
+                                      ? pt.t[OP_I][k] + pt.t[OP_W][k] : -1;
+    }
+    for (int stage = 0; stage < S && st == PPS_OK; stage++)
+        for (int op = 0; op < NOPS; op++) {
+            size_t n = 0;
+            for (int pass = 0; pass < passes; pass++)
+                for (int mb = 0; mb < M; mb++) {
+                    double x = all[((size_t)pass * NOPS + (size_t)op) * cells +
+                                   (size_t)stage * (size_t)M + (size_t)mb];
+                    if (x >= 0)
+                        v[n++] = x;
+                }
+            out[4 * stage + op] = n ? median(v, n) : 0;
+        }
+    free(all);
+    free(v);
+    return st;
+}
+
+/* Waits for req the way a step's wait does (poll.h). */
+static void wait_like_step(MPI_Request *req)
+{
+    double t0 = MPI_Wtime();
+    for (int done = 0; !done;) {
+        MPI_Test(req, &done, MPI_STATUS_IGNORE);
+        if (!done)
+            ppx_poll_pause(MPI_Wtime() - t0);
+    }
+    MPI_Wait(req, MPI_STATUS_IGNORE); /* returns at once (the request is complete); it tells
+                                       * clang-tidy's MPI checker that the request is waited on */
+}
+
+#define MAX_LINK_REPEATS 64
+
+/* Half the median round trip of one float between ranks a and b (seconds), waiting as the step
+ * waits; on ranks other than a and b returns 0 without communicating. repeats: at most
+ * MAX_LINK_REPEATS. */
+static double latency(int a, int b, int repeats, float *buf)
 {
     int me;
     MPI_Comm_rank(MPI_COMM_WORLD, &me);
     if (me != a && me != b)
         return 0;
-    double *t = malloc((size_t)repeats * sizeof *t);
-    if (!t)
-        return -1;
+    const int peer = me == a ? b : a;
+    double t[MAX_LINK_REPEATS] = {0};
     for (int k = -3; k < repeats; k++) {
+        MPI_Request out, in;
         double t0 = MPI_Wtime();
-        if (me == a) {
-            MPI_Send(buf, count, MPI_FLOAT, b, 1, MPI_COMM_WORLD);
-            MPI_Recv(buf, count, MPI_FLOAT, b, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (me == a) { /* a to b, then b to a */
+            MPI_Isend(buf, 1, MPI_FLOAT, peer, 1, MPI_COMM_WORLD, &out);
+            wait_like_step(&out);
+            MPI_Irecv(buf, 1, MPI_FLOAT, peer, 1, MPI_COMM_WORLD, &in);
+            wait_like_step(&in);
         } else {
-            MPI_Recv(buf, count, MPI_FLOAT, a, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-            MPI_Send(buf, count, MPI_FLOAT, a, 1, MPI_COMM_WORLD);
+            MPI_Irecv(buf, 1, MPI_FLOAT, peer, 1, MPI_COMM_WORLD, &in);
+            wait_like_step(&in);
+            MPI_Isend(buf, 1, MPI_FLOAT, peer, 1, MPI_COMM_WORLD, &out);
+            wait_like_step(&out);
         }
         if (k >= 0)
             t[k] = (MPI_Wtime() - t0) / 2;
     }
-    double m = median(t, repeats);
-    free(t);
+    return median(t, (size_t)repeats);
+}
+
+/* The median time (seconds) from rank a posting a b·h message to rank b seeing it arrive, moved
+ * as the step moves activations: the sender has just written it into one of `nbufs` buffers (as
+ * F writes each micro-batch's output) and goes on computing `stage`'s F; the receiver is
+ * waiting. Both ranks read their clocks from a common barrier, as the timeline's are. For 512 KiB
+ * here: a plain ping-pong (hot buffer, both ranks idle) took 45 µs, this 100 µs, and transfers
+ * inside a 1F1B step 120-170 µs. Collective: every rank calls it; the result is on rank a.
+ * repeats: at most MAX_LINK_REPEATS. */
+static double one_way(const ppx_backend *be, ppx_ctx *ctx, int a, int b, int stage, int repeats,
+                      float *const *bufs, int nbufs, size_t count)
+{
+    int me;
+    MPI_Comm_rank(MPI_COMM_WORLD, &me);
+    MPI_Comm pair; /* a barrier of just the two (the split is collective) */
+    MPI_Comm_split(MPI_COMM_WORLD, me == a || me == b ? 0 : MPI_UNDEFINED, me == a ? 0 : 1,
+                   &pair);
+    if (me != a && me != b)
+        return 0;
+    const int peer = me == a ? b : a;
+    double t[MAX_LINK_REPEATS] = {0}, m = -1;
+    for (int k = -2; k < repeats; k++) {
+        float *buf = bufs[(k + 2) % nbufs];
+        assert(buf); /* ppx_profile measures links only when every buffer was allocated */
+        MPI_Request req;
+        double arrived = 0;
+        if (me == b)
+            MPI_Irecv(buf, (int)count, MPI_FLOAT, peer, 2, MPI_COMM_WORLD, &req);
+        MPI_Barrier(pair);
+        double t0 = MPI_Wtime();
+        if (me == a) {
+            for (size_t i = 0; i < count; i++)
+                buf[i] = (float)(i % 251) * 0.01f + (float)k;
+            double posted = MPI_Wtime() - t0, seconds;
+            MPI_Isend(buf, (int)count, MPI_FLOAT, peer, 2, MPI_COMM_WORLD, &req);
+            be->time_op(ctx, PPS_F, stage, 0, &seconds, NULL);
+            wait_like_step(&req);
+            MPI_Recv(&arrived, 1, MPI_DOUBLE, peer, 3, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            if (k >= 0)
+                t[k] = arrived - posted;
+        } else {
+            wait_like_step(&req);
+            arrived = MPI_Wtime() - t0;
+            MPI_Send(&arrived, 1, MPI_DOUBLE, peer, 3, MPI_COMM_WORLD);
+        }
+    }
+    if (me == a)
+        m = median(t, (size_t)repeats);
+    MPI_Comm_free(&pair);
     return m;
 }
 
-pps_status ppx_profile(const ppx_setup *setup, const char *backend, int repeats,
+/* The pairs (a, b) of ranks that exchange data in this schedule: pairs[a·R + b] = 1. */
+static void find_pairs(const pps_schedule *s, char *pairs)
+{
+    for (int i = 0; i + 1 < s->stages; i++) {
+        int a = s->stage_rank[i], b = s->stage_rank[i + 1];
+        if (a != b)
+            pairs[a * s->ranks + b] = 1;
+    }
+}
+
+static void write_header(FILE *fp, const ppx_setup *setup, const char *backend, int samples)
+{
+    const ppx_workload *wl = &setup->work;
+    fprintf(fp, "{\"format\": \"ppsim-profile\", \"version\": 1, \"backend\": \"%s\", "
+                "\"ranks\": %d, \"stages\": %d,\n \"workload\": {\"hidden\": %d, "
+                "\"tokens\": %d, \"layers\": %d, \"bf16\": %s},\n \"note\": \"medians of %d "
+                "runs per op, replaying each rank's compute in program order without "
+                "communication; links: one-float ping-pong half round trips (latency) and "
+                "one-way times of a b*h message posted from fresh data while the sender "
+                "computes (one_way)\",\n \"stage_costs\": [",
+            backend, setup->sched->ranks, setup->sched->stages, wl->hidden, wl->tokens,
+            wl->layers, wl->bf16 ? "true" : "false", samples);
+}
+
+/* The stage on rank a whose output goes to rank b (a sender's compute during a transfer). */
+static int sending_stage(const pps_schedule *s, int a, int b)
+{
+    for (int i = 0; i + 1 < s->stages; i++)
+        if (s->stage_rank[i] == a && s->stage_rank[i + 1] == b)
+            return i;
+    for (int i = 1; i < s->stages; i++) /* only gradients flow from a to b */
+        if (s->stage_rank[i] == a && s->stage_rank[i - 1] == b)
+            return i;
+    return -1;
+}
+
+pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeats,
                        const char *path, pps_error *err)
 {
     const pps_schedule *s = setup->sched;
     const ppx_workload *wl = &setup->work;
-    const int S = s->stages, R = s->ranks;
+    const int S = s->stages, R = s->ranks, M = s->microbatches;
     const size_t n = ppx_msg_floats(wl);
+    /* Each pass times every op of every micro-batch once: enough passes for `repeats` runs. */
+    const int passes = (repeats + M - 1) / M, samples = passes * M;
+    /* A transfer moves one of M micro-batches' buffers in the step, each cold in cache by the
+     * time it moves: the link is timed over as many buffers (at most 64). With 8 buffers of
+     * 512 KiB the one-way time was 80 µs here, with 16, 100 µs, with 32, 260 µs. */
+    enum { MAX_BUFS = 64, LINK_REPEATS = 32 };
+    const int nbufs = M < MAX_BUFS ? M : MAX_BUFS;
     double *mine = calloc((size_t)S * 4, sizeof *mine), *all = calloc((size_t)S * 4, sizeof *all);
     char *pairs = calloc((size_t)R * R, 1);
-    float *buf = calloc(n, sizeof *buf);
-    pps_status st = PPS_OK;
-    if (!mine || !all || !pairs || !buf) {
+    float *bufs[MAX_BUFS] = {0};
+    int ok = mine && all && pairs;
+    for (int i = 0; i < nbufs; i++) /* touched now: a first touch inside a transfer is slow */
+        if (ok && (ok = (bufs[i] = malloc(n * sizeof(float))) != NULL))
+            memset(bufs[i], 0, n * sizeof(float));
+    ppx_ctx *ctx = NULL;
+    pps_status st = be->init(setup, &ctx, err); /* collective: fails on every rank or none */
+    if (st != PPS_OK)
+        goto done;
+    if (!ok)
         st = pps_error_set(err, PPS_ENOMEM, "profile: out of memory");
+    else
+        st = time_stages(be, ctx, setup, passes, mine, err);
+    /* A failure after init is local: every rank must learn of it. */
+    int failed = st != PPS_OK, any_failed = 0;
+    MPI_Allreduce(&failed, &any_failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (any_failed || !ok) {
+        if (!failed)
+            st = pps_error_set(err, PPS_EIO, "profile: another rank failed timing its stages");
         goto done;
     }
-    for (int st_i = 0; st_i < S; st_i++)
-        if (s->stage_rank[st_i] == setup->rank && time_stage(wl, st_i, repeats, mine + 4 * st_i)) {
-            st = pps_error_set(err, PPS_ENOMEM, "profile: out of memory timing stage %d", st_i);
-            goto done;
-        }
     /* Each stage is on exactly one rank: a sum gathers them. */
     MPI_Reduce(mine, all, S * 4, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
+    find_pairs(s, pairs);
 
-    /* The pairs of ranks that exchange data in this schedule (stage s and s+1 on different
-     * ranks), measured one at a time so they do not disturb each other. */
-    for (int i = 0; i + 1 < S; i++) {
-        int a = s->stage_rank[i], b = s->stage_rank[i + 1];
-        if (a != b)
-            pairs[a * R + b] = 1;
-    }
-    if (setup->rank == 0) {
-        pps_outfile of;
-        if ((st = pps_outfile_open(&of, path, err)) != PPS_OK)
-            goto links; /* still take part in the ping-pongs below */
-        FILE *fp = of.fp;
-        fprintf(fp, "{\"format\": \"ppsim-profile\", \"version\": 1, \"backend\": \"%s\", "
-                    "\"ranks\": %d, \"stages\": %d,\n \"workload\": {\"hidden\": %d, "
-                    "\"tokens\": %d, \"layers\": %d, \"bf16\": %s},\n \"note\": \"medians of %d "
-                    "runs; ping-pong half round trips\",\n \"stage_costs\": [",
-                backend, R, S, wl->hidden, wl->tokens, wl->layers, wl->bf16 ? "true" : "false",
-                repeats);
+    /* Links are measured one pair at a time so that they do not disturb each other; rank 0
+     * writes the file as it goes, and takes part in every measurement even if it cannot write. */
+    pps_outfile of;
+    FILE *fp = NULL;
+    if (setup->rank == 0 && (st = pps_outfile_open(&of, path, err)) == PPS_OK) {
+        fp = of.fp;
+        write_header(fp, setup, be->name, samples);
         for (int i = 0; i < S; i++) {
             const double *c = all + 4 * i;
             fprintf(fp, "%s\n  {\"stage\": %d, \"rank\": %d, \"tf\": %.9g, \"tb\": %.9g, "
                         "\"ti\": %.9g, \"tw\": %.9g, \"act_bytes\": %zu, \"act_w_bytes\": %zu, "
                         "\"send_bytes\": %zu, \"repeats\": %d}",
-                    i ? "," : "", i, (int)s->stage_rank[i], c[0], c[3], c[1], c[2],
-                    (size_t)(wl->layers + 1) * n * sizeof(float),
-                    (size_t)wl->layers * n * sizeof(float), n * sizeof(float), repeats);
+                    i ? "," : "", i, (int)s->stage_rank[i], c[OP_F], c[OP_B], c[OP_I],
+                    c[OP_W], (size_t)(wl->layers + 1) * n * sizeof(float),
+                    (size_t)wl->layers * n * sizeof(float), n * sizeof(float), samples);
         }
         fprintf(fp, "],\n \"links\": [");
-        int first = 1;
-        for (int a = 0; a < R; a++)
-            for (int b = 0; b < R; b++) {
-                if (!pairs[a * R + b])
-                    continue;
-                double lat = ping_pong(a, b, 1, 50, buf);
-                double big = ping_pong(a, b, (int)n, 20, buf);
-                double bw = big > lat ? (double)(n * sizeof(float)) / (big - lat) : 0;
-                fprintf(fp, "%s\n  {\"src\": %d, \"dst\": %d, \"bytes\": %zu, \"latency\": %.9g, "
-                            "\"bandwidth\": %.9g, \"repeats\": 20}",
-                        first ? "" : ",", a, b, n * sizeof(float), lat, bw);
-                first = 0;
-                MPI_Barrier(MPI_COMM_WORLD);
-            }
-        fprintf(fp, "]}\n");
-        st = pps_outfile_commit(&of, err);
-        pps_outfile_abort(&of);
-        goto done;
     }
-links:
+    int first = 1;
     for (int a = 0; a < R; a++)
         for (int b = 0; b < R; b++) {
             if (!pairs[a * R + b])
                 continue;
-            ping_pong(a, b, 1, 50, buf);
-            ping_pong(a, b, (int)n, 20, buf);
-            MPI_Barrier(MPI_COMM_WORLD);
+            double fig[2] = {latency(a, b, 50, bufs[0]),
+                             one_way(be, ctx, a, b, sending_stage(s, a, b), LINK_REPEATS, bufs,
+                                     nbufs, n)};
+            MPI_Bcast(fig, 2, MPI_DOUBLE, a, MPI_COMM_WORLD); /* rank a has both */
+            /* latency + bytes / bandwidth reproduces the one-way time of a b·h message */
+            double bw = fig[1] > fig[0] ? (double)(n * sizeof(float)) / (fig[1] - fig[0]) : 0;
+            if (fp)
+                fprintf(fp, "%s\n  {\"src\": %d, \"dst\": %d, \"bytes\": %zu, \"latency\": %.9g, "
+                            "\"bandwidth\": %.9g, \"one_way\": %.9g, \"repeats\": %d}",
+                        first ? "" : ",", a, b, n * sizeof(float), fig[0], bw, fig[1],
+                        LINK_REPEATS);
+            first = 0;
         }
+    if (fp) {
+        fprintf(fp, "]}\n");
+        st = pps_outfile_commit(&of, err);
+        pps_outfile_abort(&of);
+    }
 done:
+    if (ctx)
+        be->finalize(ctx);
     free(mine);
     free(all);
     free(pairs);
-    free(buf);
+    for (int i = 0; i < nbufs; i++)
+        free(bufs[i]);
     return st;
 }
