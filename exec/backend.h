@@ -42,6 +42,9 @@ typedef struct ppx_ctx ppx_ctx; /* backend-private */
 
 typedef struct ppx_backend {
     const char *name; /* "cpu", "cuda" */
+    /* A receive's copy runs on the receiving rank's compute thread (the CPU backend: Open MPI
+     * copies a message inside the receiver's MPI calls); profiles say so for calibration. */
+    int receiver_copies;
     /* Collective: when any rank fails, every rank returns an error (so none waits forever). */
     pps_status (*init)(const ppx_setup *setup, ppx_ctx **ctx, pps_error *err);
     pps_status (*forward)(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err);

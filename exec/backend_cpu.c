@@ -556,6 +556,7 @@ fail:
 
 const ppx_backend ppx_backend_cpu = {
     .name = "cpu",
+    .receiver_copies = 1,
     .init = cpu_init,
     .forward = cpu_forward,
     .backward_input = cpu_backward_input,

@@ -153,54 +153,72 @@ static double latency(int a, int b, int repeats, float *buf)
     return median(t, (size_t)repeats);
 }
 
+/* Rank b's clock minus rank a's (seconds), from the quickest of three round trips of a
+ * timestamp (NTP's estimate: off by at most half that round trip). Only a and b call it. */
+static double clock_offset(int a, int b, int me)
+{
+    double best_rtt = 1e30, offset = 0;
+    for (int k = 0; k < 3; k++) {
+        double t1 = MPI_Wtime(), tb = 0;
+        if (me == a) {
+            MPI_Send(&t1, 1, MPI_DOUBLE, b, 4, MPI_COMM_WORLD);
+            MPI_Recv(&tb, 1, MPI_DOUBLE, b, 5, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            double t2 = MPI_Wtime();
+            if (t2 - t1 < best_rtt) {
+                best_rtt = t2 - t1;
+                offset = tb - 0.5 * (t1 + t2);
+            }
+        } else {
+            MPI_Recv(&tb, 1, MPI_DOUBLE, a, 4, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            tb = MPI_Wtime();
+            MPI_Send(&tb, 1, MPI_DOUBLE, a, 5, MPI_COMM_WORLD);
+        }
+    }
+    return offset;
+}
+
 /* The median time (seconds) from rank a posting a b·h message to rank b seeing it arrive, moved
  * as the step moves activations: the sender has just written it into one of `nbufs` buffers (as
- * F writes each micro-batch's output) and goes on computing `stage`'s F; the receiver is
- * waiting. Both ranks read their clocks from a common barrier, as the timeline's are. For 512 KiB
- * here: a plain ping-pong (hot buffer, both ranks idle) took 45 µs, this 100 µs, and transfers
- * inside a 1F1B step 120-170 µs. Collective: every rank calls it; the result is on rank a.
+ * F writes each micro-batch's output) and goes on computing `stage`'s F; the receiver, its
+ * receive posted early as in the step, is waiting. The two clocks are aligned by a timestamp
+ * round trip before each message (aligning them by a common barrier instead once gave -135 µs:
+ * a rank descheduled at the barrier's exit). For 512 KiB here: a plain ping-pong (hot buffer,
+ * both ranks idle) took 45 µs, this 100-200 µs, and transfers inside a 1F1B step 120-170 µs.
+ * On ranks other than a and b returns 0 without communicating; the result is on rank a.
  * repeats: at most MAX_LINK_REPEATS. */
 static double one_way(const ppx_backend *be, ppx_ctx *ctx, int a, int b, int stage, int repeats,
                       float *const *bufs, int nbufs, size_t count)
 {
     int me;
     MPI_Comm_rank(MPI_COMM_WORLD, &me);
-    MPI_Comm pair; /* a barrier of just the two (the split is collective) */
-    MPI_Comm_split(MPI_COMM_WORLD, me == a || me == b ? 0 : MPI_UNDEFINED, me == a ? 0 : 1,
-                   &pair);
     if (me != a && me != b)
         return 0;
     const int peer = me == a ? b : a;
-    double t[MAX_LINK_REPEATS] = {0}, m = -1;
+    double t[MAX_LINK_REPEATS] = {0};
     for (int k = -2; k < repeats; k++) {
         float *buf = bufs[(k + 2) % nbufs];
         assert(buf); /* ppx_profile measures links only when every buffer was allocated */
         MPI_Request req;
-        double arrived = 0;
         if (me == b)
             MPI_Irecv(buf, (int)count, MPI_FLOAT, peer, 2, MPI_COMM_WORLD, &req);
-        MPI_Barrier(pair);
-        double t0 = MPI_Wtime();
+        double offset = clock_offset(a, b, me), arrived = 0;
         if (me == a) {
             for (size_t i = 0; i < count; i++)
                 buf[i] = (float)(i % 251) * 0.01f + (float)k;
-            double posted = MPI_Wtime() - t0, seconds;
+            double posted = MPI_Wtime(), seconds;
             MPI_Isend(buf, (int)count, MPI_FLOAT, peer, 2, MPI_COMM_WORLD, &req);
             be->time_op(ctx, PPS_F, stage, 0, &seconds, NULL);
             wait_like_step(&req);
             MPI_Recv(&arrived, 1, MPI_DOUBLE, peer, 3, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             if (k >= 0)
-                t[k] = arrived - posted;
+                t[k] = arrived - offset - posted;
         } else {
             wait_like_step(&req);
-            arrived = MPI_Wtime() - t0;
+            arrived = MPI_Wtime();
             MPI_Send(&arrived, 1, MPI_DOUBLE, peer, 3, MPI_COMM_WORLD);
         }
     }
-    if (me == a)
-        m = median(t, (size_t)repeats);
-    MPI_Comm_free(&pair);
-    return m;
+    return me == a ? median(t, (size_t)repeats) : 0;
 }
 
 /* The pairs (a, b) of ranks that exchange data in this schedule: pairs[a·R + b] = 1. */
@@ -213,17 +231,18 @@ static void find_pairs(const pps_schedule *s, char *pairs)
     }
 }
 
-static void write_header(FILE *fp, const ppx_setup *setup, const char *backend, int samples)
+static void write_header(FILE *fp, const ppx_setup *setup, const ppx_backend *be, int samples)
 {
     const ppx_workload *wl = &setup->work;
     fprintf(fp, "{\"format\": \"ppsim-profile\", \"version\": 1, \"backend\": \"%s\", "
-                "\"ranks\": %d, \"stages\": %d,\n \"workload\": {\"hidden\": %d, "
+                "\"ranks\": %d, \"stages\": %d, \"receiver_copies\": %s,\n \"workload\": {\"hidden\": %d, "
                 "\"tokens\": %d, \"layers\": %d, \"bf16\": %s},\n \"note\": \"medians of %d "
                 "runs per op, replaying each rank's compute in program order without "
                 "communication; links: one-float ping-pong half round trips (latency) and "
                 "one-way times of a b*h message posted from fresh data while the sender "
                 "computes (one_way)\",\n \"stage_costs\": [",
-            backend, setup->sched->ranks, setup->sched->stages, wl->hidden, wl->tokens,
+            be->name, setup->sched->ranks, setup->sched->stages,
+            be->receiver_copies ? "true" : "false", wl->hidden, wl->tokens,
             wl->layers, wl->bf16 ? "true" : "false", samples);
 }
 
@@ -286,7 +305,7 @@ pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeat
     FILE *fp = NULL;
     if (setup->rank == 0 && (st = pps_outfile_open(&of, path, err)) == PPS_OK) {
         fp = of.fp;
-        write_header(fp, setup, be->name, samples);
+        write_header(fp, setup, be, samples);
         for (int i = 0; i < S; i++) {
             const double *c = all + 4 * i;
             fprintf(fp, "%s\n  {\"stage\": %d, \"rank\": %d, \"tf\": %.9g, \"tb\": %.9g, "
@@ -307,6 +326,8 @@ pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeat
                              one_way(be, ctx, a, b, sending_stage(s, a, b), LINK_REPEATS, bufs,
                                      nbufs, n)};
             MPI_Bcast(fig, 2, MPI_DOUBLE, a, MPI_COMM_WORLD); /* rank a has both */
+            if (fig[1] < fig[0]) /* below the latency: clock noise; the message is "free" */
+                fig[1] = fig[0];
             /* latency + bytes / bandwidth reproduces the one-way time of a b·h message */
             double bw = fig[1] > fig[0] ? (double)(n * sizeof(float)) / (fig[1] - fig[0]) : 0;
             if (fp)

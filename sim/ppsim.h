@@ -455,6 +455,9 @@ typedef struct pps_profile {
     /* $.workload, informational; -1 (bf16: -1) when not given */
     long hidden, tokens, layers;
     int bf16;
+    /* $.receiver_copies: a receive's copy runs on the receiving rank's compute thread (CPU
+     * backend), so calibration charges it to the consuming compute; 0 when absent */
+    int receiver_copies;
     pps_profile_stage *stage_costs; /* [stages], owned, in stage order */
     pps_profile_link *links;        /* [nlinks], owned */
     size_t nlinks;

@@ -137,7 +137,8 @@ static pps_status read_profile(const cJSON *root, const char *name, pps_profile 
                                pps_error *err)
 {
     static const char *const keys[] = {"format", "version", "backend", "ranks", "stages",
-                                       "workload", "note", "stage_costs", "links", NULL};
+                                       "workload", "note", "receiver_copies", "stage_costs",
+                                       "links", NULL};
     if (!cJSON_IsObject(root))
         return pps_error_set(err, PPS_EINPUT, "%s: $: expected an object, got %s", name,
                              ppsj_type_name(root));
@@ -169,6 +170,9 @@ static pps_status read_profile(const cJSON *root, const char *name, pps_profile 
         st = get_text(root, "note", p->note, sizeof p->note, name, err);
     if (st == PPS_OK)
         st = read_workload(root, name, p, err);
+    p->receiver_copies = 0;
+    if (st == PPS_OK)
+        st = get_bool(root, "receiver_copies", &p->receiver_copies, name, "$", err);
 
     const cJSON *arr = NULL;
     if (st == PPS_OK)
@@ -284,6 +288,40 @@ static void backward_times(const pps_profile_stage *x, pps_stage_cost *c)
     c->tw = x->tb - c->ti;
 }
 
+/* Seconds per byte that a receive's copy costs the receiving rank: the median over links of the
+ * measured one-way time less the latency (or, without one_way, bytes / bandwidth), per byte. */
+static double copy_seconds_per_byte(const pps_profile *p, double *scratch)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->nlinks; i++) {
+        const pps_profile_link *l = &p->links[i];
+        double t = l->one_way > 0 ? l->one_way - l->latency
+                   : l->bandwidth > 0 ? l->bytes / l->bandwidth : 0;
+        if (l->bytes > 0)
+            scratch[n++] = t > 0 ? t / l->bytes : 0;
+    }
+    return n ? median(scratch, n) : 0;
+}
+
+/* receiver_copies: charges each message's copy to the compute that consumes it on the receiving
+ * rank (F of a stage whose previous stage is elsewhere, B and I of a stage whose next stage is
+ * elsewhere); the link keeps only its latency. */
+static void charge_receive_copies(const pps_profile *p, double per_byte, pps_cost *out)
+{
+    for (int s = 0; s < p->stages; s++) {
+        pps_stage_cost *c = &out->stage[s];
+        int rank = p->stage_costs[s].rank;
+        if (s > 0 && p->stage_costs[s - 1].rank != rank)
+            c->tf += per_byte * p->stage_costs[s - 1].send_bytes;
+        if (s + 1 < p->stages && p->stage_costs[s + 1].rank != rank) {
+            double t = per_byte * p->stage_costs[s + 1].send_bytes;
+            c->tb += t;
+            c->ti += t;
+        }
+    }
+    out->intra.bandwidth = 0; /* unlimited: the transfer's time is in the consumer's compute */
+}
+
 pps_status pps_profile_to_costs(const pps_profile *p, pps_cost *out, pps_error *err)
 {
     pps_cost_init(out);
@@ -323,6 +361,20 @@ pps_status pps_profile_to_costs(const pps_profile *p, pps_cost *out, pps_error *
     if (p->nlinks) {
         out->intra.latency = median(lat, p->nlinks);
         out->intra.bandwidth = median(bw, p->nlinks);
+    }
+    if (p->receiver_copies) {
+        charge_receive_copies(p, copy_seconds_per_byte(p, lat), out);
+        /* the uniform entry follows the per-stage ones */
+        pps_stage_cost m = {0};
+        for (int s = 0; s < p->stages; s++) {
+            m.tf += out->stage[s].tf / p->stages;
+            m.tb += out->stage[s].tb / p->stages;
+            m.ti += out->stage[s].ti / p->stages;
+        }
+        out->uniform.tf = m.tf;
+        out->uniform.tb = m.tb;
+        out->uniform.ti = m.ti;
+        out->uniform.tw = m.tb - m.ti;
     }
     out->inter = out->intra;
     out->ranks_per_node = 0;

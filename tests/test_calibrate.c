@@ -140,6 +140,8 @@ START_TEST(bad_profiles_name_file_path_and_field)
          "p.json: $.links[1].latency: expected a number, got null"},
         {"\"one_way\": 5.4e-4", "\"one_way\": -1",
          "p.json: $.links[2].one_way: -1 is out of range [0, 1e+15]"},
+        {"\"note\"", "\"receiver_copies\": 1, \"note\"",
+         "p.json: $.receiver_copies: expected a boolean, got a number"},
         {"\"backend\": \"cpu\"", "\"backend\": \"a-backend-name-longer-than-31-bytes\"",
          "p.json: $.backend: longer than 31 bytes"},
     };
@@ -253,6 +255,58 @@ START_TEST(calibration_without_links_gives_free_communication)
     ck_assert_double_eq(c.intra.latency, 0);
     ck_assert_double_eq(c.intra.bandwidth, 0);
     ck_assert_double_eq(pps_cost_transfer(&c, 0, 1, 1e9), 0);
+    pps_cost_clear(&c);
+    pps_profile_destroy(p);
+}
+END_TEST
+
+START_TEST(receiver_copies_charge_each_message_to_the_compute_that_consumes_it)
+{
+    /* Stages on ranks 0, 1, 1: a message crosses ranks only between stages 0 and 1. Links:
+     * 0->1 with one_way 2.1e-4 s, latency 1e-5 s over 1e6 B: copy 2e-4 s, 2e-10 s/B;
+     * 1->0 without one_way: 1e6 B / 1e9 B/s = 1e-3 s, 1e-9 s/B. Median of the two:
+     * (2e-10 + 1e-9) / 2 = 6e-10 s/B. Stage 1 receives stage 0's 5e5-byte activations:
+     * tf 1 + 3e-4. Stage 0 receives stage 1's 2.5e5-byte gradients: tb 2 + 1.5e-4, ti
+     * 1 + 1.5e-4, tw 1. Stage 2 talks only to stage 1 on its own rank: unchanged. The link keeps
+     * the median latency (1e-5 + 3e-5) / 2 = 2e-5 s and no bandwidth term. */
+    const char *text =
+        "{\"format\": \"ppsim-profile\", \"version\": 1, \"ranks\": 2, \"stages\": 3, "
+        "\"receiver_copies\": true, \"stage_costs\": [\n"
+        " {\"stage\": 0, \"rank\": 0, \"tf\": 1, \"tb\": 2, \"ti\": 1, \"tw\": 1, \"act_bytes\": 8, "
+        "\"act_w_bytes\": 0, \"send_bytes\": 500000, \"repeats\": 5},\n"
+        " {\"stage\": 1, \"rank\": 1, \"tf\": 1, \"tb\": 2, \"ti\": 1, \"tw\": 1, \"act_bytes\": 8, "
+        "\"act_w_bytes\": 0, \"send_bytes\": 250000, \"repeats\": 5},\n"
+        " {\"stage\": 2, \"rank\": 1, \"tf\": 1, \"tb\": 2, \"ti\": 1, \"tw\": 1, \"act_bytes\": 8, "
+        "\"act_w_bytes\": 0, \"send_bytes\": 0, \"repeats\": 5}],\n"
+        " \"links\": [\n"
+        " {\"src\": 0, \"dst\": 1, \"bytes\": 1e6, \"latency\": 1e-5, \"bandwidth\": 5e9, "
+        "\"one_way\": 2.1e-4, \"repeats\": 9},\n"
+        " {\"src\": 1, \"dst\": 0, \"bytes\": 1e6, \"latency\": 3e-5, \"bandwidth\": 1e9, "
+        "\"repeats\": 9}]}";
+    pps_profile *p = NULL;
+    pps_error err = {0};
+    ck_assert_msg(parse(text, &p, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_int_eq(p->receiver_copies, 1);
+    pps_cost c;
+    ck_assert_msg(pps_profile_to_costs(p, &c, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_double_eq_tol(c.stage[0].tf, 1, 1e-12);
+    ck_assert_double_eq_tol(c.stage[0].tb, 2 + 1.5e-4, 1e-12);
+    ck_assert_double_eq_tol(c.stage[0].ti, 1 + 1.5e-4, 1e-12);
+    ck_assert_double_eq_tol(c.stage[0].tw, 1, 1e-12);
+    ck_assert_double_eq_tol(c.stage[1].tf, 1 + 3e-4, 1e-12);
+    ck_assert_double_eq_tol(c.stage[1].tb, 2, 1e-12);
+    ck_assert_double_eq_tol(c.stage[2].tf, 1, 1e-12);
+    ck_assert_double_eq_tol(c.stage[2].tb, 2, 1e-12);
+    ck_assert_double_eq_tol(c.intra.latency, 2e-5, 1e-18);
+    ck_assert_double_eq(c.intra.bandwidth, 0);
+    ck_assert_double_eq_tol(c.uniform.tf, (3 + 3e-4) / 3, 1e-12);
+    pps_cost_clear(&c);
+
+    /* Without the flag the same profile keeps compute as measured and the links' medians. */
+    p->receiver_copies = 0;
+    ck_assert_msg(pps_profile_to_costs(p, &c, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_double_eq(c.stage[1].tf, 1);
+    ck_assert_double_eq(c.intra.bandwidth, 3e9);
     pps_cost_clear(&c);
     pps_profile_destroy(p);
 }
@@ -398,6 +452,7 @@ static Suite *calibrate_suite(void)
     tcase_add_test(tc, awkward_numbers_and_every_option_round_trip_identically);
     tcase_add_test(tc, default_costs_read_back_to_the_same_resolved_model);
     tcase_add_test(tc, writing_an_infinite_value_is_refused);
+    tcase_add_test(tc, receiver_copies_charge_each_message_to_the_compute_that_consumes_it);
     suite_add_tcase(s, tc);
     return s;
 }

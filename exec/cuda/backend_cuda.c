@@ -1324,6 +1324,7 @@ static pps_status cuda_init(const ppx_setup *setup, ppx_ctx **ctx, pps_error *er
 
 const ppx_backend ppx_backend_cuda = {
     .name = "cuda",
+    .receiver_copies = 0, /* NCCL's kernels move the data, beside the compute stream */
     .init = cuda_init,
     .forward = cuda_forward,
     .backward_input = cuda_backward_input,
