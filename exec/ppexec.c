@@ -510,7 +510,7 @@ int main(int argc, char **argv)
                        .nactions = g->n, .timeout = o.timeout};
     if (o.profile) {
         st = ppx_profile(be, &setup, o.repeats, o.profile, &err);
-        if (st != PPS_OK)
+        if (st != PPS_OK && err.msg[0])
             fail("%s", err.msg);
         else if (world_rank == 0)
             printf("ppexec: wrote profile %s\n", o.profile);

@@ -279,20 +279,31 @@ pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeat
     for (int i = 0; i < nbufs; i++) /* touched now: a first touch inside a transfer is slow */
         if (ok && (ok = (bufs[i] = malloc(n * sizeof(float))) != NULL))
             memset(bufs[i], 0, n * sizeof(float));
+    /* Rank 0 opens the output first, so that an unwritable path fails before any timing. */
+    pps_outfile of;
+    FILE *fp = NULL;
+    pps_error open_err = {0};
+    if (setup->rank == 0 && pps_outfile_open(&of, path, &open_err) == PPS_OK)
+        fp = of.fp;
     ppx_ctx *ctx = NULL;
     pps_status st = be->init(setup, &ctx, err); /* collective: fails on every rank or none */
     if (st != PPS_OK)
         goto done;
-    if (!ok)
+    if (open_err.status != PPS_OK) {
+        if (err)
+            *err = open_err;
+        st = open_err.status;
+    } else if (!ok) {
         st = pps_error_set(err, PPS_ENOMEM, "profile: out of memory");
-    else
+    } else {
         st = time_stages(be, ctx, setup, passes, mine, err);
+    }
     /* A failure after init is local: every rank must learn of it. */
     int failed = st != PPS_OK, any_failed = 0;
     MPI_Allreduce(&failed, &any_failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     if (any_failed || !ok) {
-        if (!failed)
-            st = pps_error_set(err, PPS_EIO, "profile: another rank failed timing its stages");
+        if (!failed) /* another rank failed and reports why; this one stays quiet */
+            st = pps_error_set(err, PPS_EIO, "%s", "");
         goto done;
     }
     /* Each stage is on exactly one rank: a sum gathers them. */
@@ -300,11 +311,8 @@ pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeat
     find_pairs(s, pairs);
 
     /* Links are measured one pair at a time so that they do not disturb each other; rank 0
-     * writes the file as it goes, and takes part in every measurement even if it cannot write. */
-    pps_outfile of;
-    FILE *fp = NULL;
-    if (setup->rank == 0 && (st = pps_outfile_open(&of, path, err)) == PPS_OK) {
-        fp = of.fp;
+     * writes the file as it goes. */
+    if (fp) {
         write_header(fp, setup, be, samples);
         for (int i = 0; i < S; i++) {
             const double *c = all + 4 * i;
@@ -340,9 +348,10 @@ pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeat
     if (fp) {
         fprintf(fp, "]}\n");
         st = pps_outfile_commit(&of, err);
-        pps_outfile_abort(&of);
     }
 done:
+    if (fp)
+        pps_outfile_abort(&of); /* removes the temporary file unless committed */
     if (ctx)
         be->finalize(ctx);
     free(mine);

@@ -9,7 +9,8 @@
 /* Collective over MPI_COMM_WORLD: every rank calls it. Initialises the backend for the
  * schedule, replays each rank's compute in program order (one untimed pass, then enough passes
  * for at least `repeats` runs of every op), and reports medians; rank 0 writes the profile to
- * path (atomically). */
+ * path (atomically). A rank that fails only because another did returns an error with an
+ * empty message (the failing rank reports the cause). */
 pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeats,
                        const char *path, pps_error *err);
 
