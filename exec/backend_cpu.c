@@ -167,23 +167,33 @@ static queue *queue_for(ppx_ctx *c, int peer, int is_send, pps_error *err)
     return &nq[c->nqueues++];
 }
 
-static pps_status enqueue(ppx_ctx *c, int32_t id, int peer, pps_kind kind, int stage, int mb,
-                          pps_error *err)
+/* Appends a transfer to the queue with `peer` in its direction; does not post it. */
+static queue *append(ppx_ctx *c, int32_t id, int peer, pps_kind kind, int stage, int mb,
+                     pps_error *err)
 {
     int is_send = kind == PPS_SEND_F || kind == PPS_SEND_B;
     queue *q = queue_for(c, peer, is_send, err);
     if (!q)
-        return PPS_ENOMEM;
+        return NULL;
     if (q->n == q->cap) {
         size_t cap = q->cap ? 2 * q->cap : 64;
         op *no = realloc(q->ops, cap * sizeof *no);
-        if (!no)
-            return pps_error_set(err, PPS_ENOMEM, "cpu: out of memory for queued transfers");
+        if (!no) {
+            pps_error_set(err, PPS_ENOMEM, "cpu: out of memory for queued transfers");
+            return NULL;
+        }
         q->ops = no;
         q->cap = cap;
     }
     q->ops[q->n++] = (op){.id = id, .stage = stage, .mb = mb, .kind = (uint8_t)kind};
-    return pump(c, q, err);
+    return q;
+}
+
+static pps_status enqueue(ppx_ctx *c, int32_t id, int peer, pps_kind kind, int stage, int mb,
+                          pps_error *err)
+{
+    queue *q = append(c, id, peer, kind, stage, mb, err);
+    return q ? pump(c, q, err) : PPS_ENOMEM;
 }
 
 static pps_status cpu_send(ppx_ctx *c, int32_t id, int peer, pps_kind kind, int stage, int mb,
@@ -439,18 +449,8 @@ static pps_status queue_receives(ppx_ctx *c, pps_error *err)
         const pps_action *a = &p->actions[i];
         if (a->kind != PPS_RECV_F && a->kind != PPS_RECV_B)
             continue;
-        queue *q = queue_for(c, ppsg_peer(c->s, a), 0, err);
-        if (!q)
+        if (!append(c, id, ppsg_peer(c->s, a), (pps_kind)a->kind, a->stage, a->mb, err))
             return PPS_ENOMEM;
-        if (q->n == q->cap) {
-            size_t cap = q->cap ? 2 * q->cap : 64;
-            op *no = realloc(q->ops, cap * sizeof *no);
-            if (!no)
-                return pps_error_set(err, PPS_ENOMEM, "cpu: out of memory for queued receives");
-            q->ops = no;
-            q->cap = cap;
-        }
-        q->ops[q->n++] = (op){.id = id, .stage = a->stage, .mb = a->mb, .kind = (uint8_t)a->kind};
     }
     return PPS_OK;
 }
