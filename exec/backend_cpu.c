@@ -254,7 +254,8 @@ static int owner(const ppx_ctx *c, int stage)
 
 /* The compute ops, shared by the step (cpu_forward & co., which record start and end) and by
  * profiling (cpu_time_op), so that a profile times exactly the code and buffers the step runs. */
-static pps_status run_forward(ppx_ctx *c, int stage, int mb, pps_error *err)
+static pps_status run_forward(ppx_ctx *c, int stage, int mb, ppx_progress_fn hook,
+                              pps_error *err)
 {
     ppx_acts *a = acts_of(c, stage, mb, err);
     if (!a)
@@ -264,11 +265,12 @@ static pps_status run_forward(ppx_ctx *c, int stage, int mb, pps_error *err)
         memcpy(a->y, c->acts[cell(c, stage - 1, mb)].y + (size_t)c->setup.work.layers * n,
                n * sizeof(float));
     /* stage 0's inputs were generated at init; others arrived by RECV_F into y_0 */
-    ppx_forward(&c->setup.work, c->weights[stage], a, progress_hook, c);
+    ppx_forward(&c->setup.work, c->weights[stage], a, hook, c);
     return PPS_OK;
 }
 
-static pps_status run_backward_input(ppx_ctx *c, int stage, int mb, pps_error *err)
+static pps_status run_backward_input(ppx_ctx *c, int stage, int mb, ppx_progress_fn hook,
+                                     pps_error *err)
 {
     ppx_acts *a = &c->acts[cell(c, stage, mb)];
     const size_t n = ppx_msg_floats(&c->setup.work);
@@ -281,27 +283,30 @@ static pps_status run_backward_input(ppx_ctx *c, int stage, int mb, pps_error *e
     float *dx = stage == 0 ? c->discard : grad_buffer(c, &c->grad_out[cell(c, stage, mb)], err);
     if (!dx)
         return PPS_ENOMEM;
-    ppx_backward_input(&c->setup.work, c->weights[stage], a, c->scratch, dx, progress_hook, c);
+    ppx_backward_input(&c->setup.work, c->weights[stage], a, c->scratch, dx, hook, c);
     return PPS_OK;
 }
 
-static pps_status run_backward_weight(ppx_ctx *c, int stage, int mb, pps_error *err)
+static pps_status run_backward_weight(ppx_ctx *c, int stage, int mb, ppx_progress_fn hook,
+                                      pps_error *err)
 {
     (void)err;
-    ppx_backward_weight(&c->setup.work, &c->acts[cell(c, stage, mb)], c->dw[stage],
-                        progress_hook, c);
+    ppx_backward_weight(&c->setup.work, &c->acts[cell(c, stage, mb)], c->dw[stage], hook, c);
     return PPS_OK;
 }
 
-static pps_status run_op(ppx_ctx *c, pps_kind kind, int stage, int mb, pps_error *err)
+/* hook: progress_hook in a step (transfers move during compute); NULL when profiling, which
+ * runs compute without communication (and so never touches a buffer a receive is posted on). */
+static pps_status run_op(ppx_ctx *c, pps_kind kind, int stage, int mb, ppx_progress_fn hook,
+                         pps_error *err)
 {
     switch (kind) {
-    case PPS_F: return run_forward(c, stage, mb, err);
-    case PPS_I: return run_backward_input(c, stage, mb, err);
-    case PPS_W: return run_backward_weight(c, stage, mb, err);
+    case PPS_F: return run_forward(c, stage, mb, hook, err);
+    case PPS_I: return run_backward_input(c, stage, mb, hook, err);
+    case PPS_W: return run_backward_weight(c, stage, mb, hook, err);
     case PPS_B: {
-        pps_status st = run_backward_input(c, stage, mb, err);
-        return st == PPS_OK ? run_backward_weight(c, stage, mb, err) : st;
+        pps_status st = run_backward_input(c, stage, mb, hook, err);
+        return st == PPS_OK ? run_backward_weight(c, stage, mb, hook, err) : st;
     }
     default: return pps_error_set(err, PPS_EINPUT, "cpu: not a compute kind: %d", (int)kind);
     }
@@ -312,7 +317,7 @@ static pps_status timed_action(ppx_ctx *c, int32_t id, pps_kind kind, int stage,
                                pps_error *err)
 {
     mark(c, id, 1);
-    pps_status st = run_op(c, kind, stage, mb, err);
+    pps_status st = run_op(c, kind, stage, mb, progress_hook, err);
     mark(c, id, 0);
     return st;
 }
@@ -346,7 +351,7 @@ static pps_status cpu_time_op(ppx_ctx *c, pps_kind kind, int stage, int mb, doub
         return pps_error_set(err, PPS_EINPUT, "cpu: stage %d, micro-batch %d is not on rank %d",
                              stage, mb, c->setup.rank);
     double t0 = MPI_Wtime();
-    pps_status st = run_op(c, kind, stage, mb, err);
+    pps_status st = run_op(c, kind, stage, mb, NULL, err);
     *seconds = MPI_Wtime() - t0;
     return st;
 }
@@ -538,12 +543,7 @@ static pps_status cpu_init(const ppx_setup *setup, ppx_ctx **out, pps_error *err
     /* The common start: every rank leaves the barrier within microseconds of the others. */
     MPI_Barrier(c->comm);
     c->t0 = MPI_Wtime();
-    pps_status st = progress(c, err); /* posts the first receive from each peer */
-    if (st != PPS_OK) {
-        cpu_finalize(c);
-        return st;
-    }
-    *out = c;
+    *out = c; /* the step's first poll posts the first receive from each peer */
     return PPS_OK;
 nomem:
     pps_error_set(err, PPS_ENOMEM, "cpu: out of memory for the workload (h=%d, b=%d, L=%d)",

@@ -1,6 +1,6 @@
 /* poll.h — how a CPU-backend rank waits for MPI: spin briefly, then sleep in short naps. One
- * policy for the step's waits and for the profile's ping-pong, so that the link latency a
- * profile measures includes what waiting adds to a transfer. */
+ * policy for the step's waits and for the profile's link timings, so that the link times a
+ * profile measures include what waiting adds to a transfer. */
 #ifndef PPX_POLL_H
 #define PPX_POLL_H
 
@@ -8,8 +8,9 @@
  * so that a 10 µs nap takes about 30 µs here instead of about 85 µs. */
 void ppx_poll_setup(void);
 
-/* Called between two polls of a wait that began `waited` seconds ago: spins (with the CPU's
- * pause hint) for the first PPX_POLL_SPIN_S, then naps 10 µs per call. */
+/* Called between two polls of a wait that began `waited` seconds ago: yields the core (and
+ * returns at once when nothing else wants it) for the first PPX_POLL_SPIN_S, then naps 10 µs per
+ * call. */
 void ppx_poll_pause(double waited);
 
 #define PPX_POLL_SPIN_S 200e-6

@@ -510,10 +510,12 @@ int main(int argc, char **argv)
                        .nactions = g->n, .timeout = o.timeout};
     if (o.profile) {
         st = ppx_profile(be, &setup, o.repeats, o.profile, &err);
-        if (st != PPS_OK && err.msg[0])
-            fail("%s", err.msg);
-        else if (world_rank == 0)
+        if (st != PPS_OK) {
+            if (err.msg[0]) /* empty: another rank failed and says why */
+                fail("%s", err.msg);
+        } else if (world_rank == 0) {
             printf("ppexec: wrote profile %s\n", o.profile);
+        }
         rc = st == PPS_OK ? EXIT_OK : EXIT_FAIL;
     } else {
         for (int w = 0; w < o.warmup && rc == EXIT_OK; w++)

@@ -207,7 +207,8 @@ static double one_way(const ppx_backend *be, ppx_ctx *ctx, int a, int b, int sta
                 buf[i] = (float)(i % 251) * 0.01f + (float)k;
             double posted = MPI_Wtime(), seconds;
             MPI_Isend(buf, (int)count, MPI_FLOAT, peer, 2, MPI_COMM_WORLD, &req);
-            be->time_op(ctx, PPS_F, stage, 0, &seconds, NULL);
+            if (be->receiver_copies) /* host compute competes with the transfer; a GPU's does not */
+                be->time_op(ctx, PPS_F, stage, 0, &seconds, NULL);
             wait_like_step(&req);
             MPI_Recv(&arrived, 1, MPI_DOUBLE, peer, 3, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             if (k >= 0)
@@ -258,6 +259,17 @@ static int sending_stage(const pps_schedule *s, int a, int b)
     return -1;
 }
 
+/* Collective: whether every rank's *st is PPS_OK. A rank that is fine while another failed gets
+ * *st = PPS_EIO with an empty message (the failing rank reports the cause). */
+static int all_ok(pps_status *st, pps_error *err)
+{
+    int failed = *st != PPS_OK, any_failed = 0;
+    MPI_Allreduce(&failed, &any_failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (any_failed && !failed)
+        *st = pps_error_set(err, PPS_EIO, "%s", "");
+    return !any_failed;
+}
+
 pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeats,
                        const char *path, pps_error *err)
 {
@@ -289,23 +301,20 @@ pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeat
     pps_status st = be->init(setup, &ctx, err); /* collective: fails on every rank or none */
     if (st != PPS_OK)
         goto done;
+    /* Failures after init are local: every rank learns of them, before timing (an unwritable
+     * output, memory) and after it. */
     if (open_err.status != PPS_OK) {
         if (err)
             *err = open_err;
         st = open_err.status;
     } else if (!ok) {
         st = pps_error_set(err, PPS_ENOMEM, "profile: out of memory");
-    } else {
-        st = time_stages(be, ctx, setup, passes, mine, err);
     }
-    /* A failure after init is local: every rank must learn of it. */
-    int failed = st != PPS_OK, any_failed = 0;
-    MPI_Allreduce(&failed, &any_failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    if (any_failed || !ok) {
-        if (!failed) /* another rank failed and reports why; this one stays quiet */
-            st = pps_error_set(err, PPS_EIO, "%s", "");
+    if (!all_ok(&st, err) || !ok)
         goto done;
-    }
+    st = time_stages(be, ctx, setup, passes, mine, err);
+    if (!all_ok(&st, err))
+        goto done;
     /* Each stage is on exactly one rank: a sum gathers them. */
     MPI_Reduce(mine, all, S * 4, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
     find_pairs(s, pairs);
@@ -330,7 +339,7 @@ pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeat
         for (int b = 0; b < R; b++) {
             if (!pairs[a * R + b])
                 continue;
-            double fig[2] = {latency(a, b, 50, bufs[0]),
+            double fig[2] = {latency(a, b, LINK_REPEATS, bufs[0]),
                              one_way(be, ctx, a, b, sending_stage(s, a, b), LINK_REPEATS, bufs,
                                      nbufs, n)};
             MPI_Bcast(fig, 2, MPI_DOUBLE, a, MPI_COMM_WORLD); /* rank a has both */

@@ -1,6 +1,7 @@
 /* profile.h — `ppexec --profile`: times each compute op of this pipeline's stages through the
- * backend, without communication, and a ping-pong per communicating pair of ranks, and writes a
- * profile (docs/validation.md) that `ppsim calibrate` turns into a cost model. */
+ * backend, without communication, and each communicating pair of ranks' link (latency, and one
+ * message's one-way time), and writes a profile (docs/validation-method.md) that `ppsim
+ * calibrate` turns into a cost model. */
 #ifndef PPX_PROFILE_H
 #define PPX_PROFILE_H
 
