@@ -137,6 +137,10 @@ typedef struct pps_schedule {
     int lowered;            /* 1: programs hold SEND/RECV (PyTorch's compute_comms) */
 } pps_schedule;
 
+/* The shape limits every schedule and timeline obeys: R in [1, PPS_MAX_RANKS], S in
+ * [1, PPS_MAX_CELLS], M in [1, PPS_MAX_MICROBATCHES], S·M ≤ PPS_MAX_CELLS (checked without
+ * overflow). Returns PPS_EINPUT naming the first field out of range. */
+pps_status pps_check_shape(int ranks, int stages, int microbatches, pps_error *err);
 /* Creates an empty schedule. stage_rank is copied and used only for PPS_PLACE_EXPLICIT (then it
  * must have `stages` entries in [0, ranks)); for LOOP and V, stages must be ranks·v (V: 2·ranks).
  * Refuses sizes beyond the limits above. The caller owns *out (pps_schedule_destroy). */

@@ -14,10 +14,8 @@ const char *pps_placement_name(pps_placement p)
     return "?";
 }
 
-pps_status pps_schedule_create(int ranks, int stages, int microbatches, pps_placement placement,
-                               const int32_t *stage_rank, pps_schedule **out, pps_error *err)
+pps_status pps_check_shape(int ranks, int stages, int microbatches, pps_error *err)
 {
-    *out = NULL;
     if (ranks < 1 || ranks > PPS_MAX_RANKS)
         return pps_error_set(err, PPS_EINPUT, "ranks: %d is out of range [1, %d]", ranks,
                              PPS_MAX_RANKS);
@@ -32,6 +30,16 @@ pps_status pps_schedule_create(int ranks, int stages, int microbatches, pps_plac
         return pps_error_set(err, PPS_EINPUT,
                              "stages x microbatches = %lld exceeds the limit of %d",
                              (long long)stages * microbatches, PPS_MAX_CELLS);
+    return PPS_OK;
+}
+
+pps_status pps_schedule_create(int ranks, int stages, int microbatches, pps_placement placement,
+                               const int32_t *stage_rank, pps_schedule **out, pps_error *err)
+{
+    *out = NULL;
+    pps_status shape = pps_check_shape(ranks, stages, microbatches, err);
+    if (shape != PPS_OK)
+        return shape;
     if (placement == PPS_PLACE_LOOP && stages % ranks != 0)
         return pps_error_set(err, PPS_EINPUT,
                              "placement loop: stages (%d) must be a multiple of ranks (%d)",

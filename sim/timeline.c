@@ -15,20 +15,10 @@ pps_status pps_timeline_create(int ranks, int stages, int microbatches, pps_time
                                pps_error *err)
 {
     *out = NULL;
-    /* The same limits as pps_schedule_create: a timeline describes one run of a schedule. */
-    if (ranks < 1 || ranks > PPS_MAX_RANKS)
-        return pps_error_set(err, PPS_EINPUT, "ranks: %d is out of range [1, %d]", ranks,
-                             PPS_MAX_RANKS);
-    if (stages < 1 || stages > PPS_MAX_CELLS)
-        return pps_error_set(err, PPS_EINPUT, "stages: %d is out of range [1, %d]", stages,
-                             PPS_MAX_CELLS);
-    if (microbatches < 1 || microbatches > PPS_MAX_MICROBATCHES)
-        return pps_error_set(err, PPS_EINPUT, "microbatches: %d is out of range [1, %d]",
-                             microbatches, PPS_MAX_MICROBATCHES);
-    if ((int64_t)stages * microbatches > PPS_MAX_CELLS)
-        return pps_error_set(err, PPS_EINPUT,
-                             "stages x microbatches = %lld exceeds the limit of %d",
-                             (long long)stages * microbatches, PPS_MAX_CELLS);
+    /* The same limits as a schedule's: a timeline describes one run of a schedule. */
+    pps_status st = pps_check_shape(ranks, stages, microbatches, err);
+    if (st != PPS_OK)
+        return st;
     pps_timeline *t = calloc(1, sizeof *t);
     if (!t)
         return pps_error_set(err, PPS_ENOMEM, "out of memory");
