@@ -359,68 +359,63 @@ static pps_status run_backward_weight(ppx_ctx *c, cstage *st, cmb *m, pps_error 
 
 /* ------------------------------------------------------------------ backend functions */
 
-static pps_status cuda_forward(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err)
+/* Enqueues compute op kind (F, I, W or B = I then W) of cell m on the compute stream. */
+static pps_status run_op(ppx_ctx *c, cstage *st, cmb *m, pps_kind kind, pps_error *err)
+{
+    switch (kind) {
+    case PPS_F: return run_forward(c, st, m, err);
+    case PPS_I: return run_backward_input(c, st, m, err);
+    case PPS_W: return run_backward_weight(c, st, m, err);
+    case PPS_B:
+        TRY(run_backward_input(c, st, m, err));
+        return run_backward_weight(c, st, m, err);
+    default: return pps_error_set(err, PPS_EINPUT, "cuda: not a compute kind: %d", (int)kind);
+    }
+}
+
+/* One compute action of the step: its events around the op, and (F, I, B) the action as the
+ * producer of the cell's output in its direction, which a later send waits for. */
+static pps_status compute_action(ppx_ctx *c, int32_t id, pps_kind kind, int stage, int mb,
+                                 pps_error *err)
 {
     int li;
     cmb *m = cell(c, stage, mb, &li, err);
     if (!m)
         return err ? err->status : PPS_EINPUT;
     TRY(begin(c, id, &c->compute, err));
-    TRY(run_forward(c, &c->stages[li], m, err));
+    TRY(run_op(c, &c->stages[li], m, kind, err));
     TRY(end(c, id, &c->compute, err));
-    *producer_of(c, li, mb, DIR_F) = id;
+    if (kind != PPS_W)
+        *producer_of(c, li, mb, kind == PPS_F ? DIR_F : DIR_B) = id;
     return PPS_OK;
+}
+
+static pps_status cuda_forward(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err)
+{
+    return compute_action(c, id, PPS_F, stage, mb, err);
 }
 
 static pps_status cuda_backward_input(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err)
 {
-    int li;
-    cmb *m = cell(c, stage, mb, &li, err);
-    if (!m)
-        return err ? err->status : PPS_EINPUT;
-    TRY(begin(c, id, &c->compute, err));
-    TRY(run_backward_input(c, &c->stages[li], m, err));
-    TRY(end(c, id, &c->compute, err));
-    *producer_of(c, li, mb, DIR_B) = id;
-    return PPS_OK;
+    return compute_action(c, id, PPS_I, stage, mb, err);
 }
 
 static pps_status cuda_backward_weight(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err)
 {
-    int li;
-    cmb *m = cell(c, stage, mb, &li, err);
-    if (!m)
-        return err ? err->status : PPS_EINPUT;
-    TRY(begin(c, id, &c->compute, err));
-    TRY(run_backward_weight(c, &c->stages[li], m, err));
-    return end(c, id, &c->compute, err);
+    return compute_action(c, id, PPS_W, stage, mb, err);
 }
 
 static pps_status cuda_backward(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err)
 {
-    int li;
-    cmb *m = cell(c, stage, mb, &li, err);
-    if (!m)
-        return err ? err->status : PPS_EINPUT;
-    TRY(begin(c, id, &c->compute, err));
-    TRY(run_backward_input(c, &c->stages[li], m, err));
-    TRY(run_backward_weight(c, &c->stages[li], m, err));
-    TRY(end(c, id, &c->compute, err));
-    *producer_of(c, li, mb, DIR_B) = id;
-    return PPS_OK;
+    return compute_action(c, id, PPS_B, stage, mb, err);
 }
 
-/* Runs one op on the compute stream between the events a and b. */
+/* Runs one op on the compute stream between the events a and b, and waits for it. */
 static pps_status launch_op(ppx_ctx *c, cstage *st, cmb *m, pps_kind kind, cudaEvent_t a,
                             cudaEvent_t b, pps_error *err)
 {
     CUDACHECK(cudaEventRecord(a, c->compute.s));
-    if (kind == PPS_F)
-        TRY(run_forward(c, st, m, err));
-    if (kind == PPS_I || kind == PPS_B)
-        TRY(run_backward_input(c, st, m, err));
-    if (kind == PPS_W || kind == PPS_B)
-        TRY(run_backward_weight(c, st, m, err));
+    TRY(run_op(c, st, m, kind, err));
     CUDACHECK(cudaEventRecord(b, c->compute.s));
     CUDACHECK(cudaEventSynchronize(b));
     return PPS_OK;
@@ -434,8 +429,6 @@ static pps_status cuda_time_op(ppx_ctx *c, pps_kind kind, int stage, int mb, dou
     cmb *m = cell(c, stage, mb, &li, err);
     if (!m)
         return err ? err->status : PPS_EINPUT;
-    if (kind != PPS_F && kind != PPS_I && kind != PPS_W && kind != PPS_B)
-        return pps_error_set(err, PPS_EINPUT, "cuda: not a compute kind: %d", (int)kind);
     cudaEvent_t a, b;
     CUDACHECK(cudaEventCreate(&a));
     cudaError_t e = cudaEventCreate(&b);
