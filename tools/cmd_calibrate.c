@@ -7,8 +7,11 @@ static const char calibrate_usage[] =
     "Usage: ppsim calibrate PROFILE.json [-o COSTS.json]\n"
     "Reads a profile written by `ppexec --profile` (format \"ppsim-profile\") and writes the cost\n"
     "model it implies (format \"ppsim-costs\", docs/cost-model.md): per-stage tf, tb, ti, tw and\n"
-    "activation/send sizes, and the median latency and bandwidth of the profiled links\n"
-    "(docs/validation-method.md). Use the result with `ppsim sim --costs COSTS.json`.\n\n"
+    "activation/send sizes, and the median latency and bandwidth of the profiled links. A\n"
+    "profile marked \"receiver_copies\" (the CPU backend's) has each message's copy charged to\n"
+    "the compute that consumes it, and its links keep only their latency\n"
+    "(docs/validation-method.md). Use the result with `ppsim sim --costs COSTS.json` for a\n"
+    "schedule with the profiled stages on the same ranks.\n\n"
     "  -o, --output FILE        write to FILE instead of stdout (atomically)\n"
     "  -h, --help               show this help\n\n"
     "Exit status: 0 ok, 1 bad input, 2 usage error.\n";
