@@ -6,7 +6,7 @@
 #include <signal.h>
 
 #include "backend.h"
-#include "graph.h"
+#include "core/graph.h"
 
 /* Set by a signal handler (SIGTERM, SIGINT): backends stop waiting and fail promptly. */
 extern volatile sig_atomic_t ppx_stop_signal;

@@ -190,29 +190,55 @@ pps_status pps_schedule_write_csv(const pps_schedule *s, FILE *fp, pps_error *er
 
 /* ------------------------------------------------------------------ generators */
 
+struct pps_cost;
+
+/* An option of one schedule only (interleaved-1f1b's group size, ...), declared by its table
+ * row. The CLI offers it as --NAME VALUE; the generator parses VALUE (sim/schedules/). */
+typedef struct pps_gen_option {
+    const char *name; /* "group" */
+    const char *arg;  /* placeholder for usage texts: "G" */
+    const char *help; /* one line: meaning, default, range */
+} pps_gen_option;
+
+/* A value given for a schedule's option; both strings are borrowed. */
+typedef struct pps_gen_setting {
+    const char *name;
+    const char *value;
+} pps_gen_setting;
+
+#define PPS_GEN_MAX_SETTINGS 8
+
 typedef struct pps_gen_params {
     int ranks;        /* P */
-    int chunks;       /* v, stages per rank (1 for non-interleaved schedules) */
+    int chunks;       /* v, stages per rank; 0 takes the schedule's default */
     int microbatches; /* M */
-    int group;        /* interleaved-1f1b micro-batch group size G; 0 means G = P */
+    /* Values of the schedule's own options; each name must be one of the row's options. */
+    size_t nsettings;
+    pps_gen_setting settings[PPS_GEN_MAX_SETTINGS];
+    /* The costs the schedule is generated for (resolved for its stages), read only by
+     * cost-aware generators; NULL means the defaults of pps_cost_init. Borrowed. */
+    const struct pps_cost *cost;
 } pps_gen_params;
 
 struct pps_stage_cost;
 
-/* One row of the schedule table (sim/registry.c). Adding a schedule = one generator file and
- * one row. */
+/* One row of the schedule table. Each generator file under sim/schedules/ defines its own row
+ * next to its code, and sim/schedules/list.h names every row once (docs/schedules.md). */
 typedef struct pps_generator {
     const char *name;       /* canonical name, e.g. "interleaved-1f1b" */
     const char *aliases;    /* comma-separated, matched case-insensitively, e.g. "Interleaved1F1B" */
     const char *summary;    /* one line for --help and docs */
     pps_placement placement;
     int default_chunks;     /* v used when the user gives none */
-    /* Refuses a configuration the schedule cannot take with PPS_EUNSUPPORTED and the reason. */
+    const pps_gen_option *options; /* terminated by a NULL name; NULL when it has none */
+    /* Refuses a configuration the schedule cannot take with PPS_EUNSUPPORTED and the reason,
+     * or a bad option value with PPS_EINPUT. */
     pps_status (*check)(const pps_gen_params *p, pps_error *err);
     /* Appends the compute-only programs to s, which was created with the right R, S, M. */
     pps_status (*generate)(const pps_gen_params *p, pps_schedule *s, pps_error *err);
     /* idle_over_compute predicted by the literature's formula for uniform per-stage cost c and
-     * free communication; NaN where no formula applies. */
+     * free communication; NaN where no formula applies. Called through pps_generator_analytic,
+     * so p is within limits, accepted by check, and its chunks resolved. NULL: no formula. */
     double (*analytic_idle_over_compute)(const pps_gen_params *p, const struct pps_stage_cost *c);
 } pps_generator;
 
@@ -220,9 +246,17 @@ size_t pps_generator_count(void);
 const pps_generator *pps_generator_at(size_t i);
 /* Finds by name or alias, case-insensitively; NULL if none. */
 const pps_generator *pps_generator_find(const char *name);
+/* The option `name` of g, or NULL when g has no such option. */
+const pps_gen_option *pps_generator_option(const pps_generator *g, const char *name);
 
-/* Checks p (limits, then the generator's check) and returns a new compute-only schedule. A chunks
- * value of 0 takes the generator's default. Caller owns *out. */
+/* The row's analytic idle_over_compute for p and uniform per-stage cost c; NaN when the row has
+ * no formula or refuses p (chunks 0 takes the default). */
+double pps_generator_analytic(const pps_generator *g, const pps_gen_params *p,
+                              const struct pps_stage_cost *c);
+
+/* Checks p (limits, that every setting is an option of g, then the generator's check) and
+ * returns a new compute-only schedule. A chunks value of 0 takes the generator's default.
+ * Caller owns *out; *out is NULL on failure. */
 pps_status pps_generate(const pps_generator *g, const pps_gen_params *p, pps_schedule **out,
                         pps_error *err);
 

@@ -128,7 +128,7 @@ START_TEST(analytic_formula_agrees_with_simulation_for_every_schedule)
         const pps_generator *g = pps_generator_at(i);
         pps_gen_params p = {.ranks = 4, .chunks = g->default_chunks, .microbatches = 8};
         pps_stage_cost u = {.tf = 1, .tb = 2, .ti = 1, .tw = 1, .act_bytes = 1};
-        double want = g->analytic_idle_over_compute(&p, &u);
+        double want = pps_generator_analytic(g, &p, &u);
         pps_analysis a = run(g->name, 4, g->default_chunks, 8, 1, 2, 1);
         ck_assert_msg(isnan(want) || fabs(a.idle_over_compute - want) < 1e-9,
                       "%s: simulated %.6f, analytic %.6f", g->name, a.idle_over_compute, want);

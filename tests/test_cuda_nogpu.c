@@ -11,7 +11,7 @@
 
 #include "backends.h"
 #include "engine.h"
-#include "graph.h"
+#include "core/graph.h"
 #include "ppsim.h"
 #include "workload.h"
 

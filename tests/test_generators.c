@@ -9,12 +9,34 @@
 
 /* ------------------------------------------------------------------ helpers */
 
+/* Parameters P, v, M, with the group option G (as text in `text`) when G != 0 and g takes it. */
+static pps_gen_params params_for(const pps_generator *g, int P, int v, int M, int G,
+                                 char text[16])
+{
+    pps_gen_params p = {.ranks = P, .chunks = v, .microbatches = M};
+    if (G != 0 && pps_generator_option(g, "group")) {
+        snprintf(text, 16, "%d", G);
+        p.settings[p.nsettings++] = (pps_gen_setting){"group", text};
+    }
+    return p;
+}
+
+/* The group option's value in p, 0 when not given (for messages). */
+static int group_of(const pps_gen_params *p)
+{
+    for (size_t i = 0; i < p->nsettings; i++)
+        if (strcmp(p->settings[i].name, "group") == 0)
+            return atoi(p->settings[i].value);
+    return 0;
+}
+
 /* Generates by name and fails the test on any error. */
 static pps_schedule *gen(const char *name, int P, int v, int M, int G)
 {
     const pps_generator *g = pps_generator_find(name);
     ck_assert_msg(g != NULL, "no generator %s", name);
-    pps_gen_params p = {.ranks = P, .chunks = v, .microbatches = M, .group = G};
+    char text[16];
+    pps_gen_params p = params_for(g, P, v, M, G, text);
     pps_schedule *s = NULL;
     pps_error err = {0};
     pps_status st = pps_generate(g, &p, &s, &err);
@@ -28,7 +50,8 @@ static pps_status refuse(const char *name, int P, int v, int M, int G, pps_error
 {
     const pps_generator *g = pps_generator_find(name);
     ck_assert_ptr_nonnull(g);
-    pps_gen_params p = {.ranks = P, .chunks = v, .microbatches = M, .group = G};
+    char text[16];
+    pps_gen_params p = params_for(g, P, v, M, G, text);
     pps_schedule *s = (pps_schedule *)&p; /* must be reset to NULL on failure */
     memset(err, 0, sizeof *err);
     pps_status st = pps_generate(g, &p, &s, err);
@@ -424,7 +447,8 @@ END_TEST
 static int interleaved_unchecked_deadlocks(int P, int v, int M, int G)
 {
     const pps_generator *g = pps_generator_find("interleaved-1f1b");
-    pps_gen_params p = {.ranks = P, .chunks = v, .microbatches = M, .group = G};
+    char text[16];
+    pps_gen_params p = params_for(g, P, v, M, G, text);
     pps_schedule *s = NULL;
     pps_error err = {0};
     ck_assert_int_eq(g->check(&p, &err), PPS_EUNSUPPORTED);
@@ -453,7 +477,14 @@ START_TEST(interleaved_refuses_group_outside_p_to_m)
     ck_assert_str_eq(err.msg, "interleaved-1f1b: group G=4 exceeds the micro-batches M=2 "
                               "(G defaults to P; need P <= G <= M)");
     ck_assert_int_eq(refuse("interleaved-1f1b", 4, 2, 8, -1, &err), PPS_EINPUT);
-    ck_assert_str_eq(err.msg, "group: -1 is out of range [0, 16777216]");
+    ck_assert_str_eq(err.msg, "--group: '-1' is not an integer in [1, 16777216]");
+    /* An option of another schedule is refused, not ignored. */
+    pps_gen_params p = {.ranks = 4, .chunks = 1, .microbatches = 8, .nsettings = 1,
+                        .settings = {{"group", "4"}}};
+    pps_schedule *s = NULL;
+    ck_assert_int_eq(pps_generate(pps_generator_find("1f1b"), &p, &s, &err), PPS_EINPUT);
+    ck_assert_str_eq(err.msg, "--group does not apply to schedule 1f1b");
+    ck_assert_ptr_null(s);
 }
 END_TEST
 
@@ -477,7 +508,9 @@ static int sweep(void (*fn)(const pps_generator *g, const pps_gen_params *p, pps
             for (size_t b = 0; b < LEN(sweep_v); b++)
                 for (size_t c = 0; c < LEN(sweep_M); c++)
                     for (size_t d = 0; d < LEN(sweep_G); d++) {
-                        pps_gen_params p = {sweep_P[a], sweep_v[b], sweep_M[c], sweep_G[d]};
+                        char text[16];
+                        pps_gen_params p =
+                            params_for(g, sweep_P[a], sweep_v[b], sweep_M[c], sweep_G[d], text);
                         pps_schedule *s = NULL;
                         pps_error err = {0};
                         pps_status st = pps_generate(g, &p, &s, &err);
@@ -539,16 +572,16 @@ static void check_run(const pps_generator *g, const pps_gen_params *p, pps_sched
 {
     long makespan;
     ck_assert_msg(run_unit_times(s, 1, 2, &makespan) == 0, "%s P=%d v=%d M=%d G=%d deadlocks",
-                  g->name, p->ranks, p->chunks, p->microbatches, p->group);
+                  g->name, p->ranks, p->chunks, p->microbatches, group_of(p));
     pps_stage_cost c = {.tf = 1, .tb = 2};
-    double want = g->analytic_idle_over_compute(p, &c);
+    double want = pps_generator_analytic(g, p, &c);
     if (isnan(want))
         return;
     long busy = (long)s->stages * s->microbatches * 3;
     double got = (double)((long)s->ranks * makespan - busy) / (double)busy;
     ck_assert_msg(fabs(got - want) <= 1e-12 * (1 + want),
                   "%s P=%d v=%d M=%d G=%d: idle/compute %.9g, analytic %.9g", g->name, p->ranks,
-                  p->chunks, p->microbatches, p->group, got, want);
+                  p->chunks, p->microbatches, group_of(p), got, want);
     analytic_checked++;
 }
 
@@ -564,21 +597,21 @@ START_TEST(analytic_bubbles_follow_the_literature)
 {
     pps_stage_cost c = {.tf = 1, .tb = 2};
     pps_gen_params p = {.ranks = 4, .chunks = 0, .microbatches = 8};
-    ck_assert_double_eq(pps_generator_find("naive")->analytic_idle_over_compute(&p, &c), 3.0);
-    ck_assert_double_eq(pps_generator_find("gpipe")->analytic_idle_over_compute(&p, &c), 3.0 / 8);
-    ck_assert_double_eq(pps_generator_find("1f1b")->analytic_idle_over_compute(&p, &c), 3.0 / 8);
-    ck_assert_double_eq(pps_generator_find("interleaved-1f1b")->analytic_idle_over_compute(&p, &c),
+    ck_assert_double_eq(pps_generator_analytic(pps_generator_find("naive"), &p, &c), 3.0);
+    ck_assert_double_eq(pps_generator_analytic(pps_generator_find("gpipe"), &p, &c), 3.0 / 8);
+    ck_assert_double_eq(pps_generator_analytic(pps_generator_find("1f1b"), &p, &c), 3.0 / 8);
+    ck_assert_double_eq(pps_generator_analytic(pps_generator_find("interleaved-1f1b"), &p, &c),
                         3.0 / 16);
-    ck_assert_double_eq(pps_generator_find("looped-bfs")->analytic_idle_over_compute(&p, &c),
+    ck_assert_double_eq(pps_generator_analytic(pps_generator_find("looped-bfs"), &p, &c),
                         3.0 / 16);
     p.chunks = 4;
-    ck_assert_double_eq(pps_generator_find("interleaved-1f1b")->analytic_idle_over_compute(&p, &c),
+    ck_assert_double_eq(pps_generator_analytic(pps_generator_find("interleaved-1f1b"), &p, &c),
                         3.0 / 32);
     /* No formula: looped BFS with M < P, interleaved outside its constraints. */
     p.microbatches = 2;
-    ck_assert(isnan(pps_generator_find("looped-bfs")->analytic_idle_over_compute(&p, &c)));
-    ck_assert(isnan(pps_generator_find("interleaved-1f1b")->analytic_idle_over_compute(&p, &c)));
-    ck_assert(isnan(pps_generator_find("1f1b")->analytic_idle_over_compute(&p, &c)));
+    ck_assert(isnan(pps_generator_analytic(pps_generator_find("looped-bfs"), &p, &c)));
+    ck_assert(isnan(pps_generator_analytic(pps_generator_find("interleaved-1f1b"), &p, &c)));
+    ck_assert(isnan(pps_generator_analytic(pps_generator_find("1f1b"), &p, &c)));
 }
 END_TEST
 

@@ -14,14 +14,19 @@ enum { EXIT_OK = 0, EXIT_BAD_INPUT = 1, EXIT_USAGE = 2 };
 enum {
     OPT_TF = 256, OPT_TB, OPT_TI, OPT_TW, OPT_COSTS, OPT_LATENCY, OPT_BANDWIDTH,
     OPT_INTER_LATENCY, OPT_INTER_BANDWIDTH, OPT_RANKS_PER_NODE, OPT_SEND_BYTES, OPT_ACT_BYTES,
-    OPT_ACT_W_BYTES, OPT_COMM, OPT_JSON, OPT_CHROME, OPT_MEMORY, OPT_GROUP, OPT_FORMAT, OPT_LOWER, OPT_WIDTH,
+    OPT_ACT_W_BYTES, OPT_COMM, OPT_JSON, OPT_CHROME, OPT_MEMORY, OPT_FORMAT, OPT_LOWER, OPT_WIDTH,
+    /* A schedule's own option (pps_gen_option) k of cli_schedule_option_name(k). */
+    OPT_SCHEDULE_OPTION = 1024,
 };
 
 /* What the user asked to run: a generated or a file schedule, and cost overrides. */
 typedef struct cli_input {
     const char *schedule; /* -s NAME */
     const char *file;     /* -f FILE */
-    int ranks, microbatches, chunks, group; /* 0 = not given */
+    int ranks, microbatches, chunks; /* 0 = not given */
+    /* --NAME VALUE for the schedules' own options, in the order given */
+    size_t nsettings;
+    pps_gen_setting settings[PPS_GEN_MAX_SETTINGS];
     pps_cost cost;        /* defaults, then --costs, then flags (applied in cli_input_costs) */
     const char *costs_file;
     /* flag values, NaN or -1 when not given */
@@ -48,17 +53,24 @@ extern const struct option cli_input_options[];
 extern const char cli_input_usage[];
 extern const char cli_cost_usage[];
 
-/* Room for the input options plus a subcommand's own. */
-#define CLI_MAX_OPTIONS 64
+/* Usage lines of the schedules' own options, gathered from the table rows. */
+const char *cli_schedule_option_usage(void);
 
-/* Fills out (CLI_MAX_OPTIONS entries) with the input options, less -f when !with_file, followed
- * by the n `extra` ones and the terminating entry. */
+/* Room for the input options, the schedules' own and a subcommand's own. */
+#define CLI_MAX_OPTIONS 96
+
+/* Fills out (CLI_MAX_OPTIONS entries) with the input options, less -f when !with_file, then
+ * every schedule's own options, followed by the n `extra` ones and the terminating entry. */
 void cli_options_merge(struct option *out, int with_file, const struct option *extra, size_t n);
 
 void cli_input_init(cli_input *in);
 /* Handles one getopt result if it is an input or cost option: returns 1 if handled, 0 if not
  * an input option, -1 after printing a usage error. */
 int cli_input_option(cli_input *in, const char *cmd, int opt, const char *arg);
+
+/* Parameters for generator g from the input: -p, -m, -v and the settings. With only_own, the
+ * settings g has no option for are left out (compare runs every schedule with one input). */
+void cli_gen_params(const cli_input *in, const pps_generator *g, int only_own, pps_gen_params *p);
 
 /* Generates or reads, validates, lowers and simulates; on success fills run and returns 0, else
  * prints one error line and returns the exit code. */

@@ -14,7 +14,6 @@ const struct option cli_input_options[] = {
     {"ranks", required_argument, NULL, 'p'},
     {"microbatches", required_argument, NULL, 'm'},
     {"chunks", required_argument, NULL, 'v'},
-    {"group", required_argument, NULL, OPT_GROUP},
     {"tf", required_argument, NULL, OPT_TF},
     {"tb", required_argument, NULL, OPT_TB},
     {"ti", required_argument, NULL, OPT_TI},
@@ -38,8 +37,7 @@ const char cli_input_usage[] =
     "  -f, --file FILE          read ppsim JSON or PyTorch CSV (.csv); R, S, M come from it\n"
     "  -p, --ranks P            pipeline ranks (with -s)\n"
     "  -m, --microbatches M     micro-batches per step (with -s)\n"
-    "  -v, --chunks V           stages per rank (interleaved schedules; default per schedule)\n"
-    "      --group G            interleaved-1f1b micro-batch group size (default P)\n";
+    "  -v, --chunks V           stages per rank (interleaved schedules; default per schedule)\n";
 
 const char cli_cost_usage[] =
     "Costs (per stage and micro-batch; seconds and bytes; defaults t_F=1 t_B=2 act=1):\n"
@@ -119,12 +117,66 @@ int cli_bad_option(const char *cmd, int c, char *const *argv)
     return EXIT_USAGE;
 }
 
+/* The distinct option names of all schedule rows, in table order: option k is offered as
+ * --NAME with code OPT_SCHEDULE_OPTION + k. */
+#define MAX_SCHEDULE_OPTIONS 32
+static const char *schedule_options[MAX_SCHEDULE_OPTIONS];
+static size_t nschedule_options;
+
+static void gather_schedule_options(void)
+{
+    if (nschedule_options)
+        return;
+    for (size_t i = 0; i < pps_generator_count(); i++) {
+        const pps_generator *g = pps_generator_at(i);
+        for (const pps_gen_option *o = g->options; o && o->name; o++) {
+            size_t k = 0;
+            while (k < nschedule_options && strcmp(schedule_options[k], o->name) != 0)
+                k++;
+            if (k == nschedule_options && k < MAX_SCHEDULE_OPTIONS)
+                schedule_options[nschedule_options++] = o->name;
+        }
+    }
+}
+
+const char *cli_schedule_option_usage(void)
+{
+    static char text[4096];
+    if (text[0])
+        return text;
+    size_t len = (size_t)snprintf(text, sizeof text, "Schedule options (for the schedules "
+                                                      "named before each):\n");
+    for (size_t i = 0; i < pps_generator_count() && len < sizeof text; i++) {
+        const pps_generator *g = pps_generator_at(i);
+        for (const pps_gen_option *o = g->options; o && o->name && len < sizeof text; o++) {
+            char flag[64];
+            snprintf(flag, sizeof flag, "--%s %s", o->name, o->arg ? o->arg : "VALUE");
+            len += (size_t)snprintf(text + len, sizeof text - len, "      %-21s%s: %s\n", flag,
+                                    g->name, o->help);
+        }
+    }
+    return text;
+}
+
+void cli_gen_params(const cli_input *in, const pps_generator *g, int only_own, pps_gen_params *p)
+{
+    *p = (pps_gen_params){.ranks = in->ranks, .chunks = in->chunks,
+                          .microbatches = in->microbatches};
+    for (size_t i = 0; i < in->nsettings; i++)
+        if (!only_own || pps_generator_option(g, in->settings[i].name))
+            p->settings[p->nsettings++] = in->settings[i];
+}
+
 void cli_options_merge(struct option *out, int with_file, const struct option *extra, size_t n)
 {
     size_t k = 0;
     for (const struct option *o = cli_input_options; o->name; o++)
         if (with_file || o->val != 'f')
             out[k++] = *o;
+    gather_schedule_options();
+    for (size_t i = 0; i < nschedule_options && k < CLI_MAX_OPTIONS - 1; i++)
+        out[k++] = (struct option){schedule_options[i], required_argument, NULL,
+                                   OPT_SCHEDULE_OPTION + (int)i};
     for (size_t i = 0; i < n && k < CLI_MAX_OPTIONS - 1; i++)
         out[k++] = extra[i];
     out[k] = (struct option){0};
@@ -153,9 +205,6 @@ int cli_input_option(cli_input *in, const char *cmd, int opt, const char *arg)
         rc = cli_parse_int(cmd, "-m", arg, 1, PPS_MAX_MICROBATCHES, &in->microbatches);
         break;
     case 'v': rc = cli_parse_int(cmd, "-v", arg, 1, PPS_MAX_CHUNKS, &in->chunks); break;
-    case OPT_GROUP:
-        rc = cli_parse_int(cmd, "--group", arg, 1, PPS_MAX_MICROBATCHES, &in->group);
-        break;
     case OPT_RANKS_PER_NODE:
         rc = cli_parse_int(cmd, "--ranks-per-node", arg, 1, PPS_MAX_RANKS, &in->ranks_per_node);
         break;
@@ -178,7 +227,22 @@ int cli_input_option(cli_input *in, const char *cmd, int opt, const char *arg)
     case OPT_SEND_BYTES: dst = &in->send_bytes; name = "--send-bytes"; break;
     case OPT_ACT_BYTES: dst = &in->act_bytes; name = "--act-bytes"; break;
     case OPT_ACT_W_BYTES: dst = &in->act_w_bytes; name = "--act-w-bytes"; break;
-    default: return 0;
+    default:
+        if (opt >= OPT_SCHEDULE_OPTION && opt < OPT_SCHEDULE_OPTION + (int)nschedule_options) {
+            const char *opt_name = schedule_options[opt - OPT_SCHEDULE_OPTION];
+            size_t i = 0; /* a repeated option replaces its earlier value */
+            while (i < in->nsettings && strcmp(in->settings[i].name, opt_name) != 0)
+                i++;
+            if (i == PPS_GEN_MAX_SETTINGS) {
+                cli_error(cmd, "--%s: too many schedule options", opt_name);
+                return -EXIT_USAGE;
+            }
+            in->settings[i] = (pps_gen_setting){opt_name, arg};
+            if (i == in->nsettings)
+                in->nsettings++;
+            return 1;
+        }
+        return 0;
     }
     if (dst)
         rc = cli_parse_double(cmd, name, arg, dst);
@@ -268,8 +332,8 @@ int cli_run_input(const char *cmd, const cli_input *in, cli_run *run)
         return EXIT_USAGE;
     }
     if (in->file) {
-        if (in->ranks || in->microbatches || in->chunks || in->group) {
-            cli_error(cmd, "-p, -m, -v and --group apply to -s; a file fixes them");
+        if (in->ranks || in->microbatches || in->chunks || in->nsettings) {
+            cli_error(cmd, "-p, -m, -v and schedule options apply to -s; a file fixes them");
             return EXIT_USAGE;
         }
         if (pps_schedule_read(in->file, &run->sched, &err) != PPS_OK ||
@@ -290,8 +354,8 @@ int cli_run_input(const char *cmd, const cli_input *in, cli_run *run)
         cli_error(cmd, "-s %s needs -p RANKS and -m MICROBATCHES", in->schedule);
         return EXIT_USAGE;
     }
-    pps_gen_params p = {.ranks = in->ranks, .chunks = in->chunks,
-                        .microbatches = in->microbatches, .group = in->group};
+    pps_gen_params p;
+    cli_gen_params(in, g, 0, &p);
     if (cli_run_generated(cmd, in, g, &p, run, &err) != 0)
         return cli_fail(cmd, &err);
     return 0;
@@ -309,10 +373,10 @@ void cli_run_free(cli_run *run)
 
 double cli_analytic(const cli_run *run)
 {
-    if (!run->gen || !run->gen->analytic_idle_over_compute || run->cost.nstages)
+    if (!run->gen || run->cost.nstages)
         return NAN;
     pps_stage_cost u = pps_cost_of_stage(&run->cost, 0);
-    return run->gen->analytic_idle_over_compute(&run->params, &u);
+    return pps_generator_analytic(run->gen, &run->params, &u);
 }
 
 /* %g that prints integers without a fraction and JSON-safe (no nan/inf). */

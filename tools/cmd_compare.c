@@ -20,8 +20,7 @@ static const char compare_usage[] =
     "  -p, --ranks P            pipeline ranks (default 4)\n"
     "  -m, --microbatches M     micro-batches (default 8)\n"
     "  -v, --chunks V           stages per rank for multi-chunk schedules (default per schedule)\n"
-    "      --group G            interleaved-1f1b micro-batch group size (default P)\n"
-    "%s\n"
+    "%s\n%s\n"
     "      --json               print one JSON array of summaries (skipped ones with \"skipped\")\n"
     "  -h, --help               show this help\n";
 
@@ -40,8 +39,10 @@ static void peaks(const pps_analysis *a, char *buf, size_t size)
 /* Runs one schedule; prints a table row or a JSON element. Returns 1 if it ran. */
 static int compare_one(const cli_input *in, const pps_generator *g, int json, int *first)
 {
-    pps_gen_params p = {.ranks = in->ranks, .chunks = g->default_chunks > 1 ? in->chunks : 1,
-                        .microbatches = in->microbatches, .group = in->group};
+    pps_gen_params p;
+    cli_gen_params(in, g, 1, &p);
+    if (g->default_chunks == 1)
+        p.chunks = 1;
     cli_run run;
     pps_error err = {0};
     int rc = cli_run_generated("compare", in, g, &p, &run, &err);
@@ -94,7 +95,7 @@ int cmd_compare(int argc, char **argv)
             continue;
         switch (c) {
         case OPT_JSON: json = 1; break;
-        case 'h': printf(compare_usage, cli_cost_usage); return EXIT_OK;
+        case 'h': printf(compare_usage, cli_schedule_option_usage(), cli_cost_usage); return EXIT_OK;
         default: return cli_bad_option("compare", c, argv);
         }
     }

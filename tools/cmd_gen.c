@@ -4,7 +4,7 @@
 #include <string.h>
 
 static const char gen_usage[] =
-    "Usage: ppsim gen -s NAME -p P -m M [-v V] [--group G] [--format json|csv] [--lower]\n"
+    "Usage: ppsim gen -s NAME -p P -m M [-v V] [schedule options] [--format json|csv] [--lower]\n"
     "                 [-o FILE]\n"
     "       ppsim gen --list\n"
     "Generates a schedule's per-rank programs. --lower inserts SEND/RECV (PyTorch's\n"
@@ -13,12 +13,11 @@ static const char gen_usage[] =
     "  -p, --ranks P            pipeline ranks\n"
     "  -m, --microbatches M     micro-batches\n"
     "  -v, --chunks V           stages per rank (default per schedule)\n"
-    "      --group G            interleaved-1f1b micro-batch group size (default P)\n"
     "      --format FMT         json (default) or csv\n"
     "      --lower              include SEND/RECV actions\n"
     "  -o, --output FILE        write to FILE instead of stdout (atomically)\n"
     "      --list               list schedules, their aliases and placements\n"
-    "  -h, --help               show this help\n";
+    "  -h, --help               show this help\n\n%s";
 
 static void list_schedules(void)
 {
@@ -32,26 +31,23 @@ static void list_schedules(void)
 
 int cmd_gen(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"schedule", required_argument, NULL, 's'},
-        {"ranks", required_argument, NULL, 'p'},
-        {"microbatches", required_argument, NULL, 'm'},
-        {"chunks", required_argument, NULL, 'v'},
-        {"group", required_argument, NULL, OPT_GROUP},
+    static const struct option extra[] = {
         {"format", required_argument, NULL, OPT_FORMAT},
         {"lower", no_argument, NULL, OPT_LOWER},
         {"output", required_argument, NULL, 'o'},
         {"list", no_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
     };
+    struct option opts[CLI_MAX_OPTIONS];
+    cli_options_merge(opts, 0, extra, sizeof extra / sizeof *extra);
     cli_input in;
     cli_input_init(&in);
     int csv = 0, lower = 0, c;
     const char *out = "-";
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":s:p:m:v:o:h", opts, NULL)) != -1) {
-        int r = (c == 's' || c == 'p' || c == 'm' || c == 'v' || c == OPT_GROUP)
+        /* Of the input options gen takes the schedule's, not the costs. */
+        int r = (c == 's' || c == 'p' || c == 'm' || c == 'v' || c >= OPT_SCHEDULE_OPTION)
                     ? cli_input_option(&in, "gen", c, optarg)
                     : 0;
         if (r < 0)
@@ -69,7 +65,7 @@ int cmd_gen(int argc, char **argv)
         case OPT_LOWER: lower = 1; break;
         case 'o': out = optarg; break;
         case 'l': list_schedules(); return EXIT_OK;
-        case 'h': fputs(gen_usage, stdout); return EXIT_OK;
+        case 'h': printf(gen_usage, cli_schedule_option_usage()); return EXIT_OK;
         default: return cli_bad_option("gen", c, argv);
         }
     }
@@ -86,8 +82,8 @@ int cmd_gen(int argc, char **argv)
         cli_error("gen", "-s: unknown schedule '%s' (see `ppsim gen --list`)", in.schedule);
         return EXIT_BAD_INPUT;
     }
-    pps_gen_params p = {.ranks = in.ranks, .chunks = in.chunks, .microbatches = in.microbatches,
-                        .group = in.group};
+    pps_gen_params p;
+    cli_gen_params(&in, g, 0, &p);
     pps_error err = {0};
     pps_schedule *s = NULL, *low = NULL;
     pps_outfile of = {0};

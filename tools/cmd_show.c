@@ -14,7 +14,7 @@ static const char show_usage[] =
     "Draws each rank's compute stream as a line of text scaled by time: an action occupies\n"
     "columns in proportion to its duration, '.' is idle. Labels are kind and micro-batch\n"
     "(F3, B0); with several stages per rank the stage comes first (2F3).\n\n"
-    "%s\n%s\n"
+    "%s%s\n%s\n"
     "      --width N            columns for the whole makespan (default: enough for the\n"
     "                           shortest action's label, at most 240)\n"
     "  -h, --help               show this help\n";
@@ -110,7 +110,7 @@ int cmd_show(int argc, char **argv)
             if ((r = cli_parse_int("show", "--width", optarg, 1, MAX_WIDTH, &width)) != 0)
                 return r;
             break;
-        case 'h': printf(show_usage, cli_input_usage, cli_cost_usage); return EXIT_OK;
+        case 'h': printf(show_usage, cli_input_usage, cli_schedule_option_usage(), cli_cost_usage); return EXIT_OK;
         default: return cli_bad_option("show", c, argv);
         }
     }

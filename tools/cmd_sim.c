@@ -11,7 +11,7 @@ static const char sim_usage[] =
     "Simulates one training step of a pipeline schedule and prints its makespan, its bubble in\n"
     "three conventions (idle/total, idle/compute, stage-span), the analytic value where the\n"
     "literature gives one, and per-rank busy time and peak activation memory.\n\n"
-    "%s\n%s\n"
+    "%s%s\n%s\n"
     "Output:\n"
     "      --json               print one summary object (docs/cli.md) instead of text\n"
     "  -o, --output FILE        write the predicted timeline (docs/trace.md)\n"
@@ -49,7 +49,7 @@ int cmd_sim(int argc, char **argv)
         case 'o': out = optarg; break;
         case OPT_CHROME: chrome = optarg; break;
         case OPT_MEMORY: memory = optarg; break;
-        case 'h': printf(sim_usage, cli_input_usage, cli_cost_usage); return EXIT_OK;
+        case 'h': printf(sim_usage, cli_input_usage, cli_schedule_option_usage(), cli_cost_usage); return EXIT_OK;
         default: return cli_bad_option("sim", c, argv);
         }
     }

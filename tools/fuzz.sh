@@ -8,7 +8,7 @@
 #   bash tools/fuzz.sh coverage TARGET       # line/region coverage of sim/ reached by the corpus
 #   bash tools/fuzz.sh list                  # target names
 #
-# Targets are compiled with clang's -fsanitize=fuzzer,address,undefined straight from sim/*.c
+# Targets are compiled with clang's -fsanitize=fuzzer,address,undefined straight from every .c under sim/
 # (independent of meson). Any crash, leak, timeout (-timeout, default 10 s per input), RSS over
 # -rss_limit_mb or UBSan report (halt_on_error) makes libFuzzer exit non-zero; the reproducer is
 # written to build-fuzz/artifacts/ and the command fails. Environment: CC (default clang),
@@ -39,8 +39,8 @@ build() {
     mkdir -p "$OUT/obj" "$OUT/artifacts"
     # One library object set for all targets; rebuilt when any source or header changed.
     local objs=() src obj
-    for src in sim/*.c; do
-        obj="$OUT/obj/$(basename "${src%.c}").o"
+    for src in $(find sim -name '*.c' | sort); do
+        obj="$OUT/obj/$(echo "${src%.c}" | tr / _).o"
         if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ sim/ppsim.h -nt "$obj" ] ||
            [ "$0" -nt "$obj" ]; then
             # shellcheck disable=SC2086
@@ -87,13 +87,13 @@ run_one() {
 # The library files each target is about (its coverage is reported over these).
 focus() {
     case "$1" in
-    fuzz_action) echo sim/action.c ;;
-    fuzz_schedule_json) echo sim/format_json.c sim/jsonutil.c ;;
-    fuzz_csv) echo sim/format_csv.c ;;
-    fuzz_cost) echo sim/cost.c ;;
-    fuzz_profile) echo sim/profile.c ;;
-    fuzz_timeline) echo sim/timeline.c sim/analysis.c sim/chrome.c ;;
-    fuzz_pipeline) echo sim/validate.c sim/lower.c sim/graph.c sim/engine.c ;;
+    fuzz_action) echo sim/ir/action.c ;;
+    fuzz_schedule_json) echo sim/io/schedule_json.c sim/io/json_read.c ;;
+    fuzz_csv) echo sim/io/schedule_csv.c ;;
+    fuzz_cost) echo sim/cost/cost.c sim/io/cost_json.c ;;
+    fuzz_profile) echo sim/io/profile_json.c sim/analysis/calibrate.c ;;
+    fuzz_timeline) echo sim/io/timeline_json.c sim/analysis/analysis.c sim/io/chrome_trace.c ;;
+    fuzz_pipeline) echo sim/ir/validate.c sim/ir/lower.c sim/core/graph.c sim/core/engine.c ;;
     esac
 }
 
@@ -104,7 +104,7 @@ coverage() {
     mkdir -p "$dir"
     # shellcheck disable=SC2086
     $CC $CFLAGS -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping \
-        "tests/fuzz/$t.c" sim/*.c -lcjson -lm -o "$dir/$t"
+        "tests/fuzz/$t.c" $(find sim -name '*.c' | sort) -lcjson -lm -o "$dir/$t"
     local corpus=("tests/fuzz/seeds/$t")
     [ -d "tests/fuzz/corpus-$t" ] && corpus+=("tests/fuzz/corpus-$t")
     LLVM_PROFILE_FILE="$dir/$t.profraw" "$dir/$t" -runs=0 "${corpus[@]}" >"$dir/$t.log" 2>&1

@@ -42,7 +42,7 @@ plain=(-std=c11 -D_POSIX_C_SOURCE=200809L -Isim -Itools -Iexec)
 n=0
 for f in "${files[@]}"; do
     model=(-include "$PWD/tools/lint/analyzer-model.h")
-    [ "$f" = sim/util.c ] && model=()
+    [ "$f" = sim/error.c ] && model=()
     in_db=0
     if [ -n "$DB" ] && grep -q "\"file\": \"\(.*/\)\?$f\"" "$DB" 2>/dev/null; then in_db=1; fi
     if [ "$in_db" = 1 ]; then

@@ -33,7 +33,7 @@
 
 #include "backends.h"
 #include "engine.h"
-#include "graph.h"
+#include "core/graph.h"
 #include "kernels.h"
 #include "workload.h"
 

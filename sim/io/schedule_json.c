@@ -1,5 +1,5 @@
 /* format_json.c — ppsim schedule JSON (docs/ir.md): reader, writer, by-extension file reader. */
-#include "jsonutil.h"
+#include "json_read.h"
 #include "ppsim.h"
 
 #include <limits.h>

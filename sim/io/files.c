@@ -1,4 +1,4 @@
-/* util.c — errors, whole-file reads and atomic output files shared by every module. */
+/* files.c — whole-file reads and atomic output files (temp file + rename) for every writer. */
 #include "ppsim.h"
 
 #include <errno.h>
@@ -7,51 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-pps_status pps_error_set(pps_error *err, pps_status st, const char *fmt, ...)
-{
-    if (!err)
-        return st;
-    err->status = st;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    if (n >= (int)sizeof err->msg)
-        memcpy(err->msg + sizeof err->msg - 4, "...", 4);
-    /* One line: a newline from a quoted input would break the contract. */
-    for (char *p = err->msg; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
-    return st;
-}
-
-void pps_error_prefix(pps_error *err, const char *fmt, ...)
-{
-    if (!err)
-        return;
-    char head[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(head, sizeof head, fmt, ap);
-    va_end(ap);
-    char old[PPS_ERRMSG_MAX];
-    memcpy(old, err->msg, sizeof old);
-    pps_error_set(err, err->status, "%s: %s", head, old);
-}
-
-const char *pps_status_name(pps_status st)
-{
-    switch (st) {
-    case PPS_OK: return "ok";
-    case PPS_EINPUT: return "bad input";
-    case PPS_ENOMEM: return "out of memory";
-    case PPS_EIO: return "I/O error";
-    case PPS_EDEADLOCK: return "deadlock";
-    case PPS_EUNSUPPORTED: return "unsupported configuration";
-    }
-    return "unknown status";
-}
 
 pps_status pps_file_slurp(const char *path, char **text, size_t *len, pps_error *err)
 {

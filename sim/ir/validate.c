@@ -1,5 +1,5 @@
 /* validate.c — the schedule rules of docs/ir.md, with errors naming rank, position and action. */
-#include "graph.h"
+#include "core/graph.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,0 +1,23 @@
+/* cost_fields.h — internal: the cost model's field table and merge rule, shared by the model
+ * (cost.c) and the cost JSON reader (io/cost_json.c), so both speak of the same fields. */
+#ifndef PPS_COST_FIELDS_H
+#define PPS_COST_FIELDS_H
+
+#include "ppsim.h"
+
+/* Largest value accepted for any time (s) or size (bytes): beyond it sums lose meaning. */
+#define PPSC_MAX 1e15
+/* Largest bandwidth accepted (bytes/s). */
+#define PPSC_BANDWIDTH_MAX 1e30
+
+/* Names of pps_stage_cost's seven doubles, in declaration order; NULL-terminated. */
+extern const char *const ppsc_field_names[8];
+
+/* A stage cost with every field unset (NaN): entries inherit the uniform costs. */
+pps_stage_cost ppsc_unset(void);
+
+/* Fields of `over` that are set replace those of `base`. Giving t_B alone drops base's I/W
+ * split, and giving I or W alone drops base's t_B, so they are derived again consistently. */
+pps_stage_cost ppsc_merge(pps_stage_cost base, const pps_stage_cost *over);
+
+#endif /* PPS_COST_FIELDS_H */

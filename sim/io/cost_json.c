@@ -1,0 +1,252 @@
+/* cost_json.c — the cost JSON file (docs/cost-model.md): strict reader and exact writer. */
+#include "json_read.h"
+#include "cost/cost_fields.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ reader */
+
+/* Reads a stage cost object; fields not given stay NaN (inherit). */
+static pps_status read_stage(const cJSON *o, const char *name, const char *path,
+                             pps_stage_cost *x, pps_error *err)
+{
+    *x = ppsc_unset();
+    pps_status st = ppsj_check_keys(o, ppsc_field_names, name, path, err);
+    double *v = &x->tf;
+    for (int i = 0; i < 7 && st == PPS_OK; i++)
+        st = ppsj_get_number(o, ppsc_field_names[i], 0, 0, PPSC_MAX, &v[i], name, path, err);
+    return st;
+}
+
+static pps_status read_link(const cJSON *links, const char *key, pps_link *l, const char *name,
+                            pps_error *err)
+{
+    static const char *const keys[] = {"latency", "bandwidth", NULL};
+    const cJSON *o = NULL;
+    char path[32];
+    snprintf(path, sizeof path, "$.links.%s", key);
+    pps_status st = ppsj_get_object(links, key, 0, &o, name, "$.links", err);
+    if (st != PPS_OK || !o)
+        return st;
+    if ((st = ppsj_check_keys(o, keys, name, path, err)) != PPS_OK)
+        return st;
+    if ((st = ppsj_get_number(o, "latency", 0, 0, PPSC_MAX, &l->latency, name, path, err)))
+        return st;
+    return ppsj_get_number(o, "bandwidth", 0, 0, PPSC_BANDWIDTH_MAX, &l->bandwidth, name, path, err);
+}
+
+static pps_status read_costs(const cJSON *root, const char *name, pps_cost *c, pps_error *err)
+{
+    static const char *const keys[] = {"format", "version", "uniform", "stages", "links", "comm",
+                                       "t_unshard", "t_reshard", "t_reduce_grad", NULL};
+    static const char *const link_keys[] = {"intra", "inter", "ranks_per_node", NULL};
+    if (!cJSON_IsObject(root))
+        return pps_error_set(err, PPS_EINPUT, "%s: $: expected an object, got %s", name,
+                             ppsj_type_name(root));
+    pps_status st = ppsj_check_keys(root, keys, name, "$", err);
+    const char *format = "ppsim-costs", *comm = NULL;
+    long version = 0;
+    if (st == PPS_OK)
+        st = ppsj_get_string(root, "format", 0, &format, name, "$", err);
+    if (st == PPS_OK && strcmp(format, "ppsim-costs") != 0)
+        st = pps_error_set(err, PPS_EINPUT, "%s: $.format: expected \"ppsim-costs\", got \"%.40s\"",
+                           name, format);
+    if (st == PPS_OK)
+        st = ppsj_get_int(root, "version", 1, 1, 1, &version, name, "$", err);
+    const cJSON *o = NULL;
+    if (st == PPS_OK)
+        st = ppsj_get_object(root, "uniform", 0, &o, name, "$", err);
+    if (st == PPS_OK && o) {
+        pps_stage_cost u;
+        if ((st = read_stage(o, name, "$.uniform", &u, err)) == PPS_OK)
+            c->uniform = ppsc_merge(c->uniform, &u);
+    }
+    const cJSON *arr = NULL;
+    if (st == PPS_OK)
+        st = ppsj_get_array(root, "stages", 0, &arr, name, "$", err);
+    if (st == PPS_OK && arr) {
+        int n = cJSON_GetArraySize(arr);
+        if (n < 1 || n > PPS_MAX_CELLS)
+            return pps_error_set(err, PPS_EINPUT, "%s: $.stages: expected 1 to %d entries, got %d",
+                                 name, PPS_MAX_CELLS, n);
+        pps_stage_cost *v = malloc((size_t)n * sizeof *v);
+        if (!v)
+            return pps_error_set(err, PPS_ENOMEM, "%s: out of memory", name);
+        int i = 0;
+        for (const cJSON *e = arr->child; e && st == PPS_OK; e = e->next, i++) {
+            char path[48];
+            snprintf(path, sizeof path, "$.stages[%d]", i);
+            if (!cJSON_IsObject(e))
+                st = pps_error_set(err, PPS_EINPUT, "%s: %s: expected an object, got %s", name,
+                                   path, ppsj_type_name(e));
+            else
+                st = read_stage(e, name, path, &v[i], err);
+        }
+        if (st != PPS_OK) {
+            free(v);
+            return st;
+        }
+        free(c->stage);
+        c->stage = v;
+        c->nstages = n;
+    }
+    o = NULL; /* an absent optional member leaves the pointer untouched */
+    if (st == PPS_OK)
+        st = ppsj_get_object(root, "links", 0, &o, name, "$", err);
+    if (st == PPS_OK && o) {
+        long rpn = c->ranks_per_node;
+        st = ppsj_check_keys(o, link_keys, name, "$.links", err);
+        if (st == PPS_OK)
+            st = read_link(o, "intra", &c->intra, name, err);
+        if (st == PPS_OK)
+            st = read_link(o, "inter", &c->inter, name, err);
+        if (st == PPS_OK)
+            st = ppsj_get_int(o, "ranks_per_node", 0, 0, PPS_MAX_RANKS, &rpn, name, "$.links",
+                              err);
+        c->ranks_per_node = (int)rpn;
+    }
+    if (st == PPS_OK)
+        st = ppsj_get_string(root, "comm", 0, &comm, name, "$", err);
+    if (st == PPS_OK && comm) {
+        if (strcmp(comm, "overlap") != 0 && strcmp(comm, "sync") != 0)
+            return pps_error_set(err, PPS_EINPUT,
+                                 "%s: $.comm: expected \"overlap\" or \"sync\", got \"%.40s\"",
+                                 name, comm);
+        c->comm_sync = strcmp(comm, "sync") == 0;
+    }
+    if (st == PPS_OK)
+        st = ppsj_get_number(root, "t_unshard", 0, 0, PPSC_MAX, &c->t_unshard, name, "$", err);
+    if (st == PPS_OK)
+        st = ppsj_get_number(root, "t_reshard", 0, 0, PPSC_MAX, &c->t_reshard, name, "$", err);
+    if (st == PPS_OK)
+        st = ppsj_get_number(root, "t_reduce_grad", 0, 0, PPSC_MAX, &c->t_reduce_grad, name, "$",
+                             err);
+    return st;
+}
+
+pps_status pps_cost_parse_json(const char *text, size_t len, const char *name, pps_cost *c,
+                               pps_error *err)
+{
+    cJSON *root = NULL;
+    pps_status st = ppsj_parse(text, len, name, &root, err);
+    if (st != PPS_OK)
+        return st;
+    st = read_costs(root, name, c, err);
+    cJSON_Delete(root);
+    return st;
+}
+
+pps_status pps_cost_read(const char *path, pps_cost *c, pps_error *err)
+{
+    char *text;
+    size_t len;
+    pps_status st = pps_file_slurp(path, &text, &len, err);
+    if (st != PPS_OK)
+        return st;
+    st = pps_cost_parse_json(text, len, path, c, err);
+    free(text);
+    return st;
+}
+
+/* ------------------------------------------------------------------ writer */
+
+/* Writes v in its shortest decimal form that reads back as exactly v. */
+static void put_number(FILE *fp, double v)
+{
+    char buf[40];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    fputs(buf, fp);
+}
+
+static const char *const stage_fields[7] = {"tf", "tb", "ti", "tw", "act_bytes", "act_w_bytes",
+                                            "send_bytes"};
+
+/* Every value that will be written must be finite: JSON has no infinities. */
+static pps_status check_finite(const pps_cost *c, pps_error *err)
+{
+    for (int s = -1; s < c->nstages; s++) {
+        const double *v = s < 0 ? &c->uniform.tf : &c->stage[s].tf;
+        for (int k = 0; k < 7; k++)
+            if (isinf(v[k])) {
+                if (s < 0)
+                    return pps_error_set(err, PPS_EINPUT, "costs: uniform %s is not finite",
+                                         stage_fields[k]);
+                return pps_error_set(err, PPS_EINPUT, "costs: stage %d: %s is not finite", s,
+                                     stage_fields[k]);
+            }
+    }
+    double other[7] = {c->intra.latency, c->intra.bandwidth, c->inter.latency,
+                       c->inter.bandwidth, c->t_unshard, c->t_reshard, c->t_reduce_grad};
+    for (int k = 0; k < 7; k++)
+        if (!isfinite(other[k]))
+            return pps_error_set(err, PPS_EINPUT,
+                                 "costs: link, unshard, reshard and reduce_grad values must be "
+                                 "finite");
+    if (c->ranks_per_node < 0)
+        return pps_error_set(err, PPS_EINPUT, "costs: ranks_per_node must be non-negative");
+    return PPS_OK;
+}
+
+/* Writes {"tf": ..., ...} with the set (non-NaN) fields of x. */
+static void put_stage(FILE *fp, const pps_stage_cost *x)
+{
+    const double *v = &x->tf;
+    int first = 1;
+    fputc('{', fp);
+    for (int k = 0; k < 7; k++) {
+        if (isnan(v[k]))
+            continue;
+        fprintf(fp, "%s\"%s\": ", first ? "" : ", ", stage_fields[k]);
+        put_number(fp, v[k]);
+        first = 0;
+    }
+    fputc('}', fp);
+}
+
+static void put_link(FILE *fp, const char *key, const pps_link *l)
+{
+    fprintf(fp, "\"%s\": {\"latency\": ", key);
+    put_number(fp, l->latency);
+    fputs(", \"bandwidth\": ", fp);
+    put_number(fp, l->bandwidth);
+    fputc('}', fp);
+}
+
+pps_status pps_cost_write_json(const pps_cost *c, FILE *fp, pps_error *err)
+{
+    pps_status st = check_finite(c, err);
+    if (st != PPS_OK)
+        return st;
+    fputs("{\"format\": \"ppsim-costs\", \"version\": 1,\n \"uniform\": ", fp);
+    put_stage(fp, &c->uniform);
+    if (c->nstages > 0) {
+        fputs(",\n \"stages\": [", fp);
+        for (int s = 0; s < c->nstages; s++) {
+            fputs(s ? ",\n  " : "\n  ", fp);
+            put_stage(fp, &c->stage[s]);
+        }
+        fputs("]", fp);
+    }
+    fputs(",\n \"links\": {", fp);
+    put_link(fp, "intra", &c->intra);
+    fputs(", ", fp);
+    put_link(fp, "inter", &c->inter);
+    fprintf(fp, ", \"ranks_per_node\": %d},\n \"comm\": \"%s\",\n \"t_unshard\": ",
+            c->ranks_per_node, c->comm_sync ? "sync" : "overlap");
+    put_number(fp, c->t_unshard);
+    fputs(", \"t_reshard\": ", fp);
+    put_number(fp, c->t_reshard);
+    fputs(", \"t_reduce_grad\": ", fp);
+    put_number(fp, c->t_reduce_grad);
+    fputs("}\n", fp);
+    if (ferror(fp))
+        return pps_error_set(err, PPS_EIO, "cost JSON: write error");
+    return PPS_OK;
+}

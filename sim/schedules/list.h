@@ -1,0 +1,8 @@
+/* list.h — the list of schedule rows, in the order `ppsim compare` and `gen --list` show them.
+ * To add a schedule: write sim/schedules/NAME.c defining `const pps_generator
+ * pps_schedule_NAME`, add PPS_SCHEDULE(NAME) here, and add the file to sim/meson.build. */
+PPS_SCHEDULE(naive)
+PPS_SCHEDULE(gpipe)
+PPS_SCHEDULE(1f1b)
+PPS_SCHEDULE(interleaved_1f1b)
+PPS_SCHEDULE(looped_bfs)
