@@ -9,8 +9,8 @@
  *   wait        before a compute action whose input arrives by a RECV: orders the compute
  *               stream after that receive (the CPU backend blocks until the data is there; the
  *               CUDA backend makes its compute stream wait on the receive's event);
- *   forward, backward_input, backward_weight, backward
- *               for F, I, W, B: enqueue or run the compute on the compute stream.
+ *   compute     for F, I, W, B (and each half of an OVERLAP_F_B): enqueue or run that op on
+ *               the compute stream.
  * Every call carries the action's global id (graph.h); the backend records the action's start and
  * end, in seconds since the common start, and reports them through times() after drain().
  * Every function returns a pps_status with details in err; none exits. */
@@ -47,13 +47,14 @@ typedef struct ppx_backend {
     int receiver_copies;
     /* Collective: when any rank fails, every rank returns an error (so none waits forever). */
     pps_status (*init)(const ppx_setup *setup, ppx_ctx **ctx, pps_error *err);
-    pps_status (*forward)(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err);
-    pps_status (*backward_input)(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err);
-    pps_status (*backward_weight)(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err);
-    pps_status (*backward)(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err);
-    /* Profiling, between init and a step (never during one): runs compute op `kind` (F, I, W
-     * or B) of (stage, mb) on this rank exactly as the step would, on the step's buffers, and
-     * returns its duration in seconds. It leaves the weight gradients meaningless. */
+    /* Compute op `kind` (PPS_F, PPS_I, PPS_W, or PPS_B = I then W) of (stage, mb) as action
+     * id of the step: records its start (kept when already recorded, as for an OVERLAP_F_B's
+     * second half) and end. Any other kind, or a stage not on this rank, is PPS_EINPUT. */
+    pps_status (*compute)(ppx_ctx *c, int32_t id, pps_kind kind, int stage, int mb,
+                          pps_error *err);
+    /* Profiling, between init and a step (never during one): runs compute op `kind` of
+     * (stage, mb) on this rank exactly as `compute` would, on the step's buffers, and returns its
+     * duration in seconds. It leaves the weight gradients meaningless. */
     pps_status (*time_op)(ppx_ctx *c, pps_kind kind, int stage, int mb, double *seconds,
                           pps_error *err);
     /* kind is PPS_SEND_F / PPS_SEND_B (resp. RECV); peer the other rank. */

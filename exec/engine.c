@@ -20,18 +20,6 @@ static pps_status wait_inputs(const ppx_backend *be, ppx_ctx *ctx, const ppsg_gr
     return PPS_OK;
 }
 
-static pps_status run_compute(const ppx_backend *be, ppx_ctx *ctx, int32_t id, pps_kind k,
-                              int stage, int mb, pps_error *err)
-{
-    switch (k) {
-    case PPS_F: return be->forward(ctx, id, stage, mb, err);
-    case PPS_B: return be->backward(ctx, id, stage, mb, err);
-    case PPS_I: return be->backward_input(ctx, id, stage, mb, err);
-    case PPS_W: return be->backward_weight(ctx, id, stage, mb, err);
-    default: return pps_error_set(err, PPS_EINPUT, "not a compute kind: %d", (int)k);
-    }
-}
-
 pps_status ppx_run_rank(const ppx_backend *be, ppx_ctx *ctx, const ppsg_graph *g, int rank,
                         pps_error *err)
 {
@@ -56,14 +44,14 @@ pps_status ppx_run_rank(const ppx_backend *be, ppx_ctx *ctx, const ppsg_graph *g
         case PPS_W:
             st = wait_inputs(be, ctx, g, id, err);
             if (st == PPS_OK)
-                st = run_compute(be, ctx, id, k, a->stage, a->mb, err);
+                st = be->compute(ctx, id, k, a->stage, a->mb, err);
             break;
         case PPS_OVERLAP_F_B: /* the halves run back to back on the compute stream */
             st = wait_inputs(be, ctx, g, id, err);
             if (st == PPS_OK)
-                st = run_compute(be, ctx, id, PPS_F, a->stage, a->mb, err);
+                st = be->compute(ctx, id, PPS_F, a->stage, a->mb, err);
             if (st == PPS_OK)
-                st = run_compute(be, ctx, id, (pps_kind)a->kind2, a->stage2, a->mb2, err);
+                st = be->compute(ctx, id, (pps_kind)a->kind2, a->stage2, a->mb2, err);
             break;
         default:
             break; /* idle slots; UNSHARD, RESHARD, REDUCE_GRAD carry no work here */

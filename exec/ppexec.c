@@ -16,7 +16,7 @@
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 static const char usage[] =
-    "Usage: mpirun -np R ppexec (-s NAME -m M [-v V] | -f FILE) [--backend cpu|cuda]\n"
+    "Usage: mpirun -np R ppexec (-s NAME -m M [-v V] | -f FILE) [--backend NAME]\n"
     "              [workload] [--check-grads] [-o MEASURED.json] [--profile PROFILE.json]\n"
     "Replays one training step of a pipeline schedule on real hardware, one process per rank,\n"
     "and writes the measured timeline in ppsim's format (ppsim analyze/diff read it).\n\n"
@@ -25,7 +25,8 @@ static const char usage[] =
     "  -p, --ranks P            optional check: must equal the number of processes\n"
     "  -m, --microbatches M     micro-batches (with -s)\n"
     "  -v, --chunks V           stages per rank (with -s)\n"
-    "      --backend NAME       cpu (OpenBLAS + MPI, default) or cuda (cuBLAS + NCCL)\n"
+    "      --backend NAME       where the step runs, one of: %s (default cpu; cpu is\n"
+    "                           OpenBLAS + MPI, cuda is cuBLAS + NCCL)\n"
     "Workload (each stage: L blocks y = relu(x W) of hidden size h over b tokens):\n"
     "      --hidden H           hidden size h (default 512)\n"
     "      --tokens B           tokens per micro-batch b (default 256)\n"
@@ -156,8 +157,11 @@ static int parse_args(int argc, char **argv, options *o)
         case O_REPEATS: bad = parse_int("--repeats", optarg, 1, 10000, &o->repeats); break;
         case O_VERBOSE: o->verbose = 1; break;
         case 'h':
-            if (world_rank == 0)
-                fputs(usage, stdout);
+            if (world_rank == 0) {
+                char names[128];
+                ppx_backend_names(names, sizeof names);
+                printf(usage, names);
+            }
             return -1; /* exit 0 */
         default: return EXIT_USAGE;
         }
@@ -490,11 +494,14 @@ int main(int argc, char **argv)
     ppsg_graph *g = NULL;
     const ppx_backend *be = ppx_backend_find(o.backend);
     pps_status st = PPS_OK;
-    if (!be)
-        st = pps_error_set(&err, PPS_EINPUT, strcmp(o.backend, "cuda") == 0
-                               ? "--backend cuda: this ppexec was built without the CUDA backend "
-                                 "(nvcc, cuBLAS or NCCL not found at build time)"
-                               : "--backend: unknown backend '%s' (cpu or cuda)", o.backend);
+    if (!be) {
+        char names[128];
+        ppx_backend_names(names, sizeof names);
+        st = pps_error_set(&err, PPS_EINPUT, "--backend: unknown backend '%s'; this ppexec has: "
+                           "%s%s", o.backend, names, strcmp(o.backend, "cuda") == 0
+                               ? " (the CUDA backend is built only where meson finds nvcc, "
+                                 "cuBLAS and NCCL)" : "");
+    }
     if (st == PPS_OK)
         st = load_schedule(&o, world, &low, &err);
     if (st == PPS_OK)

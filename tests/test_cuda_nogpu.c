@@ -63,10 +63,7 @@ START_TEST(cuda_backend_is_registered_with_every_function)
     ck_assert_ptr_nonnull(be);
     ck_assert_str_eq(be->name, "cuda");
     ck_assert_ptr_nonnull(be->init);
-    ck_assert_ptr_nonnull(be->forward);
-    ck_assert_ptr_nonnull(be->backward_input);
-    ck_assert_ptr_nonnull(be->backward_weight);
-    ck_assert_ptr_nonnull(be->backward);
+    ck_assert_ptr_nonnull(be->compute);
     ck_assert_ptr_nonnull(be->send);
     ck_assert_ptr_nonnull(be->recv);
     ck_assert_ptr_nonnull(be->wait);

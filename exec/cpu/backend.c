@@ -1,4 +1,4 @@
-/* backend_cpu.c — the CPU backend: OpenBLAS compute on the calling thread, MPI non-blocking
+/* cpu/backend.c — the CPU backend: OpenBLAS compute on the calling thread, MPI non-blocking
  * point-to-point transfers in per-peer in-order queues (docs/executor.md).
  *
  * Open MPI moves a large (rendezvous) message only while both sides are inside an MPI call, so
@@ -252,7 +252,17 @@ static int owner(const ppx_ctx *c, int stage)
     return c->s->stage_rank[stage];
 }
 
-/* The compute ops, shared by the step (cpu_forward & co., which record start and end) and by
+/* PPS_OK when (stage, mb) is a cell of this rank, else PPS_EINPUT naming it. */
+static pps_status check_local(const ppx_ctx *c, int stage, int mb, pps_error *err)
+{
+    if (stage < 0 || stage >= c->s->stages || mb < 0 || mb >= c->s->microbatches ||
+        owner(c, stage) != c->setup.rank)
+        return pps_error_set(err, PPS_EINPUT, "cpu: stage %d, micro-batch %d is not on rank %d",
+                             stage, mb, c->setup.rank);
+    return PPS_OK;
+}
+
+/* The compute ops, shared by the step (cpu_compute, which records start and end) and by
  * profiling (cpu_time_op), so that a profile times exactly the code and buffers the step runs. */
 static pps_status run_forward(ppx_ctx *c, int stage, int mb, ppx_progress_fn hook,
                               pps_error *err)
@@ -312,46 +322,28 @@ static pps_status run_op(ppx_ctx *c, pps_kind kind, int stage, int mb, ppx_progr
     }
 }
 
-/* One compute action of the step: its start, the op, its end. */
-static pps_status timed_action(ppx_ctx *c, int32_t id, pps_kind kind, int stage, int mb,
-                               pps_error *err)
+/* A compute action of the step (backend.h): its start, the op, its end. */
+static pps_status cpu_compute(ppx_ctx *c, int32_t id, pps_kind kind, int stage, int mb,
+                              pps_error *err)
 {
+    pps_status st = check_local(c, stage, mb, err);
+    if (st != PPS_OK)
+        return st;
     mark(c, id, 1);
-    pps_status st = run_op(c, kind, stage, mb, progress_hook, err);
+    st = run_op(c, kind, stage, mb, progress_hook, err);
     mark(c, id, 0);
     return st;
-}
-
-static pps_status cpu_forward(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err)
-{
-    return timed_action(c, id, PPS_F, stage, mb, err);
-}
-
-static pps_status cpu_backward_input(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err)
-{
-    return timed_action(c, id, PPS_I, stage, mb, err);
-}
-
-static pps_status cpu_backward_weight(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err)
-{
-    return timed_action(c, id, PPS_W, stage, mb, err);
-}
-
-static pps_status cpu_backward(ppx_ctx *c, int32_t id, int stage, int mb, pps_error *err)
-{
-    return timed_action(c, id, PPS_B, stage, mb, err);
 }
 
 /* Profiling (backend.h): one op on (stage, mb)'s buffers, outside any step. */
 static pps_status cpu_time_op(ppx_ctx *c, pps_kind kind, int stage, int mb, double *seconds,
                               pps_error *err)
 {
-    if (stage < 0 || stage >= c->s->stages || mb < 0 || mb >= c->s->microbatches ||
-        owner(c, stage) != c->setup.rank)
-        return pps_error_set(err, PPS_EINPUT, "cpu: stage %d, micro-batch %d is not on rank %d",
-                             stage, mb, c->setup.rank);
+    pps_status st = check_local(c, stage, mb, err);
+    if (st != PPS_OK)
+        return st;
     double t0 = MPI_Wtime();
-    pps_status st = run_op(c, kind, stage, mb, NULL, err);
+    st = run_op(c, kind, stage, mb, NULL, err);
     *seconds = MPI_Wtime() - t0;
     return st;
 }
@@ -558,10 +550,7 @@ const ppx_backend ppx_backend_cpu = {
     .name = "cpu",
     .receiver_copies = 1,
     .init = cpu_init,
-    .forward = cpu_forward,
-    .backward_input = cpu_backward_input,
-    .backward_weight = cpu_backward_weight,
-    .backward = cpu_backward,
+    .compute = cpu_compute,
     .time_op = cpu_time_op,
     .send = cpu_send,
     .recv = cpu_recv,
