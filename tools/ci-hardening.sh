@@ -15,20 +15,8 @@ cd "$(dirname "$0")/.."
 ASAN_BUILD=${ASAN_BUILD:-build-asan}
 STEPS=${HARDENING_STEPS:-asan fuzz lint valgrind}
 
-# Tools the steps need, from Debian (installed only when missing, as tools/setup.sh does).
-packages=(clang libclang-rt-14-dev clang-tidy cppcheck valgrind)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-    echo "ci-hardening: installing ${missing[*]}" >&2
-    sudo=()
-    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
-        "${missing[@]}" >/dev/null
-fi
+# Tools the steps need, from Debian (installed only when missing).
+bash tools/apt-install.sh ci-hardening clang libclang-rt-14-dev clang-tidy cppcheck valgrind
 
 step_asan() {
     # b_sanitize is meson's built-in option; b_lundef=false is required with it under clang/gcc.

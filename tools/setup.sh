@@ -4,20 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(gcc meson ninja-build pkg-config check libcjson-dev gnuplot-nox python3 bc
-    libopenmpi-dev openmpi-bin libopenblas-dev)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-    echo "setup: installing ${missing[*]}" >&2
-    sudo=()
-    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
-        "${missing[@]}" >/dev/null
-fi
+bash tools/apt-install.sh setup gcc meson ninja-build pkg-config check libcjson-dev gnuplot-nox \
+    python3 bc libopenmpi-dev openmpi-bin libopenblas-dev
 
 # Quiet when all is well; the whole output when something fails.
 log=$(mktemp)

@@ -18,8 +18,9 @@ for _ in $(seq 300); do # wait (up to 30 s) until both ranks are inside the meas
     [ "$(grep -c 'measured step started' "$dir/log")" -eq 2 ] && break
     sleep 0.1
 done
-for _ in $(seq 100); do # find rank 1's process
-    for p in $(pgrep -f -- "-s 1f1b -m 200 --hidden 512"); do
+for _ in $(seq 100); do # find rank 1's process: its command line names this run's own output
+    # path ($dir is unique), so a concurrent run of this test elsewhere is never the victim
+    for p in $(pgrep -f -- "-o $out"); do
         if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1'; then
             victim=$p
         fi
