@@ -262,14 +262,20 @@ pps_status pps_generate(const pps_generator *g, const pps_gen_params *p, pps_sch
 
 /* ------------------------------------------------------------------ cost model */
 
-/* Per-stage costs of one micro-batch. Unset times are NaN until pps_cost_resolve fills them:
- * t_B = t_I + t_W when only I and W are given, t_I = t_W = t_B / 2 when only B is given. */
+/* Costs of one micro-batch on one stage. Unset fields are NaN until pps_cost_resolve fills them:
+ * t_B = t_I + t_W when only I and W are given, t_I = t_W = t_B / 2 when only B is given. tfb
+ * may stay unset (NaN): an overlapped pair then takes the sum of its halves' times. */
 typedef struct pps_stage_cost {
     double tf, tb, ti, tw; /* seconds */
     double act_bytes;      /* activation left on the stage by one micro-batch's F (bytes) */
     double act_w_bytes;    /* the part of it still held after I, released by W (bytes) */
     double send_bytes;     /* bytes of one transfer from this stage to a neighbour */
+    double tfb;            /* seconds of an OVERLAP_F_B whose forward half runs on this stage and
+                              whose backward half is a full B (docs/cost-model.md); NaN: t_F + t_B */
 } pps_stage_cost;
+
+/* Number of doubles in pps_stage_cost, in declaration order (tf .. tfb). */
+#define PPS_STAGE_COST_FIELDS 8
 
 /* A directed link's cost: a transfer of n bytes takes latency + n / bandwidth. */
 typedef struct pps_link {
@@ -277,28 +283,46 @@ typedef struct pps_link {
     double bandwidth; /* bytes per second; 0 means unlimited */
 } pps_link;
 
+/* The cost model. Schedules are compared on the same model, so the uniform values describe one
+ * rank's share of the model (its layers under a one-stage-per-rank split) and are split evenly
+ * over the stages a rank holds: with v stages per rank each stage gets t/v and bytes/v, while a
+ * transfer between stages keeps its full size (send_bytes is not split). Per-stage entries (a
+ * costs file's "stages") are taken as given; the fields an entry leaves unset come from the
+ * split uniform values. */
 typedef struct pps_cost {
-    pps_stage_cost uniform; /* used for every stage without its own entry */
+    pps_stage_cost uniform; /* one rank's share of the model, for every stage without an entry */
     int nstages;            /* entries in stage[]; 0 = uniform only */
-    pps_stage_cost *stage;  /* owned; entries may leave fields NaN to inherit uniform's */
+    pps_stage_cost *stage;  /* owned; entries may leave fields NaN to inherit (as given, never
+                               changed by resolving) */
     pps_link intra;         /* between ranks of one node */
     pps_link inter;         /* between nodes */
     int ranks_per_node;     /* 0: every rank on one node (all links intra) */
     int comm_sync;          /* 1: communication runs on the compute stream (--comm sync) */
     double t_unshard, t_reshard, t_reduce_grad; /* seconds; 0 by default */
+    /* Filled by resolving, read through pps_cost_of_stage: the costs of a stage without an entry
+     * (uniform split over v stages per rank), and, when there are entries or a rank holds a
+     * number of stages other ranks do not, every stage's costs (resolved[nresolved], owned). */
+    pps_stage_cost split;
+    int nresolved;
+    pps_stage_cost *resolved;
 } pps_cost;
 
 /* Defaults: t_F = 1, t_B = 2 (t_I = t_W = 1), activation 1 byte, nothing sent, free links,
- * overlapped communication. */
+ * overlapped communication; tfb unset. */
 void pps_cost_init(pps_cost *c);
-/* Frees c->stage; c stays usable as uniform-only. */
+/* Frees c->stage and the resolved costs; c stays usable as uniform-only. */
 void pps_cost_clear(pps_cost *c);
 /* Merges a cost JSON file (docs/cost-model.md) into c. */
 pps_status pps_cost_parse_json(const char *text, size_t len, const char *name, pps_cost *c,
                                pps_error *err);
 pps_status pps_cost_read(const char *path, pps_cost *c, pps_error *err);
-/* Fills unset times, then checks every value is finite and non-negative and that the file's
- * per-stage entries fit `stages`. */
+/* Resolves c for schedule s (only its ranks, stages and placement are read): fills unset times,
+ * checks every value is finite and non-negative and that the per-stage entries fit s's stages,
+ * then applies the rank-share rule above, dividing the uniform values of a stage by the number
+ * of stages its rank holds. May be called again, for another schedule: the entries and the
+ * uniform values given are kept. PPS_ENOMEM when the per-stage table cannot be allocated. */
+pps_status pps_cost_resolve_for(pps_cost *c, const pps_schedule *s, pps_error *err);
+/* The same for `stages` stages, each on its own rank (one stage per rank: nothing is split). */
 pps_status pps_cost_resolve(pps_cost *c, int stages, pps_error *err);
 /* The resolved costs of one stage. */
 pps_stage_cost pps_cost_of_stage(const pps_cost *c, int stage);

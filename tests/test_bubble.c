@@ -25,7 +25,7 @@ static pps_analysis run(const char *name, int p, int v, int m, double tf, double
     c.uniform.tf = tf;
     c.uniform.tb = tb;
     c.uniform.act_bytes = act_bytes;
-    ck_assert_msg(pps_cost_resolve(&c, s->stages, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_msg(pps_cost_resolve_for(&c, s, &err) == PPS_OK, "%s", err.msg);
     ck_assert_msg(pps_simulate(low, &c, &t, &err) == PPS_OK, "%s", err.msg);
     pps_analysis a;
     ck_assert_msg(pps_analyze(t, &a, &err) == PPS_OK, "%s", err.msg);
@@ -111,6 +111,24 @@ START_TEST(interleaved_bubble_is_p_minus_1_over_v_m)
 }
 END_TEST
 
+START_TEST(interleaving_the_same_model_is_faster_and_holds_smaller_chunks)
+{
+    /* One rank's share t_F = 1, t_B = 2, activation 1 B, split over v = 2 chunks: each stage
+     * takes 0.5 and 1 and holds 0.5 B. Busy per rank 2·8·1.5 = 24 as for 1F1B, idle
+     * 24·(P−1)/(v·M) = 24·3/16 = 4.5, so the makespan is 28.5 against 1F1B's 33 (Narayanan et al.
+     * SC'21). Rank 0 holds 2(P−1) + (v−1)·P + 1 = 11 chunk activations: 5.5 B against 4 B. */
+    pps_analysis i = run("interleaved-1f1b", 4, 2, 8, 1, 2, 1);
+    pps_analysis f = run("1f1b", 4, 1, 8, 1, 2, 1);
+    ck_assert_double_eq_tol(i.makespan, 28.5, TOL);
+    ck_assert_double_eq_tol(f.makespan, 33, TOL);
+    ck_assert_double_eq_tol(i.per_rank[0].busy, f.per_rank[0].busy, TOL);
+    ck_assert_double_eq_tol(i.per_rank[0].peak_activation, 5.5, TOL);
+    ck_assert_double_eq_tol(f.per_rank[0].peak_activation, 4, TOL);
+    pps_analysis_clear(&i);
+    pps_analysis_clear(&f);
+}
+END_TEST
+
 START_TEST(naive_keeps_each_rank_busy_one_pth_of_the_time)
 {
     /* One micro-batch in flight: makespan M·P·(t_F+t_B), busy M·(t_F+t_B): idle/compute = P-1. */
@@ -147,6 +165,7 @@ static Suite *bubble_suite(void)
     tcase_add_test(tc, gpipe_bubble_is_p_minus_1_over_m_for_any_time_ratio);
     tcase_add_test(tc, one_f_one_b_has_gpipe_bubble_but_min_p_minus_r_m_memory);
     tcase_add_test(tc, interleaved_bubble_is_p_minus_1_over_v_m);
+    tcase_add_test(tc, interleaving_the_same_model_is_faster_and_holds_smaller_chunks);
     tcase_add_test(tc, naive_keeps_each_rank_busy_one_pth_of_the_time);
     tcase_add_test(tc, analytic_formula_agrees_with_simulation_for_every_schedule);
     suite_add_tcase(s, tc);

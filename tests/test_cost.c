@@ -141,6 +141,128 @@ START_TEST(per_stage_costs_drive_the_simulation)
 }
 END_TEST
 
+/* A schedule shell with the given placement, for resolving costs (programs stay empty). */
+static pps_schedule *shell(int ranks, int stages, pps_placement pl, const int32_t *stage_rank)
+{
+    pps_schedule *s = NULL;
+    pps_error err = {0};
+    ck_assert_msg(pps_schedule_create(ranks, stages, 1, pl, stage_rank, &s, &err) == PPS_OK, "%s",
+                  err.msg);
+    return s;
+}
+
+START_TEST(uniform_costs_are_a_ranks_share_split_over_its_stages)
+{
+    /* Rank share t_F = 3, t_I = 2, t_W = 1, act 8, act_w 2, a transfer of 5 bytes, tfb 6; with
+     * v = 2 stages per rank each stage takes half of every time and activation, and a transfer
+     * between stages still carries 5 bytes. */
+    pps_cost c;
+    pps_error err = {0};
+    ck_assert_msg(parse("{\"version\": 1, \"uniform\": {\"tf\": 3, \"ti\": 2, \"tw\": 1, "
+                        "\"act_bytes\": 8, \"act_w_bytes\": 2, \"send_bytes\": 5, \"tfb\": 6}}",
+                        &c, &err) == PPS_OK, "%s", err.msg);
+    pps_schedule *loop = shell(2, 4, PPS_PLACE_LOOP, NULL), *v = shell(3, 6, PPS_PLACE_V, NULL);
+    const pps_schedule *both[2] = {loop, v};
+    for (int k = 0; k < 2; k++) {
+        ck_assert_msg(pps_cost_resolve_for(&c, both[k], &err) == PPS_OK, "%s", err.msg);
+        for (int st = 0; st < both[k]->stages; st++) {
+            pps_stage_cost x = pps_cost_of_stage(&c, st);
+            ck_assert_double_eq(x.tf, 1.5);
+            ck_assert_double_eq(x.ti, 1);
+            ck_assert_double_eq(x.tw, 0.5);
+            ck_assert_double_eq(x.tb, 1.5);
+            ck_assert_double_eq(x.act_bytes, 4);
+            ck_assert_double_eq(x.act_w_bytes, 1);
+            ck_assert_double_eq(x.send_bytes, 5);
+            ck_assert_double_eq(x.tfb, 3);
+        }
+    }
+    /* Resolved again for one stage per rank, nothing is split: the given values are kept. */
+    ck_assert(pps_cost_resolve(&c, 4, &err) == PPS_OK);
+    ck_assert_double_eq(pps_cost_of_stage(&c, 3).tf, 3);
+    ck_assert_double_eq(pps_cost_of_stage(&c, 3).act_bytes, 8);
+    pps_schedule_destroy(loop);
+    pps_schedule_destroy(v);
+    pps_cost_clear(&c);
+}
+END_TEST
+
+START_TEST(per_stage_entries_stay_per_stage_and_inherit_the_split_values)
+{
+    /* Two ranks, two stages each: stage 1 gives its own t_F = 7 (kept as given); its t_B and
+     * activation come from the uniform share halved: 4/2 = 2 and 6/2 = 3. */
+    pps_cost c;
+    pps_error err = {0};
+    ck_assert_msg(parse("{\"version\": 1, \"uniform\": {\"tf\": 2, \"tb\": 4, \"act_bytes\": 6},"
+                        " \"stages\": [{}, {\"tf\": 7}, {}, {\"act_bytes\": 10}]}", &c, &err) ==
+                  PPS_OK, "%s", err.msg);
+    pps_schedule *s = shell(2, 4, PPS_PLACE_LOOP, NULL);
+    ck_assert_msg(pps_cost_resolve_for(&c, s, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_double_eq(pps_cost_of_stage(&c, 0).tf, 1);
+    ck_assert_double_eq(pps_cost_of_stage(&c, 1).tf, 7);
+    ck_assert_double_eq(pps_cost_of_stage(&c, 1).tb, 2);
+    ck_assert_double_eq(pps_cost_of_stage(&c, 1).act_bytes, 3);
+    ck_assert_double_eq(pps_cost_of_stage(&c, 3).act_bytes, 10);
+    pps_schedule_destroy(s);
+    pps_cost_clear(&c);
+}
+END_TEST
+
+START_TEST(an_uneven_placement_splits_each_ranks_share_over_its_own_stages)
+{
+    /* Three stages on two ranks: rank 0 holds stages 0 and 2, rank 1 holds stage 1 alone. */
+    const int32_t owner[3] = {0, 1, 0};
+    pps_schedule *s = shell(2, 3, PPS_PLACE_EXPLICIT, owner);
+    pps_cost c;
+    pps_error err = {0};
+    pps_cost_init(&c);
+    c.uniform.tf = 4;
+    ck_assert_msg(pps_cost_resolve_for(&c, s, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_double_eq(pps_cost_of_stage(&c, 0).tf, 2);
+    ck_assert_double_eq(pps_cost_of_stage(&c, 1).tf, 4);
+    ck_assert_double_eq(pps_cost_of_stage(&c, 2).tf, 2);
+    ck_assert_double_eq(pps_cost_of_stage(&c, 1).tb, 2); /* default t_B = 2, not split */
+    pps_schedule_destroy(s);
+    pps_cost_clear(&c);
+}
+END_TEST
+
+START_TEST(overlapped_f_and_b_take_the_sum_of_their_halves_unless_tfb_is_set)
+{
+    /* Stage 0: t_F = 1, t_B = 3 (t_I = 2, t_W = 1); stage 1: t_F = 2, t_B = 4 (2 and 2). */
+    pps_cost c;
+    pps_error err = {0};
+    ck_assert_msg(parse("{\"version\": 1, \"stages\": [{\"tf\": 1, \"ti\": 2, \"tw\": 1},"
+                        " {\"tf\": 2, \"tb\": 4}]}", &c, &err) == PPS_OK, "%s", err.msg);
+    ck_assert(pps_cost_resolve(&c, 2, &err) == PPS_OK);
+    pps_action fb, fi;
+    ck_assert(pps_action_parse("(0F1;1B0)OVERLAP_F_B", 20, &fb, &err) == PPS_OK);
+    ck_assert(pps_action_parse("(1F1;0I0)OVERLAP_F_B", 20, &fi, &err) == PPS_OK);
+    ck_assert_double_eq(pps_cost_duration(&c, &fb), 1 + 4); /* t_F(0) + t_B(1) */
+    ck_assert_double_eq(pps_cost_duration(&c, &fi), 2 + 2); /* t_F(1) + t_I(0) */
+    /* tfb of the forward half's stage: (F;B) takes it; (F;I) takes tfb − t_W of the backward
+     * stage, never less than its longer half. */
+    c.stage[0].tfb = 4.5;
+    c.stage[1].tfb = 3.5;
+    ck_assert(pps_cost_resolve(&c, 2, &err) == PPS_OK);
+    ck_assert_double_eq(pps_cost_duration(&c, &fb), 4.5);
+    ck_assert_double_eq(pps_cost_duration(&c, &fi), 2.5);      /* 3.5 − t_W(0) = 2.5 */
+    c.stage[1].tfb = 2.5;
+    ck_assert(pps_cost_resolve(&c, 2, &err) == PPS_OK);
+    ck_assert_double_eq(pps_cost_duration(&c, &fi), 2);        /* max(2.5 − 1, t_F, t_I) = 2 */
+    pps_cost_clear(&c);
+}
+END_TEST
+
+START_TEST(a_negative_tfb_is_refused)
+{
+    pps_cost c;
+    pps_error err = {0};
+    ck_assert_int_eq(parse("{\"version\": 1, \"uniform\": {\"tfb\": -1}}", &c, &err), PPS_EINPUT);
+    ck_assert_str_eq(err.msg, "c.json: $.uniform.tfb: -1 is out of range [0, 1e+15]");
+}
+END_TEST
+
 static Suite *cost_suite(void)
 {
     Suite *s = suite_create("cost");
@@ -153,6 +275,11 @@ static Suite *cost_suite(void)
     tcase_add_test(tc, bad_cost_files_name_path_and_field);
     tcase_add_test(tc, transfer_is_latency_plus_bytes_over_bandwidth_by_node);
     tcase_add_test(tc, per_stage_costs_drive_the_simulation);
+    tcase_add_test(tc, uniform_costs_are_a_ranks_share_split_over_its_stages);
+    tcase_add_test(tc, per_stage_entries_stay_per_stage_and_inherit_the_split_values);
+    tcase_add_test(tc, an_uneven_placement_splits_each_ranks_share_over_its_own_stages);
+    tcase_add_test(tc, overlapped_f_and_b_take_the_sum_of_their_halves_unless_tfb_is_set);
+    tcase_add_test(tc, a_negative_tfb_is_refused);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -163,7 +163,7 @@ START_TEST(pytorch_csv_simulates_to_textbook_makespan)
     ck_assert_msg(pps_schedule_lower(s, &low, &err) == PPS_OK, "%s", err.msg);
     pps_cost c;
     pps_cost_init(&c);
-    ck_assert(pps_cost_resolve(&c, s->stages, &err) == PPS_OK);
+    ck_assert(pps_cost_resolve_for(&c, s, &err) == PPS_OK);
     pps_timeline *t = NULL;
     ck_assert_msg(pps_simulate(low, &c, &t, &err) == PPS_OK, "%s", err.msg);
     pps_analysis a;

@@ -88,7 +88,7 @@ int main(int argc, char **argv)
         if (pps_schedule_lower(s, &low, &err) != PPS_OK)
             return die(&err);
         double t2 = now();
-        if (k == 0 && pps_cost_resolve(&cost, s->stages, &err) != PPS_OK)
+        if (k == 0 && pps_cost_resolve_for(&cost, s, &err) != PPS_OK)
             return die(&err);
         if (pps_simulate(low, &cost, &t, &err) != PPS_OK)
             return die(&err);

@@ -15,6 +15,7 @@ enum {
     OPT_TF = 256, OPT_TB, OPT_TI, OPT_TW, OPT_COSTS, OPT_LATENCY, OPT_BANDWIDTH,
     OPT_INTER_LATENCY, OPT_INTER_BANDWIDTH, OPT_RANKS_PER_NODE, OPT_SEND_BYTES, OPT_ACT_BYTES,
     OPT_ACT_W_BYTES, OPT_COMM, OPT_JSON, OPT_CHROME, OPT_MEMORY, OPT_FORMAT, OPT_LOWER, OPT_WIDTH,
+    OPT_TFB,
     /* A schedule's own option (pps_gen_option) k of cli_schedule_option_name(k). */
     OPT_SCHEDULE_OPTION = 1024,
 };
@@ -30,7 +31,7 @@ typedef struct cli_input {
     pps_cost cost;        /* defaults, then --costs, then flags (applied in cli_input_costs) */
     const char *costs_file;
     /* flag values, NaN or -1 when not given */
-    double tf, tb, ti, tw, latency, bandwidth, inter_latency, inter_bandwidth;
+    double tf, tb, ti, tw, tfb, latency, bandwidth, inter_latency, inter_bandwidth;
     double send_bytes, act_bytes, act_w_bytes;
     int ranks_per_node, comm_sync;
 } cli_input;

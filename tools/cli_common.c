@@ -18,6 +18,7 @@ const struct option cli_input_options[] = {
     {"tb", required_argument, NULL, OPT_TB},
     {"ti", required_argument, NULL, OPT_TI},
     {"tw", required_argument, NULL, OPT_TW},
+    {"tfb", required_argument, NULL, OPT_TFB},
     {"costs", required_argument, NULL, OPT_COSTS},
     {"comm-latency", required_argument, NULL, OPT_LATENCY},
     {"comm-bandwidth", required_argument, NULL, OPT_BANDWIDTH},
@@ -40,9 +41,15 @@ const char cli_input_usage[] =
     "  -v, --chunks V           stages per rank (interleaved schedules; default per schedule)\n";
 
 const char cli_cost_usage[] =
-    "Costs (per stage and micro-batch; seconds and bytes; defaults t_F=1 t_B=2 act=1):\n"
+    "Costs (seconds and bytes per micro-batch; defaults t_F=1 t_B=2 act=1). The uniform\n"
+    "values are one rank's share of the model (its layers under one stage per rank), so\n"
+    "every schedule runs the same model: a schedule with v stages per rank gives each\n"
+    "stage t/v and act/v; --send-bytes is one transfer and is not split; per-stage entries\n"
+    "of a costs file are taken as given.\n"
     "      --tf T --tb T        forward and full-backward time\n"
     "      --ti T --tw T        backward split into inputs (I) and weights (W); t_B = t_I + t_W\n"
+    "      --tfb T              an overlapped forward and backward, OVERLAP_F_B (DualPipeV);\n"
+    "                           default: the sum of its halves, t_F + t_B\n"
     "      --costs FILE         per-stage costs and links as JSON (docs/cost-model.md);\n"
     "                           flags given as well override its uniform values\n"
     "      --comm-latency SEC   latency of a transfer between ranks of one node (default 0)\n"
@@ -50,7 +57,7 @@ const char cli_cost_usage[] =
     "      --inter-latency SEC, --inter-bandwidth B/S   the same between nodes\n"
     "      --ranks-per-node N   ranks per node (default 0: all on one node)\n"
     "      --send-bytes N       bytes of one transfer between stages (default 0)\n"
-    "      --act-bytes N        activation one micro-batch leaves on one stage (default 1)\n"
+    "      --act-bytes N        activation one micro-batch leaves on a rank's layers (default 1)\n"
     "      --act-w-bytes N      the part of it still held after I, until W (default 0)\n"
     "      --comm overlap|sync  overlapped per-peer queues (default) or blocking on the\n"
     "                           compute stream, as naive implementations do\n";
@@ -185,7 +192,7 @@ void cli_options_merge(struct option *out, int with_file, const struct option *e
 void cli_input_init(cli_input *in)
 {
     memset(in, 0, sizeof *in);
-    in->tf = in->tb = in->ti = in->tw = NAN;
+    in->tf = in->tb = in->ti = in->tw = in->tfb = NAN;
     in->latency = in->bandwidth = in->inter_latency = in->inter_bandwidth = NAN;
     in->send_bytes = in->act_bytes = in->act_w_bytes = NAN;
     in->ranks_per_node = -1;
@@ -220,6 +227,7 @@ int cli_input_option(cli_input *in, const char *cmd, int opt, const char *arg)
     case OPT_TB: dst = &in->tb; name = "--tb"; break;
     case OPT_TI: dst = &in->ti; name = "--ti"; break;
     case OPT_TW: dst = &in->tw; name = "--tw"; break;
+    case OPT_TFB: dst = &in->tfb; name = "--tfb"; break;
     case OPT_LATENCY: dst = &in->latency; name = "--comm-latency"; break;
     case OPT_BANDWIDTH: dst = &in->bandwidth; name = "--comm-bandwidth"; break;
     case OPT_INTER_LATENCY: dst = &in->inter_latency; name = "--inter-latency"; break;
@@ -249,9 +257,11 @@ int cli_input_option(cli_input *in, const char *cmd, int opt, const char *arg)
     return rc ? -rc : 1;
 }
 
-/* Defaults, then the costs file, then flags. Times given as flags follow the rule of the cost
- * model: t_B alone splits evenly into I and W; I and W alone define t_B. */
-static pps_status build_costs(const cli_input *in, int stages, pps_cost *c, pps_error *err)
+/* Defaults, then the costs file, then flags, resolved for schedule s (the rank-share rule).
+ * Times given as flags follow the rule of the cost model: t_B alone splits evenly into I and W;
+ * I and W alone define t_B. */
+static pps_status build_costs(const cli_input *in, const pps_schedule *s, pps_cost *c,
+                              pps_error *err)
 {
     pps_cost_init(c);
     pps_status st = PPS_OK;
@@ -265,11 +275,11 @@ static pps_status build_costs(const cli_input *in, int stages, pps_cost *c, pps_
         u->tb = NAN;
     if (iw && !b && (isnan(in->ti) || isnan(in->tw)))
         u->ti = u->tw = NAN; /* the other half must come from --tb */
-    double *fields[7] = {&u->tf, &u->tb, &u->ti, &u->tw, &u->act_bytes, &u->act_w_bytes,
-                         &u->send_bytes};
-    double vals[7] = {in->tf, in->tb, in->ti, in->tw, in->act_bytes, in->act_w_bytes,
-                      in->send_bytes};
-    for (int i = 0; i < 7; i++)
+    double *fields[8] = {&u->tf, &u->tb, &u->ti, &u->tw, &u->act_bytes, &u->act_w_bytes,
+                         &u->send_bytes, &u->tfb};
+    double vals[8] = {in->tf, in->tb, in->ti, in->tw, in->act_bytes, in->act_w_bytes,
+                      in->send_bytes, in->tfb};
+    for (int i = 0; i < 8; i++)
         if (!isnan(vals[i]))
             *fields[i] = vals[i];
     if (!isnan(in->latency))
@@ -286,7 +296,7 @@ static pps_status build_costs(const cli_input *in, int stages, pps_cost *c, pps_
         c->ranks_per_node = in->ranks_per_node;
     if (in->comm_sync >= 0)
         c->comm_sync = in->comm_sync;
-    st = pps_cost_resolve(c, stages, err);
+    st = pps_cost_resolve_for(c, s, err);
     if (st != PPS_OK && in->costs_file && strncmp(err->msg, "costs", 5) == 0)
         pps_error_prefix(err, "%s", in->costs_file);
     return st;
@@ -300,7 +310,7 @@ static pps_status finish_run(const cli_input *in, cli_run *run, pps_error *err)
         st = pps_schedule_lower(run->sched, &run->lowered, err);
     const pps_schedule *low = run->lowered ? run->lowered : run->sched;
     if (st == PPS_OK)
-        st = build_costs(in, run->sched->stages, &run->cost, err);
+        st = build_costs(in, run->sched, &run->cost, err);
     if (st == PPS_OK)
         st = pps_simulate(low, &run->cost, &run->timeline, err);
     if (st == PPS_OK)
@@ -392,7 +402,7 @@ void cli_print_summary_json(FILE *fp, const pps_timeline *t, const pps_analysis 
                             double analytic)
 {
     fprintf(fp, "{\"schedule\": \"%s\", \"ranks\": %d, \"stages\": %d, \"microbatches\": %d, "
-                "\"chunks\": %d, \"actions\": %zu, \"makespan\": ",
+                "\"chunks\": %d, \"costs_per\": \"rank-share\", \"actions\": %zu, \"makespan\": ",
             t->schedule, t->ranks, t->stages, t->microbatches, t->chunks, a->compute_actions);
     json_number(fp, a->makespan);
     fputs(", \"bubble\": {\"idle_over_total\": ", fp);

@@ -15,6 +15,8 @@ static const char compare_usage[] =
     "Simulates every schedule (or the listed ones) on one configuration and prints them side\n"
     "by side: makespan, bubble in three conventions, the analytic value, and peak activation\n"
     "per rank. With no options: P=4, M=8, v=2 for interleaved schedules, t_F=1, t_B=2.\n"
+    "Every schedule runs the same model: the costs are one rank's share, split over the v\n"
+    "stages a rank holds (each stage t/v and act/v; a transfer keeps its size).\n"
     "A configuration a schedule cannot take is skipped with the reason.\n\n"
     "  -s, --schedule LIST      comma-separated schedule names (default: all)\n"
     "  -p, --ranks P            pipeline ranks (default 4)\n"
@@ -137,6 +139,8 @@ int cmd_compare(int argc, char **argv)
         printf("%d ranks, %d micro-batches; bubble as idle/total (GPipe), idle/compute "
                "(Megatron; analytic beside it) and stage-span (Zero Bubble)\n",
                in.ranks, in.microbatches);
+        printf("costs are one rank's share of the model, split over the v stages a rank holds "
+               "(t/v, act/v), so every row runs the same model\n");
         printf("%-18s %3s %12s %10s %12s %9s %10s  %s\n", "schedule", "v", "makespan (s)",
                "idle/total", "idle/compute", "analytic", "stage-span", "peak activation per rank (B)");
     }

@@ -92,6 +92,7 @@ pps_status pps_profile_to_costs(const pps_profile *p, pps_cost *out, pps_error *
         c->act_bytes = x->act_bytes;
         c->act_w_bytes = x->act_w_bytes;
         c->send_bytes = x->send_bytes;
+        c->tfb = NAN; /* no overlapped pair is profiled: the sum of its halves */
         double *m = &mean.tf;
         const double *v = &c->tf;
         for (int k = 0; k < 7; k++)
@@ -99,6 +100,7 @@ pps_status pps_profile_to_costs(const pps_profile *p, pps_cost *out, pps_error *
     }
     /* Only a schedule without per-stage entries would use it; the mean is the best guess. */
     out->uniform = mean;
+    out->uniform.tfb = NAN;
     out->uniform.tw = mean.tb - mean.ti;
     if (out->uniform.act_w_bytes > out->uniform.act_bytes)
         out->uniform.act_w_bytes = out->uniform.act_bytes;

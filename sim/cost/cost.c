@@ -8,22 +8,23 @@
 
 pps_stage_cost ppsc_unset(void)
 {
-    return (pps_stage_cost){NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+    return (pps_stage_cost){NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
 }
 
 void pps_cost_init(pps_cost *c)
 {
     memset(c, 0, sizeof *c);
-    c->uniform = (pps_stage_cost){.tf = 1, .tb = NAN, .ti = NAN, .tw = NAN, .act_bytes = 1,
-                                  .act_w_bytes = 0, .send_bytes = 0};
-    c->uniform.tb = 2;
+    c->uniform = (pps_stage_cost){.tf = 1, .tb = 2, .ti = NAN, .tw = NAN, .act_bytes = 1,
+                                  .act_w_bytes = 0, .send_bytes = 0, .tfb = NAN};
+    c->split = c->uniform;
 }
 
 void pps_cost_clear(pps_cost *c)
 {
     free(c->stage);
-    c->stage = NULL;
-    c->nstages = 0;
+    free(c->resolved);
+    c->stage = c->resolved = NULL;
+    c->nstages = c->nresolved = 0;
 }
 
 /* Fills t_B from I + W, or I and W from B / 2. */
@@ -47,23 +48,39 @@ pps_stage_cost ppsc_merge(pps_stage_cost base, const pps_stage_cost *over)
         base.tb = NAN;
     double *b = &base.tf;
     const double *o = &over->tf;
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < PPS_STAGE_COST_FIELDS; i++)
         if (!isnan(o[i]))
             b[i] = o[i];
     fill_times(&base);
     return base;
 }
 
-const char *const ppsc_field_names[8] = {"tf", "tb", "ti", "tw", "act_bytes", "act_w_bytes",
-                                           "send_bytes", NULL};
+const char *const ppsc_field_names[PPS_STAGE_COST_FIELDS + 1] = {
+    "tf", "tb", "ti", "tw", "act_bytes", "act_w_bytes", "send_bytes", "tfb", NULL};
+
+/* 1 for the fields the rank-share rule splits: times and activation sizes, not send_bytes (a
+ * transfer between two stages carries the same tensor however the layers are split). */
+static const int split_field[PPS_STAGE_COST_FIELDS] = {1, 1, 1, 1, 1, 1, 0, 1};
+
+/* x with every split field divided by k (a rank's share spread over its k stages). */
+static pps_stage_cost share(pps_stage_cost x, int k)
+{
+    double *v = &x.tf;
+    for (int i = 0; i < PPS_STAGE_COST_FIELDS && k > 1; i++)
+        if (split_field[i])
+            v[i] /= k;
+    return x;
+}
 
 static pps_status check_stage(const pps_stage_cost *x, const char *where, pps_error *err)
 {
     const double *v = &x->tf;
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < PPS_STAGE_COST_FIELDS; i++) {
         if (isnan(v[i]) && i >= 1 && i <= 3)
             return pps_error_set(err, PPS_EINPUT, "%s: %s is not set (give tb, or ti and tw)",
                                  where, ppsc_field_names[i]);
+        if (isnan(v[i]) && i == 7) /* tfb unset: the sum of the halves */
+            continue;
         if (!isfinite(v[i]) || v[i] < 0 || v[i] > PPSC_MAX)
             return pps_error_set(err, PPS_EINPUT,
                                  "%s: %s = %g must be finite, non-negative and at most %g", where,
@@ -78,7 +95,31 @@ static pps_status check_stage(const pps_stage_cost *x, const char *where, pps_er
     return PPS_OK;
 }
 
-pps_status pps_cost_resolve(pps_cost *c, int stages, pps_error *err)
+static pps_status check_links(const pps_cost *c, pps_error *err)
+{
+    const pps_link *links[2] = {&c->intra, &c->inter};
+    for (int i = 0; i < 2; i++)
+        if (!isfinite(links[i]->latency) || links[i]->latency < 0 ||
+            links[i]->latency > PPSC_MAX || !isfinite(links[i]->bandwidth) ||
+            links[i]->bandwidth < 0)
+            return pps_error_set(err, PPS_EINPUT,
+                                 "costs: %s link: latency and bandwidth must be finite and "
+                                 "non-negative", i ? "inter-node" : "intra-node");
+    if (c->ranks_per_node < 0)
+        return pps_error_set(err, PPS_EINPUT, "costs: ranks_per_node must be non-negative");
+    double extra[3] = {c->t_unshard, c->t_reshard, c->t_reduce_grad};
+    for (int i = 0; i < 3; i++)
+        if (!isfinite(extra[i]) || extra[i] < 0 || extra[i] > PPSC_MAX)
+            return pps_error_set(err, PPS_EINPUT,
+                                 "costs: unshard/reshard/reduce_grad times must be finite and "
+                                 "non-negative");
+    return PPS_OK;
+}
+
+/* The common part of both resolvers. k is the number of stages every rank holds, or 0 when
+ * ranks hold different numbers; then stage_rank and ranks give each stage's divisor. */
+static pps_status resolve(pps_cost *c, int stages, int k, const int32_t *stage_rank, int ranks,
+                          pps_error *err)
 {
     if (c->nstages && c->nstages != stages)
         return pps_error_set(err, PPS_EINPUT,
@@ -86,39 +127,80 @@ pps_status pps_cost_resolve(pps_cost *c, int stages, pps_error *err)
                              c->nstages, stages);
     fill_times(&c->uniform);
     pps_status st = check_stage(&c->uniform, "costs", err);
-    for (int s = 0; s < c->nstages && st == PPS_OK; s++) {
-        c->stage[s] = ppsc_merge(c->uniform, &c->stage[s]);
+    if (st == PPS_OK)
+        st = check_links(c, err);
+    if (st != PPS_OK)
+        return st;
+    c->split = share(c->uniform, k > 0 ? k : 1);
+    free(c->resolved);
+    c->resolved = NULL;
+    c->nresolved = 0;
+    if (c->nstages == 0 && k > 0)
+        return PPS_OK; /* every stage costs c->split */
+
+    int *held = NULL;
+    pps_stage_cost *res = malloc((size_t)stages * sizeof *res);
+    if (res && k == 0)
+        held = calloc((size_t)ranks, sizeof *held);
+    if (!res || (k == 0 && !held)) {
+        free(res);
+        return pps_error_set(err, PPS_ENOMEM, "costs: out of memory for %d stages", stages);
+    }
+    for (int s = 0; k == 0 && s < stages; s++)
+        held[stage_rank[s]]++;
+    for (int s = 0; s < stages && st == PPS_OK; s++) {
+        pps_stage_cost base = held ? share(c->uniform, held[stage_rank[s]]) : c->split;
+        res[s] = s < c->nstages ? ppsc_merge(base, &c->stage[s]) : base;
         char where[48];
         snprintf(where, sizeof where, "costs: stage %d", s);
-        st = check_stage(&c->stage[s], where, err);
+        st = check_stage(&res[s], where, err);
     }
-    const pps_link *links[2] = {&c->intra, &c->inter};
-    for (int i = 0; i < 2 && st == PPS_OK; i++)
-        if (!isfinite(links[i]->latency) || links[i]->latency < 0 ||
-            links[i]->latency > PPSC_MAX || !isfinite(links[i]->bandwidth) ||
-            links[i]->bandwidth < 0)
-            st = pps_error_set(err, PPS_EINPUT,
-                               "costs: %s link: latency and bandwidth must be finite and "
-                               "non-negative", i ? "inter-node" : "intra-node");
-    if (st == PPS_OK && c->ranks_per_node < 0)
-        st = pps_error_set(err, PPS_EINPUT, "costs: ranks_per_node must be non-negative");
-    double extra[3] = {c->t_unshard, c->t_reshard, c->t_reduce_grad};
-    for (int i = 0; i < 3 && st == PPS_OK; i++)
-        if (!isfinite(extra[i]) || extra[i] < 0 || extra[i] > PPSC_MAX)
-            st = pps_error_set(err, PPS_EINPUT,
-                               "costs: unshard/reshard/reduce_grad times must be finite and "
-                               "non-negative");
-    return st;
+    free(held);
+    if (st != PPS_OK) {
+        free(res);
+        return st;
+    }
+    c->resolved = res;
+    c->nresolved = stages;
+    return PPS_OK;
+}
+
+pps_status pps_cost_resolve(pps_cost *c, int stages, pps_error *err)
+{
+    return resolve(c, stages, 1, NULL, 0, err);
+}
+
+pps_status pps_cost_resolve_for(pps_cost *c, const pps_schedule *s, pps_error *err)
+{
+    /* A loop or V placement gives every rank S/R stages; an explicit list may not. */
+    int k = s->stages % s->ranks == 0 ? s->stages / s->ranks : 0;
+    if (k > 0 && s->placement == PPS_PLACE_EXPLICIT) {
+        int *held = calloc((size_t)s->ranks, sizeof *held);
+        if (!held)
+            return pps_error_set(err, PPS_ENOMEM, "costs: out of memory for %d ranks", s->ranks);
+        for (int i = 0; i < s->stages; i++)
+            held[s->stage_rank[i]]++;
+        for (int r = 0; r < s->ranks; r++)
+            if (held[r] != k)
+                k = 0;
+        free(held);
+    }
+    return resolve(c, s->stages, k, s->stage_rank, s->ranks, err);
 }
 
 pps_stage_cost pps_cost_of_stage(const pps_cost *c, int stage)
 {
-    return stage >= 0 && stage < c->nstages ? c->stage[stage] : c->uniform;
+    return stage >= 0 && stage < c->nresolved ? c->resolved[stage] : c->split;
+}
+
+static const pps_stage_cost *stage_costs(const pps_cost *c, int stage)
+{
+    return stage >= 0 && stage < c->nresolved ? &c->resolved[stage] : &c->split;
 }
 
 static double compute_time(const pps_cost *c, pps_kind k, int stage)
 {
-    const pps_stage_cost *x = stage >= 0 && stage < c->nstages ? &c->stage[stage] : &c->uniform;
+    const pps_stage_cost *x = stage_costs(c, stage);
     switch (k) {
     case PPS_F: return x->tf;
     case PPS_B: return x->tb;
@@ -131,12 +213,26 @@ static double compute_time(const pps_cost *c, pps_kind k, int stage)
     }
 }
 
+/* An overlapped forward and backward share the device. Without a measured value the model
+ * charges both halves in full (a conservative bound). With the forward stage's tfb set, an
+ * (F;B) takes tfb; an (F;I) runs no weight gradient, so it takes tfb − t_W of the backward
+ * stage, but never less than its longer half (overlap cannot beat the longer of two kernels). */
+static double overlap_time(const pps_cost *c, const pps_action *a)
+{
+    const pps_stage_cost *f = stage_costs(c, a->stage), *b = stage_costs(c, a->stage2);
+    double back = a->kind2 == PPS_I ? b->ti : b->tb;
+    if (isnan(f->tfb))
+        return f->tf + back;
+    if (a->kind2 != PPS_I)
+        return f->tfb;
+    double t = f->tfb - b->tw, longer = f->tf > back ? f->tf : back;
+    return t > longer ? t : longer;
+}
+
 double pps_cost_duration(const pps_cost *c, const pps_action *a)
 {
-    /* An overlapped F and B share the device: without a measured overlap gain the model charges
-     * both in full (a conservative bound; DualPipe's gain is a calibration matter). */
     if (a->kind == PPS_OVERLAP_F_B)
-        return compute_time(c, PPS_F, a->stage) + compute_time(c, (pps_kind)a->kind2, a->stage2);
+        return overlap_time(c, a);
     return compute_time(c, (pps_kind)a->kind, a->stage);
 }
 

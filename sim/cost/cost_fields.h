@@ -10,8 +10,8 @@
 /* Largest bandwidth accepted (bytes/s). */
 #define PPSC_BANDWIDTH_MAX 1e30
 
-/* Names of pps_stage_cost's seven doubles, in declaration order; NULL-terminated. */
-extern const char *const ppsc_field_names[8];
+/* Names of pps_stage_cost's doubles, in declaration order; NULL-terminated. */
+extern const char *const ppsc_field_names[PPS_STAGE_COST_FIELDS + 1];
 
 /* A stage cost with every field unset (NaN): entries inherit the uniform costs. */
 pps_stage_cost ppsc_unset(void);

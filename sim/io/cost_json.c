@@ -16,7 +16,7 @@ static pps_status read_stage(const cJSON *o, const char *name, const char *path,
     *x = ppsc_unset();
     pps_status st = ppsj_check_keys(o, ppsc_field_names, name, path, err);
     double *v = &x->tf;
-    for (int i = 0; i < 7 && st == PPS_OK; i++)
+    for (int i = 0; i < PPS_STAGE_COST_FIELDS && st == PPS_OK; i++)
         st = ppsj_get_number(o, ppsc_field_names[i], 0, 0, PPSC_MAX, &v[i], name, path, err);
     return st;
 }
@@ -165,21 +165,18 @@ static void put_number(FILE *fp, double v)
     fputs(buf, fp);
 }
 
-static const char *const stage_fields[7] = {"tf", "tb", "ti", "tw", "act_bytes", "act_w_bytes",
-                                            "send_bytes"};
-
 /* Every value that will be written must be finite: JSON has no infinities. */
 static pps_status check_finite(const pps_cost *c, pps_error *err)
 {
     for (int s = -1; s < c->nstages; s++) {
         const double *v = s < 0 ? &c->uniform.tf : &c->stage[s].tf;
-        for (int k = 0; k < 7; k++)
+        for (int k = 0; k < PPS_STAGE_COST_FIELDS; k++)
             if (isinf(v[k])) {
                 if (s < 0)
                     return pps_error_set(err, PPS_EINPUT, "costs: uniform %s is not finite",
-                                         stage_fields[k]);
+                                         ppsc_field_names[k]);
                 return pps_error_set(err, PPS_EINPUT, "costs: stage %d: %s is not finite", s,
-                                     stage_fields[k]);
+                                     ppsc_field_names[k]);
             }
     }
     double other[7] = {c->intra.latency, c->intra.bandwidth, c->inter.latency,
@@ -200,10 +197,10 @@ static void put_stage(FILE *fp, const pps_stage_cost *x)
     const double *v = &x->tf;
     int first = 1;
     fputc('{', fp);
-    for (int k = 0; k < 7; k++) {
+    for (int k = 0; k < PPS_STAGE_COST_FIELDS; k++) {
         if (isnan(v[k]))
             continue;
-        fprintf(fp, "%s\"%s\": ", first ? "" : ", ", stage_fields[k]);
+        fprintf(fp, "%s\"%s\": ", first ? "" : ", ", ppsc_field_names[k]);
         put_number(fp, v[k]);
         first = 0;
     }

@@ -5,8 +5,10 @@
 # the program's output. With uniform costs t_F, t_B, P ranks and M micro-batches:
 #   naive:        makespan = M·P·(t_F + t_B)           (one micro-batch in flight)
 #   gpipe, 1f1b:  makespan = (M + P − 1)·(t_F + t_B)   (fill, steady state, drain)
+#   The costs are one rank's share of the model (docs/cost-model.md): with v chunks each stage
+#   takes t_F/v and t_B/v and holds act-bytes/v per micro-batch.
 #   interleaved-1f1b and looped-bfs with v chunks, M ≥ P: idle/compute = (P − 1)/(v·M); each rank
-#                 is busy v·M·(t_F + t_B), so makespan = busy·(1 + (P − 1)/(v·M)).
+#                 is busy v·M·(t_F + t_B)/v = M·(t_F + t_B), so makespan = busy·(1 + (P − 1)/(v·M)).
 #   1f1b peak activation on rank r: min(P − r, M) micro-batches of act-bytes each.
 # idle/total = idle / (P·makespan), idle/compute = idle / busy, summed over ranks.
 set -u
@@ -108,10 +110,10 @@ check() {
 check_compare_default() {
     run 0 compare || return 1
     # Default configuration: P=4, M=8, t_F=1, t_B=2, v=2 for multi-chunk schedules.
-    # naive 8·4·3 = 96; gpipe and 1f1b 11·3 = 33; interleaved and looped-bfs: busy 2·8·3 = 48,
-    # idle 48·3/16 = 9, makespan 57.
+    # naive 8·4·3 = 96; gpipe and 1f1b 11·3 = 33; interleaved and looped-bfs (v = 2, stages of
+    # t_F = 0.5, t_B = 1): busy 2·8·1.5 = 24, idle 24·3/16 = 4.5, makespan 28.5.
     local name want got bad=0
-    for pair in naive:96 gpipe:33 1f1b:33 interleaved-1f1b:57 looped-bfs:57; do
+    for pair in naive:96 gpipe:33 1f1b:33 interleaved-1f1b:28.5 looped-bfs:28.5; do
         name=${pair%%:*}
         want=${pair#*:}
         got=$(awk -v n="$name" '$1 == n { print $3 }' out)
@@ -126,6 +128,11 @@ check_compare_default() {
     [ "$bad" -eq 0 ] || { cat out; return 1; }
     # idle/total of naive: 1 - busy/(P·makespan) = 1 - 24/96 = 0.75.
     awk '$1 == "naive" { exit !($4 + 0 == 0.75) }' out || { echo "naive idle/total"; return 1; }
+    # Peaks in half-size chunk activations (0.5 B): interleaved rank r holds
+    # min(2(P−1−r) + (v−1)·P + 1, v·M) = 11, 9, 7, 5 of them; looped-bfs v·M = 16 on every rank.
+    grep -q '^interleaved-1f1b .*  5.5,4.5,3.5,2.5$' out || { echo "interleaved peaks"; return 1; }
+    grep -q '^looped-bfs .*  8,8,8,8$' out || { echo "looped-bfs peaks"; return 1; }
+    grep -q "one rank's share" out || { echo "no costs rule in the header"; return 1; }
 }
 
 check_compare_json() {
@@ -162,8 +169,12 @@ check_sim_gpipe_m1() {
 
 check_sim_interleaved() {
     run 0 sim -s interleaved-1f1b -p 4 -m 8 -v 2 --json || return 1
+    # The same model as 1f1b's 33: each of the 2 stages per rank takes t_F = 0.5, t_B = 1, so
+    # busy 8·2·1.5 = 24 and makespan 24·(1 + 3/16) = 28.5; peak on rank 0: 11 chunks of 0.5 B.
     json_ok out 'd["stages"] == 8' 'd["chunks"] == 2' 'd["actions"] == 128' \
-        'close(d["makespan"], 57)' 'close(d["bubble"]["idle_over_compute"], 3 / 16)'
+        'd["costs_per"] == "rank-share"' \
+        'close(d["makespan"], 28.5)' 'close(d["bubble"]["idle_over_compute"], 3 / 16)' \
+        'close(d["per_rank"][0]["peak_activation"], 5.5)'
 }
 
 check_sim_text() {
@@ -248,7 +259,7 @@ check_gen_lowered_csv() {
         return 1
     fi
     run 0 sim -f x.csv --json || return 1
-    json_ok out 'close(d["makespan"], 57)' 'd["actions"] == 128'
+    json_ok out 'close(d["makespan"], 28.5)' 'd["actions"] == 128'
 }
 
 check_gen_list() {

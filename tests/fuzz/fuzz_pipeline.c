@@ -76,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         c.ranks_per_node = 2;
         c.inter.latency = 3;
     }
-    st = pps_cost_resolve(&c, s->stages, &err);
+    st = pps_cost_resolve_for(&c, s, &err);
     FUZZ_CHECK(st == PPS_OK, "default cost does not resolve: %s", err.msg);
 
     pps_timeline *t = NULL;
