@@ -542,4 +542,64 @@ pps_status pps_profile_to_costs(const pps_profile *p, pps_cost *out, pps_error *
  * identical fields when all are set (as after calibration), else the same resolved costs. */
 pps_status pps_cost_write_json(const pps_cost *c, FILE *fp, pps_error *err);
 
+/* ------------------------------------------------------------------ human-readable units
+ * (sim/report/units.c; docs/plots.md "Units"). Three significant digits and a unit, for tables,
+ * summaries and plot labels; --json and CSV outputs keep exact numbers instead.
+ * Times: ns, µs, ms, s. Bytes: decimal SI units (1 kB = 1000 B, 1 GB = 10^9 B), the units
+ * `--act-bytes 3e8` is written in; a GiB is 1.074 GB. */
+
+/* A unit for a set of values: multiply a value in seconds (or bytes) by scale to get the number
+ * shown beside name. */
+typedef struct pps_unit {
+    double scale;
+    const char *name; /* "ms", "GB", ... (static) */
+} pps_unit;
+
+/* The unit that shows `largest` (seconds / bytes) with 1 to 3 digits before the point;
+ * seconds for 0 or anything not finite, and never a unit above s or PB. */
+pps_unit pps_unit_time(double largest);
+pps_unit pps_unit_bytes(double largest);
+/* Writes value·u.scale with three significant digits (trailing zeros kept: "2.50", "12.0",
+ * "125", "1250"; 0 gives "0") and no unit; returns the length as snprintf does. */
+int pps_format_number(double value, pps_unit u, char *buf, size_t size);
+/* "12.0 ms", "1.44 s", "250 µs", "0 s"; "2.40 GB", "512 B". Returns the length as snprintf. */
+int pps_format_time(double seconds, char *buf, size_t size);
+int pps_format_bytes(double bytes, char *buf, size_t size);
+
+/* ------------------------------------------------------------------ plots (sim/report/;
+ * docs/plots.md). Each plot is three files side by side: the data (BASE.dat), a gnuplot script
+ * (BASE.gp) that reads it, and the image, BASE being the image path without its extension. The
+ * data and the script are written first (atomically), then gnuplot draws the image under a
+ * temporary name that is renamed on success, so a failure never leaves a partial image. Users
+ * restyle by editing BASE.gp and running `gnuplot BASE.gp` in its folder. */
+
+typedef struct pps_plot_options {
+    int width, height;   /* image size in pixels; 0 = sized from the content */
+    int render;          /* 1 (default): run gnuplot; 0: only write the data and the script */
+    int transfers;       /* timeline: a thin row of each rank's outgoing transfers under it */
+    double memory_limit; /* memory: bytes; > 0 draws the limit as a line */
+    const char *title;   /* NULL: the generated title (schedule, P, M, v, bubble) */
+    const char *gnuplot; /* the program to run; NULL: "gnuplot", looked up on PATH */
+} pps_plot_options;
+
+void pps_plot_options_init(pps_plot_options *o);
+
+/* The image path must end in ".png" (pngcairo) or ".svg"; anything else is PPS_EINPUT. When
+ * gnuplot is not found or fails, returns PPS_EIO with one line that says how to install it or
+ * quotes gnuplot's error, and names the data and script, which are kept. */
+
+/* One row per rank, one box per compute action coloured by kind (chunks of v > 1 in lighter
+ * tints), the micro-batch inside boxes wide enough, idle left empty; the title gives schedule,
+ * P, M, v and the bubble in its three conventions. In SVG every box carries a <title> (hover
+ * text "3F12 start 1.25 ms end 2.50 ms"). */
+pps_status pps_plot_timeline(const pps_timeline *t, const pps_plot_options *o, const char *image,
+                             pps_error *err);
+/* Activation memory over time: one step line per rank (small multiples past 8 ranks). */
+pps_status pps_plot_memory(const pps_timeline *t, const pps_plot_options *o, const char *image,
+                           pps_error *err);
+/* Two timelines of one schedule as paired thin rows per rank (each shifted to start at 0), the
+ * makespan and bubble of each in the legend, the worst actions of pps_timeline_diff marked. */
+pps_status pps_plot_diff(const pps_timeline *pred, const pps_timeline *meas,
+                         const pps_plot_options *o, const char *image, pps_error *err);
+
 #endif /* PPSIM_H */

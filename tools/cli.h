@@ -80,6 +80,10 @@ int cli_run_input(const char *cmd, const cli_input *in, cli_run *run);
 int cli_run_generated(const char *cmd, const cli_input *in, const pps_generator *g,
                       const pps_gen_params *p, cli_run *run, pps_error *err);
 void cli_run_free(cli_run *run);
+/* The timeline a subcommand draws or analyses: the file `timeline` when not NULL (then `in`
+ * must name no schedule), else the run of the -s/-f input. Fills run->timeline and
+ * run->analysis (nothing else for a file); returns 0 or the exit code after printing the error. */
+int cli_timeline_input(const char *cmd, const cli_input *in, const char *timeline, cli_run *run);
 
 /* Prints "ppsim CMD: msg" (or "ppsim: msg" when cmd is NULL) on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -113,5 +117,6 @@ int cmd_analyze(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 #endif

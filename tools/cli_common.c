@@ -381,6 +381,26 @@ void cli_run_free(cli_run *run)
     memset(run, 0, sizeof *run);
 }
 
+int cli_timeline_input(const char *cmd, const cli_input *in, const char *timeline, cli_run *run)
+{
+    if (!timeline)
+        return cli_run_input(cmd, in, run);
+    memset(run, 0, sizeof *run);
+    if (in->schedule || in->file) {
+        cli_error(cmd, "give either one TIMELINE.json or -s/-f, not both");
+        return EXIT_USAGE;
+    }
+    pps_error err = {0};
+    pps_status st = pps_timeline_read(timeline, &run->timeline, &err);
+    if (st == PPS_OK && (st = pps_analyze(run->timeline, &run->analysis, &err)) != PPS_OK)
+        pps_error_prefix(&err, "%s", timeline);
+    if (st != PPS_OK) {
+        cli_run_free(run);
+        return cli_fail(cmd, &err);
+    }
+    return 0;
+}
+
 double cli_analytic(const cli_run *run)
 {
     if (!run->gen || run->cost.nstages)

@@ -114,28 +114,12 @@ int cmd_show(int argc, char **argv)
         default: return cli_bad_option("show", c, argv);
         }
     }
-    pps_error err = {0};
-    if (optind < argc) { /* a timeline file */
-        if (optind != argc - 1 || in.schedule || in.file) {
-            cli_error("show", "give either one TIMELINE.json or -s/-f, not both");
-            return EXIT_USAGE;
-        }
-        pps_timeline *t = NULL;
-        pps_analysis a = {0};
-        pps_status st = pps_timeline_read(argv[optind], &t, &err);
-        if (st == PPS_OK && (st = pps_analyze(t, &a, &err)) != PPS_OK)
-            pps_error_prefix(&err, "%s", argv[optind]);
-        if (st != PPS_OK) {
-            pps_timeline_destroy(t);
-            return cli_fail("show", &err);
-        }
-        draw(t, &a, width);
-        pps_analysis_clear(&a);
-        pps_timeline_destroy(t);
-        return EXIT_OK;
+    if (optind < argc - 1) {
+        cli_error("show", "unexpected argument '%s'", argv[optind + 1]);
+        return EXIT_USAGE;
     }
     cli_run run;
-    int rc = cli_run_input("show", &in, &run);
+    int rc = cli_timeline_input("show", &in, optind < argc ? argv[optind] : NULL, &run);
     if (rc == 0)
         draw(run.timeline, &run.analysis, width);
     cli_run_free(&run);

@@ -1,0 +1,87 @@
+/* svg.c — gives the boxes of a gnuplot SVG their hover titles (<title> inside each <polygon>). */
+#include "report/plot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* gnuplot's svg terminal (5.x) puts each plot element in <g id="gnuplot_plot_N" > and draws a
+ * filled box as one self-closing <polygon .../>, in data order. */
+
+static size_t xml_escaped_len(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == '&' ? 5 : *s == '<' || *s == '>' ? 4 : 1;
+    return n;
+}
+
+static char *xml_escape(char *w, const char *s)
+{
+    for (; *s; s++) {
+        const char *rep = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : NULL;
+        if (rep) {
+            w += sprintf(w, "%s", rep);
+        } else {
+            *w++ = *s;
+        }
+    }
+    return w;
+}
+
+pps_status ppsr_svg_add_titles(const char *path, int plot_index, char *const *titles, size_t n,
+                               pps_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    pps_status st = pps_file_slurp(path, &text, &len, err);
+    if (st != PPS_OK)
+        return st;
+    char id[64], next_id[] = "<g id=\"gnuplot_plot_";
+    snprintf(id, sizeof id, "<g id=\"gnuplot_plot_%d\" >", plot_index);
+    char *begin = strstr(text, id);
+    if (!begin) {
+        free(text);
+        return PPS_OK;
+    }
+    begin += strlen(id);
+    char *end = strstr(begin, next_id);
+    if (!end)
+        end = text + len;
+    /* Count the boxes first: titles go in only when they match one to one. */
+    size_t boxes = 0, extra = 0;
+    for (char *q = begin; (q = strstr(q, "<polygon")) && q < end; q++)
+        boxes++;
+    if (boxes != n) {
+        free(text);
+        return PPS_OK;
+    }
+    for (size_t i = 0; i < n; i++)
+        extra += xml_escaped_len(titles[i]) + sizeof "><title></title></polygon>";
+    char *out = malloc(len + extra + 1);
+    if (!out) {
+        free(text);
+        return pps_error_set(err, PPS_ENOMEM, "%s: out of memory", path);
+    }
+    char *w = out, *r = text;
+    size_t k = 0;
+    for (char *q = begin; k < n && (q = strstr(q, "<polygon")) && q < end; k++) {
+        char *close = strstr(q, "/>");
+        if (!close || close > end)
+            break;
+        memcpy(w, r, (size_t)(close - r));
+        w += close - r;
+        w += sprintf(w, "><title>");
+        w = xml_escape(w, titles[k]);
+        w += sprintf(w, "</title></polygon>");
+        r = q = close + 2;
+    }
+    memcpy(w, r, (size_t)(text + len - r));
+    w += text + len - r;
+    free(text);
+    FILE *fp = fopen(path, "wb");
+    int bad = !fp || fwrite(out, 1, (size_t)(w - out), fp) != (size_t)(w - out);
+    if (fp)
+        bad |= fclose(fp) != 0;
+    free(out);
+    return bad ? pps_error_set(err, PPS_EIO, "%s: cannot write", path) : PPS_OK;
+}

@@ -1,0 +1,1 @@
+plot timeline -s 1f1b -p 4 -m 8 --size 10x10 -o @OUT@

@@ -1,0 +1,1 @@
+plot pie -s 1f1b -p 4 -m 8 -o @OUT@

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# run_plot.sh PPSIM_BINARY TRACES_DIR — end-to-end checks of `ppsim plot`: images gnuplot draws
+# from the data and script ppsim writes, SVG hover titles, and what happens when gnuplot is
+# missing or fails (the data and script kept, never a partial image).
+#
+# Expected values by hand: 1F1B with P = 4, M = 8, t_F = 1.25 ms, t_B = 2.5 ms has 2·P·M = 64
+# compute actions; stage 3's first forward waits for three forwards (3·1.25 = 3.75 ms) and ends
+# at 5.00 ms. Checks that need gnuplot are skipped (and say so) when it is not installed.
+set -u
+
+if [ $# -ne 2 ]; then
+    echo "usage: $0 PPSIM_BINARY TRACES_DIR" >&2
+    exit 2
+fi
+abspath() { case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s/%s\n' "$(pwd)" "$1" ;; esac; }
+ppsim=$(abspath "$1")
+traces=$(abspath "$2")
+work=$(mktemp -d "${TMPDIR:-/tmp}/ppsim-plot.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+
+have_gnuplot=0
+command -v gnuplot >/dev/null 2>&1 && have_gnuplot=1
+skipped=0
+pp_timeout=60
+# shellcheck source=tests/cli/lib.sh
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+
+# png_size FILE — prints "WIDTHxHEIGHT" from the PNG header (fails on anything not a PNG).
+png_size() {
+    python3 - "$1" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], "rb").read(24)
+if b[:8] != b"\x89PNG\r\n\x1a\n" or b[12:16] != b"IHDR":
+    sys.exit("not a PNG")
+print("%dx%d" % struct.unpack(">II", b[16:24]))
+EOF
+}
+
+# check_gp NAME FUNCTION — a check that needs gnuplot: skipped, and said so, without it.
+check_gp() {
+    if [ "$have_gnuplot" -eq 0 ]; then
+        echo "skip $1 (gnuplot is not installed)"
+        skipped=$((skipped + 1))
+        return
+    fi
+    check "$@"
+}
+
+check_png_of_requested_size() {
+    run 0 plot timeline -s 1f1b -p 4 -m 8 -o t.png --size 800x300 || return 1
+    [ "$(png_size t.png)" = 800x300 ] || { echo "size $(png_size t.png), expected 800x300"; return 1; }
+    [ -s t.dat ] && [ -s t.gp ] || { echo "data or script missing"; return 1; }
+    [ ! -s out ] && [ ! -s err ] || { echo "unexpected output"; cat out err; return 1; }
+    no_leftovers
+}
+
+check_svg_hover_titles() {
+    run 0 plot timeline -s 1f1b -p 4 -m 8 --tf 0.00125 --tb 0.0025 -o t.svg || return 1
+    local n
+    n=$(grep -o '<title>[0-9]*[FB][0-9]* start [0-9.]* ms end [0-9.]* ms</title>' t.svg | wc -l)
+    [ "$n" -eq 64 ] || { echo "$n box titles, expected 64"; return 1; }
+    grep -q '<title>3F0 start 3.75 ms end 5.00 ms</title>' t.svg ||
+        { echo "no title for 3F0"; return 1; }
+}
+
+check_script_redraws_alone() {
+    # The kept script draws the same picture again, in its folder, without ppsim.
+    run 0 plot memory -s 1f1b -p 4 -m 8 -o m.png --memory-limit 5 || return 1
+    rm m.png
+    gnuplot m.gp || return 1
+    [ "$(png_size m.png)" = 900x480 ] || { echo "redrawn: $(png_size m.png)"; return 1; }
+}
+
+check_many_ranks_memory_panels() {
+    run 0 plot memory -s 1f1b -p 12 -m 24 -o m.png || return 1
+    grep -q '^set multiplot layout 3,4 ' m.gp || { echo "expected 3x4 panels"; return 1; }
+    png_size m.png >/dev/null
+}
+
+check_measured_timeline_and_diff() {
+    run 0 plot timeline "$traces/validation/1f1b.measured.json" -o meas.png --transfers || return 1
+    grep -q '(measured, cpu)' meas.gp || { echo "title does not say measured, cpu"; return 1; }
+    run 0 plot diff "$traces/validation/1f1b.predicted.json" \
+        "$traces/validation/1f1b.measured.json" -o d.svg || return 1
+    # 2 ranks · 16 micro-batches · 2 kinds = 64 compute actions per timeline, titled both.
+    [ "$(grep -c '<title>\(predicted\|measured\) ' d.svg)" -eq 128 ] ||
+        { echo "diff: expected 128 box titles"; return 1; }
+}
+
+check_big_timeline_is_bounded() {
+    # P = 32, M = 128: the width stops at 2300 + 95 px of plot and margins; labels thinned to
+    # every stride-th micro-batch, never one per box.
+    run 0 plot timeline -s 1f1b -p 32 -m 128 -o big.png || return 1
+    [ "$(png_size big.png)" = 2395x780 ] || { echo "size $(png_size big.png)"; return 1; }
+    local thinned
+    thinned=$(awk '/^# thinned/{f=1; next} /^#|^$/{f=0} f' big.dat | wc -l)
+    [ "$thinned" -gt 0 ] && [ "$thinned" -lt 8192 ] || { echo "$thinned thinned labels"; return 1; }
+}
+
+check_gnuplot_absent() {
+    # Not on PATH: one line saying how to install it, data and script written, no image.
+    env PATH=/nonexistent "$ppsim" plot timeline -s 1f1b -p 4 -m 8 -o t.png >out 2>err
+    local rc=$?
+    [ "$rc" -eq 1 ] || { echo "exit $rc, expected 1"; return 1; }
+    [ "$(wc -l <err)" -eq 1 ] || { echo "expected one line:"; cat err; return 1; }
+    grep -q '^ppsim plot: gnuplot is not installed or not on PATH; install it (Debian/Ubuntu: apt-get install gnuplot-nox' err ||
+        { cat err; return 1; }
+    [ -s t.gp ] && [ -s t.dat ] && [ ! -e t.png ] || { echo "expected t.gp, t.dat, no t.png"; ls; return 1; }
+    no_leftovers
+}
+
+check_gnuplot_fails() {
+    # A gnuplot that writes half an image and fails: the old image stays, nothing partial.
+    mkdir bin
+    cat >bin/gnuplot <<'EOF'
+#!/bin/sh
+out=$(printf '%s' "$2" | sed -n "s/.*outfile = '\(.*\)'$/\1/p")
+printf 'half an image' >"$out"
+echo '"t.gp" line 40: all points y value undefined!' >&2
+exit 1
+EOF
+    chmod +x bin/gnuplot
+    printf 'old image' >t.png
+    env PATH="$PWD/bin:/usr/bin:/bin" "$ppsim" plot timeline -s 1f1b -p 4 -m 8 -o t.png >out 2>err
+    local rc=$?
+    [ "$rc" -eq 1 ] || { echo "exit $rc, expected 1"; return 1; }
+    [ "$(cat err)" = "ppsim plot: gnuplot failed on ./t.gp (\"t.gp\" line 40: all points y value undefined!); the data and script are kept" ] ||
+        { cat err; return 1; }
+    [ "$(cat t.png)" = "old image" ] || { echo "t.png was replaced"; return 1; }
+    [ -s t.gp ] && [ -s t.dat ] || return 1
+    no_leftovers
+}
+
+check_no_render() {
+    env PATH=/nonexistent "$ppsim" plot timeline -s 1f1b -p 4 -m 8 -o t.svg --no-render >out 2>err ||
+        { cat err; return 1; }
+    [ -s t.gp ] && [ -s t.dat ] && [ ! -e t.svg ] || return 1
+}
+
+check_gp png_of_requested_size check_png_of_requested_size
+check_gp svg_hover_titles check_svg_hover_titles
+check_gp script_redraws_alone check_script_redraws_alone
+check_gp many_ranks_memory_panels check_many_ranks_memory_panels
+check_gp measured_timeline_and_diff check_measured_timeline_and_diff
+check_gp big_timeline_is_bounded check_big_timeline_is_bounded
+check gnuplot_absent check_gnuplot_absent
+check gnuplot_fails check_gnuplot_fails
+check no_render check_no_render
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
