@@ -73,6 +73,13 @@ int cli_input_option(cli_input *in, const char *cmd, int opt, const char *arg);
  * settings g has no option for are left out (compare runs every schedule with one input). */
 void cli_gen_params(const cli_input *in, const pps_generator *g, int only_own, pps_gen_params *p);
 
+/* Builds the costs p's schedule is generated for (defaults, then --costs, then flags),
+ * resolved for P·v stages (v: p->chunks, or g's default), and points p->cost at *cost; the
+ * caller clears *cost with pps_cost_clear, also after a failure. A shape beyond the limits
+ * leaves p->cost NULL, for pps_generate to refuse naming the field. */
+pps_status cli_gen_costs(const cli_input *in, const pps_generator *g, pps_gen_params *p,
+                         pps_cost *cost, pps_error *err);
+
 /* Generates or reads, validates, lowers and simulates; on success fills run and returns 0, else
  * prints one error line and returns the exit code. */
 int cli_run_input(const char *cmd, const cli_input *in, cli_run *run);

@@ -302,15 +302,30 @@ static pps_status build_costs(const cli_input *in, const pps_schedule *s, pps_co
     return st;
 }
 
-/* Validate, lower, cost and simulate run->sched. */
-static pps_status finish_run(const cli_input *in, cli_run *run, pps_error *err)
+pps_status cli_gen_costs(const cli_input *in, const pps_generator *g, pps_gen_params *p,
+                         pps_cost *cost, pps_error *err)
+{
+    pps_cost_init(cost);
+    int chunks = p->chunks ? p->chunks : g->default_chunks;
+    int64_t stages = (int64_t)p->ranks * chunks;
+    if (stages < 1 || stages > PPS_MAX_CELLS)
+        return PPS_OK; /* pps_generate refuses the shape, naming the field */
+    /* The shape the generator will create: resolving reads ranks, stages and placement. */
+    pps_schedule shape = {.ranks = p->ranks, .stages = (int)stages,
+                          .microbatches = p->microbatches, .chunks = chunks,
+                          .placement = g->placement};
+    pps_status st = build_costs(in, &shape, cost, err);
+    p->cost = cost;
+    return st;
+}
+
+/* Validate, lower and simulate run->sched under run->cost (already built). */
+static pps_status finish_run(cli_run *run, pps_error *err)
 {
     pps_status st = pps_schedule_validate(run->sched, err);
     if (st == PPS_OK && !run->sched->lowered)
         st = pps_schedule_lower(run->sched, &run->lowered, err);
     const pps_schedule *low = run->lowered ? run->lowered : run->sched;
-    if (st == PPS_OK)
-        st = build_costs(in, run->sched, &run->cost, err);
     if (st == PPS_OK)
         st = pps_simulate(low, &run->cost, &run->timeline, err);
     if (st == PPS_OK)
@@ -327,9 +342,12 @@ int cli_run_generated(const char *cmd, const cli_input *in, const pps_generator 
     run->params = *p;
     if (run->params.chunks == 0)
         run->params.chunks = g->default_chunks;
-    pps_status st = pps_generate(g, &run->params, &run->sched, err);
+    /* Costs first: cost-aware generators (zb-auto) schedule for them. */
+    pps_status st = cli_gen_costs(in, g, &run->params, &run->cost, err);
     if (st == PPS_OK)
-        st = finish_run(in, run, err);
+        st = pps_generate(g, &run->params, &run->sched, err);
+    if (st == PPS_OK)
+        st = finish_run(run, err);
     return st == PPS_OK ? 0 : EXIT_BAD_INPUT;
 }
 
@@ -347,7 +365,8 @@ int cli_run_input(const char *cmd, const cli_input *in, cli_run *run)
             return EXIT_USAGE;
         }
         if (pps_schedule_read(in->file, &run->sched, &err) != PPS_OK ||
-            finish_run(in, run, &err) != PPS_OK) {
+            build_costs(in, run->sched, &run->cost, &err) != PPS_OK ||
+            finish_run(run, &err) != PPS_OK) {
             if (err.status == PPS_EINPUT && run->sched && strncmp(err.msg, in->file,
                                                                   strlen(in->file)) != 0)
                 pps_error_prefix(&err, "%s", in->file);

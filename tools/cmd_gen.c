@@ -4,11 +4,12 @@
 #include <string.h>
 
 static const char gen_usage[] =
-    "Usage: ppsim gen -s NAME -p P -m M [-v V] [schedule options] [--format json|csv] [--lower]\n"
-    "                 [-o FILE]\n"
+    "Usage: ppsim gen -s NAME -p P -m M [-v V] [schedule options] [cost options]\n"
+    "                 [--format json|csv] [--lower] [-o FILE]\n"
     "       ppsim gen --list\n"
     "Generates a schedule's per-rank programs. --lower inserts SEND/RECV (PyTorch's\n"
-    "compute_comms); the default is compute-only.\n\n"
+    "compute_comms); the default is compute-only. Cost options matter only to cost-aware\n"
+    "schedules (zb-auto, zb-v-auto), which order the actions for those costs.\n\n"
     "  -s, --schedule NAME      schedule name or PyTorch class name (case-insensitive)\n"
     "  -p, --ranks P            pipeline ranks\n"
     "  -m, --microbatches M     micro-batches\n"
@@ -17,7 +18,7 @@ static const char gen_usage[] =
     "      --lower              include SEND/RECV actions\n"
     "  -o, --output FILE        write to FILE instead of stdout (atomically)\n"
     "      --list               list schedules, their aliases and placements\n"
-    "  -h, --help               show this help\n\n%s";
+    "  -h, --help               show this help\n\n%s\n%s";
 
 static void list_schedules(void)
 {
@@ -46,10 +47,7 @@ int cmd_gen(int argc, char **argv)
     const char *out = "-";
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":s:p:m:v:o:h", opts, NULL)) != -1) {
-        /* Of the input options gen takes the schedule's, not the costs. */
-        int r = (c == 's' || c == 'p' || c == 'm' || c == 'v' || c >= OPT_SCHEDULE_OPTION)
-                    ? cli_input_option(&in, "gen", c, optarg)
-                    : 0;
+        int r = c != 'o' ? cli_input_option(&in, "gen", c, optarg) : 0;
         if (r < 0)
             return -r;
         if (r > 0)
@@ -65,7 +63,9 @@ int cmd_gen(int argc, char **argv)
         case OPT_LOWER: lower = 1; break;
         case 'o': out = optarg; break;
         case 'l': list_schedules(); return EXIT_OK;
-        case 'h': printf(gen_usage, cli_schedule_option_usage()); return EXIT_OK;
+        case 'h':
+            printf(gen_usage, cli_cost_usage, cli_schedule_option_usage());
+            return EXIT_OK;
         default: return cli_bad_option("gen", c, argv);
         }
     }
@@ -87,7 +87,10 @@ int cmd_gen(int argc, char **argv)
     pps_error err = {0};
     pps_schedule *s = NULL, *low = NULL;
     pps_outfile of = {0};
-    pps_status st = pps_generate(g, &p, &s, &err);
+    pps_cost cost;
+    pps_status st = cli_gen_costs(&in, g, &p, &cost, &err);
+    if (st == PPS_OK)
+        st = pps_generate(g, &p, &s, &err);
     if (st == PPS_OK)
         st = pps_schedule_validate(s, &err);
     if (st == PPS_OK && lower)
@@ -102,5 +105,6 @@ int cmd_gen(int argc, char **argv)
     pps_outfile_abort(&of);
     pps_schedule_destroy(s);
     pps_schedule_destroy(low);
+    pps_cost_clear(&cost);
     return st == PPS_OK ? EXIT_OK : cli_fail("gen", &err);
 }

@@ -85,8 +85,7 @@ const pps_gen_option *pps_generator_option(const pps_generator *g, const char *n
     return NULL;
 }
 
-/* The value given for option `name`, or NULL. */
-static const char *setting_of(const pps_gen_params *p, const char *name)
+const char *pps_gen_option_text(const pps_gen_params *p, const char *name)
 {
     for (size_t i = 0; i < p->nsettings && i < PPS_GEN_MAX_SETTINGS; i++)
         if (p->settings[i].name && strcmp(p->settings[i].name, name) == 0)
@@ -97,7 +96,7 @@ static const char *setting_of(const pps_gen_params *p, const char *name)
 pps_status pps_gen_int_option(const pps_gen_params *p, const char *name, long fallback, long lo,
                               long hi, long *out, pps_error *err)
 {
-    const char *text = setting_of(p, name);
+    const char *text = pps_gen_option_text(p, name);
     *out = fallback;
     if (!text)
         return PPS_OK;

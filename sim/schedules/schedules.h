@@ -25,6 +25,9 @@ static inline void pps_gen_put(pps_schedule *s, int rank, pps_kind kind, int sta
     a->kind2 = 0;
 }
 
+/* The text given for option `name` in p, or NULL when it was not given. Borrowed. */
+const char *pps_gen_option_text(const pps_gen_params *p, const char *name);
+
 /* The value of integer option `name` in p: `fallback` when not given; PPS_EINPUT naming the
  * option when the text is not an integer in [lo, hi]. */
 pps_status pps_gen_int_option(const pps_gen_params *p, const char *name, long fallback, long lo,

@@ -218,10 +218,23 @@ check_gen_lowered_csv() {
     json_ok out 'close(d["makespan"], 28.5)' 'd["actions"] == 128'
 }
 
+check_zb_auto_costs() {
+    # t_F = t_I = t_W = 1, no communication, 2x 1F1B's memory: the step cannot end before
+    # 3M + P - 1 = 27 (rank 3 starts at 3 and has 24 of work) and zb-auto reaches it with no idle
+    # time inside any rank's span.
+    run 0 sim -s zb-auto -p 4 -m 8 --tf 1 --ti 1 --tw 1 --memory-limit 2x --json || return 1
+    json_ok out 'close(d["makespan"], 27)' 'close(d["bubble"]["stage_span_rate"], 0)'
+    # gen schedules for the costs it is given: 4 bytes a micro-batch under an 8-byte limit holds
+    # at most 2 micro-batches per rank (with the default 1 byte it would plan for 8).
+    run 0 gen -s zb-auto -p 4 -m 8 --act-bytes 4 --memory-limit 8 --format csv -o z.csv || return 1
+    run 0 sim -f z.csv --act-bytes 4 --json || return 1
+    json_ok out 'max(r["peak_activation"] for r in d["per_rank"]) <= 8'
+}
+
 check_gen_list() {
     run 0 gen --list || return 1
     local n
-    for n in naive gpipe 1f1b interleaved-1f1b looped-bfs; do
+    for n in naive gpipe 1f1b interleaved-1f1b looped-bfs zb-auto zb-v-auto; do
         grep -q "^$n " out || { echo "gen --list: no $n"; return 1; }
     done
 }
@@ -316,6 +329,7 @@ check memory_csv check_memory_csv
 check gen_json_roundtrip check_gen_json_roundtrip
 check gen_csv_roundtrip check_gen_csv_roundtrip
 check gen_lowered_csv check_gen_lowered_csv
+check zb_auto_costs check_zb_auto_costs
 check gen_list check_gen_list
 check alias check_alias
 check timeline_analyze check_timeline_analyze

@@ -1,0 +1,322 @@
+/* test_zb_auto.c — the automatic zero-bubble scheduler (zb-auto, zb-v-auto): its exact clock
+ * against ppsim's simulator, memory limits, the unit-cost optimum, and refusals. */
+#include "ppsim.h"
+#include "schedules/zb_auto.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ helpers */
+
+/* Uniform costs (one rank's share) t_F, t_I, t_W, activation 1 (W keeps act_w of it),
+ * latency lat; unresolved. */
+static pps_cost uniform_cost(double tf, double ti, double tw, double act_w, double lat)
+{
+    pps_cost c;
+    pps_cost_init(&c);
+    c.uniform.tf = tf;
+    c.uniform.ti = ti;
+    c.uniform.tw = tw;
+    c.uniform.tb = ti + tw;
+    c.uniform.act_w_bytes = act_w;
+    c.intra.latency = c.inter.latency = lat;
+    return c;
+}
+
+/* Resolves c for P ranks with v stages each (1: loop, 2: V), as the CLI does before it
+ * generates. */
+static void resolve_shape(pps_cost *c, int P, int v)
+{
+    pps_schedule shape = {.ranks = P, .stages = P * v, .chunks = v,
+                          .placement = v == 2 ? PPS_PLACE_V : PPS_PLACE_LOOP};
+    pps_error err;
+    ck_assert_msg(pps_cost_resolve_for(c, &shape, &err) == PPS_OK, "%s", err.msg);
+}
+
+typedef struct outcome {
+    pps_status status;
+    pps_error err;
+    pps_analysis a; /* when status is PPS_OK */
+} outcome;
+
+/* Generates `name` for P, v (0: default), M under cost c (resolved here for the shape) with
+ * --memory-limit `limit` (NULL: the default) and --search-budget `budget` (NULL: the default),
+ * then simulates it with c. */
+static outcome run(const char *name, int P, int v, int M, pps_cost *c, const char *limit,
+                   const char *budget)
+{
+    outcome o = {0};
+    const pps_generator *g = pps_generator_find(name);
+    ck_assert_msg(g != NULL, "no generator %s", name);
+    if (!v)
+        v = g->default_chunks;
+    if (v <= 2)
+        resolve_shape(c, P, v);
+    pps_gen_params p = {.ranks = P, .chunks = v, .microbatches = M, .cost = c};
+    if (limit)
+        p.settings[p.nsettings++] = (pps_gen_setting){"memory-limit", limit};
+    if (budget)
+        p.settings[p.nsettings++] = (pps_gen_setting){"search-budget", budget};
+    pps_schedule *s = NULL, *low = NULL;
+    pps_timeline *t = NULL;
+    o.status = pps_generate(g, &p, &s, &o.err);
+    if (o.status != PPS_OK)
+        return o;
+    ck_assert_msg(pps_schedule_validate(s, &o.err) == PPS_OK, "%s", o.err.msg);
+    ck_assert_msg(pps_schedule_lower(s, &low, &o.err) == PPS_OK, "%s", o.err.msg);
+    ck_assert_msg(pps_simulate(low, c, &t, &o.err) == PPS_OK, "%s P=%d M=%d: %s", name, P, M,
+                  o.err.msg);
+    ck_assert(pps_analyze(t, &o.a, &o.err) == PPS_OK);
+    pps_timeline_destroy(t);
+    pps_schedule_destroy(low);
+    pps_schedule_destroy(s);
+    return o;
+}
+
+static double peak_of(const pps_analysis *a)
+{
+    double m = 0;
+    for (int r = 0; r < a->ranks; r++)
+        m = a->per_rank[r].peak_activation > m ? a->per_rank[r].peak_activation : m;
+    return m;
+}
+
+static uint64_t rng_state = 12345;
+static double uniform01(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+
+/* ------------------------------------------------------------------ the clock */
+
+/* Per-stage random costs with links of random latency and bandwidth: the second method that
+ * zba_replay's times are checked against is ppsim's own simulator. */
+START_TEST(replay_times_equal_the_simulator_on_random_costs)
+{
+    int checked = 0;
+    for (int trial = 0; trial < 120; trial++) {
+        int v = trial % 3 == 2 ? 2 : 1;
+        int P = 1 + (int)(uniform01() * 5), M = 1 + (int)(uniform01() * 9);
+        int S = P * v;
+        pps_cost c;
+        pps_cost_init(&c);
+        c.nstages = S;
+        c.stage = malloc((size_t)S * sizeof *c.stage);
+        ck_assert_ptr_nonnull(c.stage);
+        for (int s = 0; s < S; s++) {
+            double tf = 0.5 + uniform01(), ti = 0.5 + uniform01(), tw = 0.2 + uniform01();
+            double act = 1 + uniform01();
+            c.stage[s] = (pps_stage_cost){tf, ti + tw, ti, tw, act, act * uniform01(),
+                                          1000 * uniform01()};
+        }
+        c.intra.latency = c.inter.latency = 0.3 * uniform01();
+        c.intra.bandwidth = c.inter.bandwidth = 500 + 2000 * uniform01();
+        pps_error err;
+        resolve_shape(&c, P, v);
+        zba_problem pb;
+        ck_assert(zba_problem_init(&pb, P, v, M, &c, &err) == PPS_OK);
+        zba_clock k;
+        zba_orders o;
+        ck_assert(zba_clock_init(&k, &pb, &err) == PPS_OK);
+        ck_assert(zba_orders_alloc(&o, &pb, &err) == PPS_OK);
+        zba_greedy_params gp = {.warmup_overrun = trial & 1, .steady_overrun = (trial >> 1) & 1,
+                                .w_overrun = (trial >> 2) & 1, .w_lag = trial % 5 - 1,
+                                .depth = trial % 3, .later_chunk_first = (trial >> 3) & 1};
+        ck_assert(zba_greedy(&pb, &gp, &k, &o, &err) == PPS_OK);
+        zba_score greedy_sc = zba_clock_score(&k), replay_sc, sim_sc;
+        ck_assert_msg(zba_replay(&k, &o, &replay_sc, &err) == PPS_OK, "%s", err.msg);
+        ck_assert_msg(zba_simulate_score(&pb, &o, &sim_sc, &err) == PPS_OK, "%s", err.msg);
+        double tol = 1e-9 * sim_sc.makespan;
+        ck_assert_msg(fabs(replay_sc.makespan - sim_sc.makespan) <= tol,
+                      "P=%d v=%d M=%d: replay %.12g, simulator %.12g", P, v, M,
+                      replay_sc.makespan, sim_sc.makespan);
+        ck_assert(fabs(replay_sc.span_idle - sim_sc.span_idle) <= tol);
+        ck_assert(fabs(greedy_sc.makespan - sim_sc.makespan) <= tol);
+        zba_orders_free(&o);
+        zba_clock_free(&k);
+        zba_problem_free(&pb);
+        pps_cost_clear(&c);
+        checked++;
+    }
+    ck_assert_int_eq(checked, 120);
+}
+END_TEST
+
+/* A rank's order that breaks the micro-batch order or waits forever is refused by name. */
+START_TEST(replay_refuses_out_of_order_and_deadlocked_orders)
+{
+    zba_problem pb;
+    pps_error err;
+    ck_assert(zba_problem_init(&pb, 2, 1, 2, NULL, &err) == PPS_OK);
+    zba_clock k;
+    zba_orders o;
+    ck_assert(zba_clock_init(&k, &pb, &err) == PPS_OK);
+    ck_assert(zba_orders_alloc(&o, &pb, &err) == PPS_OK);
+    zba_sequential(&pb, &o);
+    ck_assert(zba_replay(&k, &o, NULL, &err) == PPS_OK);
+    zba_op t = zba_row(&o, 0)[0]; /* F0 and F1 swapped on rank 0 */
+    zba_row(&o, 0)[0] = zba_row(&o, 0)[3];
+    zba_row(&o, 0)[3] = t;
+    ck_assert(zba_replay(&k, &o, NULL, &err) == PPS_EINPUT);
+    ck_assert_msg(strstr(err.msg, "rank 0, position 0: 0F1 is out of order"), "%s", err.msg);
+    zba_sequential(&pb, &o);
+    /* rank 1 runs its I0 first: it can never start, since F0 is behind it */
+    zba_op *row1 = zba_row(&o, 1);
+    t = row1[0];
+    row1[0] = row1[1];
+    row1[1] = t;
+    ck_assert(zba_replay(&k, &o, NULL, &err) == PPS_EINPUT);
+    ck_assert_msg(strstr(err.msg, "1I0"), "%s", err.msg);
+    zba_orders_free(&o);
+    zba_clock_free(&k);
+    zba_problem_free(&pb);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ zb-auto */
+
+/* t_F = t_I = t_W = 1, free communication: rank P-1 cannot start before P-1 (the forwards of
+ * micro-batch 0 upstream) and has 3M of work, so no schedule ends before 3M + P - 1. With 2x
+ * memory zb-auto reaches that bound with no idle time inside any rank's span. */
+START_TEST(unit_costs_at_2x_reach_the_bound_with_zero_stage_span_rate)
+{
+    pps_cost c = uniform_cost(1, 1, 1, 0, 0);
+    const int Ps[] = {2, 3, 4, 5, 8, 12, 16};
+    for (size_t i = 0; i < sizeof Ps / sizeof Ps[0]; i++) {
+        int P = Ps[i];
+        for (int M = 2 * P; M <= 4 * P + 3; M += P + 1) {
+            outcome o = run("zb-auto", P, 1, M, &c, "2x", NULL);
+            ck_assert_msg(o.status == PPS_OK, "%s", o.err.msg);
+            ck_assert_msg(fabs(o.a.makespan - (3 * M + P - 1)) < 1e-9, "P=%d M=%d: %g", P, M,
+                          o.a.makespan);
+            ck_assert_msg(o.a.stage_span_rate < 1e-12, "P=%d M=%d: stage_span_rate %g", P, M,
+                          o.a.stage_span_rate);
+            ck_assert(peak_of(&o.a) <= 2 * P + 1e-9);
+            pps_analysis_clear(&o.a);
+        }
+    }
+}
+END_TEST
+
+/* One micro-batch: forward through P stages, backward (I) through P stages, a transfer at each
+ * of the 2(P-1) boundaries, then rank 0's W: P(t_F + t_I) + 2(P-1)·lat + t_W (the paper's
+ * "first micro-batch" time plus the last W). */
+START_TEST(one_micro_batch_takes_the_chain_of_forward_and_backward)
+{
+    pps_cost c = uniform_cost(1.5, 2, 0.75, 0.25, 0.1);
+    for (int P = 1; P <= 6; P++) {
+        outcome o = run("zb-auto", P, 1, 1, &c, "1x", NULL);
+        ck_assert_msg(o.status == PPS_OK, "%s", o.err.msg);
+        double want = P * (1.5 + 2) + 2 * (P - 1) * 0.1 + 0.75;
+        ck_assert_msg(fabs(o.a.makespan - want) < 1e-9, "P=%d: %g, want %g", P, o.a.makespan,
+                      want);
+        pps_analysis_clear(&o.a);
+    }
+}
+END_TEST
+
+/* Random costs and limits in bytes between one micro-batch's activation over a rank's stages
+ * and 3x that: the simulated peak of every rank stays within the limit. */
+START_TEST(simulated_peak_never_exceeds_the_limit)
+{
+    for (int trial = 0; trial < 40; trial++) {
+        int P = 2 + (int)(uniform01() * 6), M = 1 + (int)(uniform01() * 20);
+        int v = trial % 2 ? 2 : 1;
+        const char *name = v == 2 ? "zb-v-auto" : "zb-auto";
+        double tf = 0.5 + uniform01(), ti = 0.5 + uniform01(), tw = 0.2 + uniform01();
+        pps_cost c = uniform_cost(tf, ti, tw, uniform01(), 0.2 * uniform01());
+        resolve_shape(&c, P, v);
+        zba_problem pb;
+        pps_error err;
+        ck_assert(zba_problem_init(&pb, P, v, M, &c, &err) == PPS_OK);
+        double one = 0; /* one micro-batch over the stages of the fullest rank */
+        for (int r = 0; r < P; r++)
+            one = pb.rank_act[r] > one ? pb.rank_act[r] : one;
+        zba_problem_free(&pb);
+        double limit = one * (1 + uniform01() * (3 * P - 1));
+        char text[32];
+        snprintf(text, sizeof text, "%.6f", limit);
+        limit = atof(text);
+        if (limit < one)
+            continue;
+        outcome o = run(name, P, v, M, &c, text, NULL);
+        ck_assert_msg(o.status == PPS_OK, "%s", o.err.msg);
+        for (int r = 0; r < P; r++)
+            ck_assert_msg(o.a.per_rank[r].peak_activation <= limit * (1 + 1e-12),
+                          "%s P=%d M=%d limit %s: rank %d peak %g", name, P, M, text, r,
+                          o.a.per_rank[r].peak_activation);
+        pps_analysis_clear(&o.a);
+    }
+}
+END_TEST
+
+/* Below one micro-batch's activation per stage no schedule exists: refused with the reason. */
+START_TEST(a_limit_below_one_micro_batch_is_refused_with_the_rank)
+{
+    pps_cost c = uniform_cost(1, 1, 1, 0, 0);
+    c.uniform.act_bytes = 4;
+    outcome o = run("zb-auto", 4, 1, 8, &c, "3", NULL);
+    ck_assert_int_eq(o.status, PPS_EUNSUPPORTED);
+    ck_assert_msg(strstr(o.err.msg, "zb-auto: --memory-limit 3 (3 bytes per rank) is below one "
+                                    "micro-batch's activation on rank 0 (4 bytes on its stage "
+                                    "0); no schedule fits"),
+                  "%s", o.err.msg);
+    /* 1F1B's peak is 4 micro-batches = 16 bytes; 0.2x = 3.2 bytes */
+    o = run("zb-auto", 4, 1, 8, &c, "0.2x", NULL);
+    ck_assert_int_eq(o.status, PPS_EUNSUPPORTED);
+    ck_assert_msg(strstr(o.err.msg, "(3.2 bytes per rank)"), "%s", o.err.msg);
+    o = run("zb-auto", 4, 1, 8, &c, "0.25x", NULL); /* exactly one micro-batch: fits */
+    ck_assert_msg(o.status == PPS_OK, "%s", o.err.msg);
+    ck_assert(peak_of(&o.a) <= 4);
+    pps_analysis_clear(&o.a);
+    const char *bad[] = {"x", "-1x", "2y", "abc", "1/0x", "-3", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        o = run("zb-auto", 4, 1, 8, &c, bad[i], NULL);
+        ck_assert_msg(o.status == PPS_EINPUT, "'%s' accepted", bad[i]);
+        ck_assert_msg(strstr(o.err.msg, "--memory-limit"), "%s", o.err.msg);
+    }
+}
+END_TEST
+
+START_TEST(zb_auto_takes_one_chunk_and_zb_v_auto_two)
+{
+    pps_cost c = uniform_cost(1, 1, 1, 0, 0);
+    outcome o = run("zb-auto", 4, 2, 8, &c, NULL, NULL);
+    ck_assert_int_eq(o.status, PPS_EUNSUPPORTED);
+    ck_assert_msg(strstr(o.err.msg, "zb-auto: chunks must be 1 (got 2); on the V placement use "
+                                    "zb-v-auto"),
+                  "%s", o.err.msg);
+    o = run("zb-v-auto", 4, 3, 8, &c, NULL, NULL);
+    ck_assert_int_eq(o.status, PPS_EUNSUPPORTED);
+}
+END_TEST
+
+static Suite *zb_auto_suite(void)
+{
+    Suite *s = suite_create("zb_auto");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, replay_times_equal_the_simulator_on_random_costs);
+    tcase_add_test(tc, replay_refuses_out_of_order_and_deadlocked_orders);
+    tcase_add_test(tc, unit_costs_at_2x_reach_the_bound_with_zero_stage_span_rate);
+    tcase_add_test(tc, one_micro_batch_takes_the_chain_of_forward_and_backward);
+    tcase_add_test(tc, simulated_peak_never_exceeds_the_limit);
+    tcase_add_test(tc, a_limit_below_one_micro_batch_is_refused_with_the_rank);
+    tcase_add_test(tc, zb_auto_takes_one_chunk_and_zb_v_auto_two);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(zb_auto_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
