@@ -89,18 +89,19 @@ static void assert_program(const pps_schedule *s, int r, const char *want)
  * (integers, arbitrary units) and free, asynchronous communication. Each rank runs its program
  * in order; an action starts at max(end of the rank's previous action, end of the action it
  * depends on): F(s,m) on F(s-1,m); B(s,m) on B(s+1,m), or on F(S-1,m) for the last stage; and
- * B(s,m) on F(s,m). Returns 0 and the makespan, or -1 when no rank can progress (deadlock) or
- * an action repeats. */
+ * B(s,m) on F(s,m). A split backward's I takes B's place and tb/2; its W (tb/2) follows the I.
+ * Returns 0 and the makespan, or -1 when no rank can progress (deadlock) or an action repeats. */
 static int run_unit_times(const pps_schedule *s, long tf, long tb, long *makespan)
 {
     const int R = s->ranks, S = s->stages, M = s->microbatches;
     long *fend = malloc((size_t)S * M * sizeof *fend);
-    long *bend = malloc((size_t)S * M * sizeof *bend);
+    long *bend = malloc((size_t)S * M * sizeof *bend); /* B, or I of a split backward */
+    long *wend = malloc((size_t)S * M * sizeof *wend);
     size_t *pos = calloc((size_t)R, sizeof *pos);
     long *tfree = calloc((size_t)R, sizeof *tfree);
-    ck_assert(fend && bend && pos && tfree);
+    ck_assert(fend && bend && wend && pos && tfree);
     for (size_t i = 0; i < (size_t)S * M; i++)
-        fend[i] = bend[i] = -1;
+        fend[i] = bend[i] = wend[i] = -1;
     size_t left = 0;
     for (int r = 0; r < R; r++)
         left += s->programs[r].n;
@@ -116,6 +117,8 @@ static int run_unit_times(const pps_schedule *s, long tf, long tb, long *makespa
                 long dep;
                 if (a->kind == PPS_F) {
                     dep = a->stage > 0 ? fend[cell - M] : 0;
+                } else if (a->kind == PPS_W) {
+                    dep = bend[cell]; /* after its I */
                 } else {
                     dep = a->stage < S - 1 ? bend[cell + M] : fend[cell];
                     if (fend[cell] < 0)
@@ -123,13 +126,16 @@ static int run_unit_times(const pps_schedule *s, long tf, long tb, long *makespa
                 }
                 if (dep < 0)
                     break;
-                long *done = a->kind == PPS_F ? &fend[cell] : &bend[cell];
+                long *done = a->kind == PPS_F ? &fend[cell] : a->kind == PPS_W ? &wend[cell]
+                                                                               : &bend[cell];
                 if (*done >= 0) {
                     rc = -1; /* the same action twice */
                     break;
                 }
                 long start = tfree[r] > dep ? tfree[r] : dep;
-                *done = tfree[r] = start + (a->kind == PPS_F ? tf : tb);
+                /* a split backward's I and W take half of t_B each */
+                long dur = a->kind == PPS_F ? tf : a->kind == PPS_B ? tb : tb / 2;
+                *done = tfree[r] = start + dur;
                 if (*done > end_max)
                     end_max = *done;
                 pos[r]++;
@@ -144,6 +150,7 @@ static int run_unit_times(const pps_schedule *s, long tf, long tb, long *makespa
     }
     free(fend);
     free(bend);
+    free(wend);
     free(pos);
     free(tfree);
     *makespan = end_max;
@@ -528,35 +535,42 @@ static int sweep(void (*fn)(const pps_generator *g, const pps_gen_params *p, pps
     return ran;
 }
 
-/* Each (stage, mb) has exactly one F and one B, on the rank owning the stage, F first. */
+/* Each (stage, mb) has exactly one F and either one B or one I and one W (split backward), on
+ * the rank owning the stage, F first, W after its I. */
 static void check_cells(const pps_generator *g, const pps_gen_params *p, pps_schedule *s)
 {
     const int S = s->stages, M = s->microbatches;
     ck_assert_int_eq(S, p->ranks * p->chunks);
-    int *fpos = malloc((size_t)S * M * sizeof *fpos);
-    int *bpos = malloc((size_t)S * M * sizeof *bpos);
-    ck_assert(fpos && bpos);
-    for (int i = 0; i < S * M; i++)
-        fpos[i] = bpos[i] = -1;
+    int *pos[4]; /* F, B, I, W */
+    for (int k = 0; k < 4; k++) {
+        pos[k] = malloc((size_t)S * M * sizeof *pos[k]);
+        ck_assert_ptr_nonnull(pos[k]);
+        for (int i = 0; i < S * M; i++)
+            pos[k][i] = -1;
+    }
     for (int r = 0; r < s->ranks; r++)
         for (size_t i = 0; i < s->programs[r].n; i++) {
             const pps_action *a = &s->programs[r].actions[i];
-            ck_assert(a->kind == PPS_F || a->kind == PPS_B);
+            int k = a->kind == PPS_F ? 0 : a->kind == PPS_B ? 1 : a->kind == PPS_I ? 2
+                                                                   : a->kind == PPS_W ? 3 : -1;
+            ck_assert_msg(k >= 0, "%s: kind %d", g->name, a->kind);
             ck_assert(a->stage >= 0 && a->stage < S && a->mb >= 0 && a->mb < M);
             ck_assert(a->stage2 == -1 && a->mb2 == -1 && a->kind2 == 0);
             ck_assert_msg(s->stage_rank[a->stage] == r, "%s: stage %d on rank %d", g->name,
                           a->stage, r);
-            int *slot = a->kind == PPS_F ? &fpos[a->stage * M + a->mb]
-                                         : &bpos[a->stage * M + a->mb];
+            int *slot = &pos[k][a->stage * M + a->mb];
             ck_assert_msg(*slot < 0, "%s: %d%s%d twice", g->name, a->stage,
-                          a->kind == PPS_F ? "F" : "B", a->mb);
+                          pps_kind_name((pps_kind)a->kind), a->mb);
             *slot = (int)i;
         }
-    for (int i = 0; i < S * M; i++)
-        ck_assert_msg(fpos[i] >= 0 && bpos[i] > fpos[i], "%s P=%d v=%d M=%d: cell %d/%d",
-                      g->name, p->ranks, p->chunks, p->microbatches, i / M, i % M);
-    free(fpos);
-    free(bpos);
+    for (int i = 0; i < S * M; i++) {
+        int f = pos[0][i], b = pos[1][i], in = pos[2][i], w = pos[3][i];
+        int ok = f >= 0 && (b >= 0 ? in < 0 && w < 0 && b > f : in > f && w > in);
+        ck_assert_msg(ok, "%s P=%d v=%d M=%d: cell %d/%d", g->name, p->ranks, p->chunks,
+                      p->microbatches, i / M, i % M);
+    }
+    for (int k = 0; k < 4; k++)
+        free(pos[k]);
 }
 
 START_TEST(every_generator_places_one_f_and_one_b_per_cell_on_its_owner)
