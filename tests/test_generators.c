@@ -515,6 +515,8 @@ static int sweep(void (*fn)(const pps_generator *g, const pps_gen_params *p, pps
             for (size_t b = 0; b < LEN(sweep_v); b++)
                 for (size_t c = 0; c < LEN(sweep_M); c++)
                     for (size_t d = 0; d < LEN(sweep_G); d++) {
+                        if (d > 0 && !pps_generator_option(g, "group"))
+                            break; /* G only matters to a row that takes it */
                         char text[16];
                         pps_gen_params p =
                             params_for(g, sweep_P[a], sweep_v[b], sweep_M[c], sweep_G[d], text);

@@ -311,24 +311,32 @@ static int random_move(search *x, zba_orders *cur, zba_score *cur_sc)
     return try_move(x, cur, cur_sc, r, i, (size_t)j);
 }
 
+/* Consecutive failed random moves after which the search stops (the critical path's own moves
+ * are tried once per improvement). */
+#define STALE_LIMIT 48
+
 static void local_search(search *x, zba_orders *cur, zba_score *cur_sc)
 {
     size_t cap = 4 * (size_t)x->pb->P + 64;
     move *mv = malloc(cap * sizeof *mv);
     if (!mv)
         return; /* the search is an improvement only: without room, keep what we have */
-    int stale = 0;
-    while (x->evals < x->budget && stale < 64) {
-        zba_score sc;
-        if (zba_replay(&x->k, cur, &sc, NULL) != PPS_OK)
-            break;
-        size_t nm = critical_moves(x, cur, mv, cap);
+    int stale = 0, fresh = 1;
+    while (x->evals < x->budget && stale < STALE_LIMIT) {
         int improved = 0;
-        for (size_t m = 0; m < nm && !improved && x->evals < x->budget; m++)
-            improved = try_move(x, cur, cur_sc, mv[m].r, mv[m].i, mv[m].j);
+        if (fresh) {
+            zba_score sc;
+            if (zba_replay(&x->k, cur, &sc, NULL) != PPS_OK)
+                break;
+            size_t nm = critical_moves(x, cur, mv, cap);
+            for (size_t m = 0; m < nm && !improved && x->evals < x->budget; m++)
+                improved = try_move(x, cur, cur_sc, mv[m].r, mv[m].i, mv[m].j);
+            fresh = 0;
+        }
         if (!improved)
             improved = random_move(x, cur, cur_sc);
         stale = improved ? 0 : stale + 1;
+        fresh = improved;
     }
     free(mv);
 }
