@@ -61,13 +61,17 @@ const char *cli_schedule_option_usage(void);
 #define CLI_MAX_OPTIONS 96
 
 /* Fills out (CLI_MAX_OPTIONS entries) with the input options, less -f when !with_file, then
- * every schedule's own options, followed by the n `extra` ones and the terminating entry. */
+ * every schedule's own options (less those an `extra` one names: the subcommand's own wins),
+ * followed by the n `extra` ones and the terminating entry. */
 void cli_options_merge(struct option *out, int with_file, const struct option *extra, size_t n);
 
 void cli_input_init(cli_input *in);
 /* Handles one getopt result if it is an input or cost option: returns 1 if handled, 0 if not
  * an input option, -1 after printing a usage error. */
 int cli_input_option(cli_input *in, const char *cmd, int opt, const char *arg);
+/* Records schedule option --name value (both borrowed; a repeat replaces the earlier value).
+ * Returns 0, or EXIT_USAGE after printing an error when there are too many. */
+int cli_input_setting(cli_input *in, const char *cmd, const char *name, const char *value);
 
 /* Parameters for generator g from the input: -p, -m, -v and the settings. With only_own, the
  * settings g has no option for are left out (compare runs every schedule with one input). */

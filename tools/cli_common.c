@@ -181,9 +181,15 @@ void cli_options_merge(struct option *out, int with_file, const struct option *e
         if (with_file || o->val != 'f')
             out[k++] = *o;
     gather_schedule_options();
-    for (size_t i = 0; i < nschedule_options && k < CLI_MAX_OPTIONS - 1; i++)
-        out[k++] = (struct option){schedule_options[i], required_argument, NULL,
-                                   OPT_SCHEDULE_OPTION + (int)i};
+    for (size_t i = 0; i < nschedule_options && k < CLI_MAX_OPTIONS - 1; i++) {
+        /* The subcommand's own option of the same name wins (plot's --memory-limit). */
+        size_t j = 0;
+        while (j < n && strcmp(extra[j].name, schedule_options[i]) != 0)
+            j++;
+        if (j == n)
+            out[k++] = (struct option){schedule_options[i], required_argument, NULL,
+                                       OPT_SCHEDULE_OPTION + (int)i};
+    }
     for (size_t i = 0; i < n && k < CLI_MAX_OPTIONS - 1; i++)
         out[k++] = extra[i];
     out[k] = (struct option){0};
@@ -197,6 +203,21 @@ void cli_input_init(cli_input *in)
     in->send_bytes = in->act_bytes = in->act_w_bytes = NAN;
     in->ranks_per_node = -1;
     in->comm_sync = -1;
+}
+
+int cli_input_setting(cli_input *in, const char *cmd, const char *name, const char *value)
+{
+    size_t i = 0; /* a repeated option replaces its earlier value */
+    while (i < in->nsettings && strcmp(in->settings[i].name, name) != 0)
+        i++;
+    if (i == PPS_GEN_MAX_SETTINGS) {
+        cli_error(cmd, "--%s: too many schedule options", name);
+        return EXIT_USAGE;
+    }
+    in->settings[i] = (pps_gen_setting){name, value};
+    if (i == in->nsettings)
+        in->nsettings++;
+    return 0;
 }
 
 int cli_input_option(cli_input *in, const char *cmd, int opt, const char *arg)
@@ -236,20 +257,10 @@ int cli_input_option(cli_input *in, const char *cmd, int opt, const char *arg)
     case OPT_ACT_BYTES: dst = &in->act_bytes; name = "--act-bytes"; break;
     case OPT_ACT_W_BYTES: dst = &in->act_w_bytes; name = "--act-w-bytes"; break;
     default:
-        if (opt >= OPT_SCHEDULE_OPTION && opt < OPT_SCHEDULE_OPTION + (int)nschedule_options) {
-            const char *opt_name = schedule_options[opt - OPT_SCHEDULE_OPTION];
-            size_t i = 0; /* a repeated option replaces its earlier value */
-            while (i < in->nsettings && strcmp(in->settings[i].name, opt_name) != 0)
-                i++;
-            if (i == PPS_GEN_MAX_SETTINGS) {
-                cli_error(cmd, "--%s: too many schedule options", opt_name);
-                return -EXIT_USAGE;
-            }
-            in->settings[i] = (pps_gen_setting){opt_name, arg};
-            if (i == in->nsettings)
-                in->nsettings++;
-            return 1;
-        }
+        if (opt >= OPT_SCHEDULE_OPTION && opt < OPT_SCHEDULE_OPTION + (int)nschedule_options)
+            return cli_input_setting(in, cmd, schedule_options[opt - OPT_SCHEDULE_OPTION], arg)
+                       ? -EXIT_USAGE
+                       : 1;
         return 0;
     }
     if (dst)

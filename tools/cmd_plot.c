@@ -102,7 +102,7 @@ int cmd_plot(int argc, char **argv)
     cli_input_init(&in);
     pps_plot_options o;
     pps_plot_options_init(&o);
-    const char *image = NULL;
+    const char *image = NULL, *limit_text = NULL;
     int c;
     argc--;
     argv++;
@@ -126,6 +126,7 @@ int cmd_plot(int argc, char **argv)
         case OPT_MEMORY_LIMIT:
             if ((r = cli_parse_double("plot", "--memory-limit", optarg, &o.memory_limit)) != 0)
                 return r;
+            limit_text = optarg;
             break;
         case 'h':
             printf(plot_usage, cli_input_usage, cli_schedule_option_usage(), cli_cost_usage);
@@ -145,6 +146,11 @@ int cmd_plot(int argc, char **argv)
         cli_error("plot", "--memory-limit applies to plot memory");
         return EXIT_USAGE;
     }
+    /* A schedule that takes a memory limit (zb-auto) is generated within the line drawn. */
+    const pps_generator *g = in.schedule ? pps_generator_find(in.schedule) : NULL;
+    if (limit_text && g && pps_generator_option(g, "memory-limit") &&
+        cli_input_setting(&in, "plot", "memory-limit", limit_text) != 0)
+        return EXIT_USAGE;
     if (diff) {
         if (argc - optind != 2 || in.schedule || in.file) {
             cli_error("plot", "plot diff takes two timelines: PREDICTED.json MEASURED.json");
