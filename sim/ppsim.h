@@ -240,6 +240,15 @@ typedef struct pps_generator {
      * free communication; NaN where no formula applies. Called through pps_generator_analytic,
      * so p is within limits, accepted by check, and its chunks resolved. NULL: no formula. */
     double (*analytic_idle_over_compute)(const pps_gen_params *p, const struct pps_stage_cost *c);
+    /* The bubble time of the literature's formula, seconds: on the rank with the longest compute
+     * span, span − busy (pps_analysis.stage_span_idle, the Zero Bubble paper's bubble). Reads the
+     * costs from p->cost (resolved for the schedule's stages; NULL: the defaults split over
+     * p->chunks). NaN where the formula's assumptions do not hold (stages that differ,
+     * communication the formula has no term for, M too small). Called as the one above. */
+    double (*analytic_bubble)(const pps_gen_params *p);
+    /* Peak activation memory of rank `rank` (in [0, P)), bytes, by the formula; NaN where it
+     * does not hold. Called as the one above. */
+    double (*analytic_peak)(const pps_gen_params *p, int rank);
 } pps_generator;
 
 size_t pps_generator_count(void);
@@ -253,6 +262,12 @@ const pps_gen_option *pps_generator_option(const pps_generator *g, const char *n
  * no formula or refuses p (chunks 0 takes the default). */
 double pps_generator_analytic(const pps_generator *g, const pps_gen_params *p,
                               const struct pps_stage_cost *c);
+
+/* The row's analytic bubble time (seconds) and peak activation of one rank (bytes) for p, whose
+ * cost is read as the row's functions say; NaN when the row has no formula, refuses p, or the
+ * rank is out of range (chunks 0 takes the default). */
+double pps_generator_analytic_bubble(const pps_generator *g, const pps_gen_params *p);
+double pps_generator_analytic_peak(const pps_generator *g, const pps_gen_params *p, int rank);
 
 /* Checks p (limits, that every setting is an option of g, then the generator's check) and
  * returns a new compute-only schedule. A chunks value of 0 takes the generator's default.
@@ -405,6 +420,8 @@ typedef struct pps_analysis {
     double idle_over_compute; /* idle / busy: Megatron's (P-1)/M */
     double stage_span_rate;   /* Zero Bubble paper: on the rank with the longest compute span,
                                  (span - busy) / span */
+    double stage_span_idle;   /* seconds: span - busy on that rank, the bubble time the Zero
+                                 Bubble paper's formulas give; NaN when no rank computes */
     double throughput;        /* micro-batches per second: M / makespan */
     size_t compute_actions;
     pps_rank_stats *per_rank; /* [ranks], owned */

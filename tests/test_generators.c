@@ -86,22 +86,46 @@ static void assert_program(const pps_schedule *s, int r, const char *want)
 }
 
 /* The independent second method: runs the compute-only programs with per-action times tf, tb
- * (integers, arbitrary units) and free, asynchronous communication. Each rank runs its program
- * in order; an action starts at max(end of the rank's previous action, end of the action it
- * depends on): F(s,m) on F(s-1,m); B(s,m) on B(s+1,m), or on F(S-1,m) for the last stage; and
- * B(s,m) on F(s,m). A split backward's I takes B's place and tb/2; its W (tb/2) follows the I.
- * Returns 0 and the makespan, or -1 when no rank can progress (deadlock) or an action repeats. */
+ * (integers, arbitrary units; I and W take tb/2 each, an overlapped pair tf + tb) and free,
+ * asynchronous communication. Each rank runs its program in order (idle cells take no time);
+ * an action starts at max(end of the rank's previous action, end of the actions it depends on):
+ * F(s,m) on F(s-1,m); B or I(s,m) on F(s,m) and on B/I(s+1,m) (F(S-1,m) for the last stage);
+ * W(s,m) on I(s,m); an overlapped pair on both halves' inputs. Returns 0 and the makespan, or
+ * -1 when no rank can progress (deadlock) or an action repeats. */
+typedef struct unit_run {
+    int S, M;
+    long *fend, *bend, *wend; /* [S·M] end of F, of B or I, of W; -1 before */
+} unit_run;
+
+/* End of what the half (kind, stage, mb) waits for, or -1 while it cannot start. */
+static long unit_dep(const unit_run *u, int kind, int stage, int mb)
+{
+    size_t cell = (size_t)stage * u->M + mb;
+    if (kind == PPS_F)
+        return stage > 0 ? u->fend[cell - u->M] : 0;
+    if (kind == PPS_W)
+        return u->bend[cell];
+    if (u->fend[cell] < 0)
+        return -1;
+    return stage < u->S - 1 ? u->bend[cell + u->M] : u->fend[cell];
+}
+
+static long *unit_slot(const unit_run *u, int kind, int stage, int mb)
+{
+    size_t cell = (size_t)stage * u->M + mb;
+    return kind == PPS_F ? &u->fend[cell] : kind == PPS_W ? &u->wend[cell] : &u->bend[cell];
+}
+
 static int run_unit_times(const pps_schedule *s, long tf, long tb, long *makespan)
 {
     const int R = s->ranks, S = s->stages, M = s->microbatches;
-    long *fend = malloc((size_t)S * M * sizeof *fend);
-    long *bend = malloc((size_t)S * M * sizeof *bend); /* B, or I of a split backward */
-    long *wend = malloc((size_t)S * M * sizeof *wend);
+    unit_run u = {S, M, malloc((size_t)S * M * sizeof(long)), malloc((size_t)S * M * sizeof(long)),
+                  malloc((size_t)S * M * sizeof(long))};
     size_t *pos = calloc((size_t)R, sizeof *pos);
     long *tfree = calloc((size_t)R, sizeof *tfree);
-    ck_assert(fend && bend && wend && pos && tfree);
+    ck_assert(u.fend && u.bend && u.wend && pos && tfree);
     for (size_t i = 0; i < (size_t)S * M; i++)
-        fend[i] = bend[i] = wend[i] = -1;
+        u.fend[i] = u.bend[i] = u.wend[i] = -1;
     size_t left = 0;
     for (int r = 0; r < R; r++)
         left += s->programs[r].n;
@@ -113,31 +137,31 @@ static int run_unit_times(const pps_schedule *s, long tf, long tb, long *makespa
             const pps_program *p = &s->programs[r];
             while (pos[r] < p->n) {
                 const pps_action *a = &p->actions[pos[r]];
-                size_t cell = (size_t)a->stage * M + a->mb;
-                long dep;
-                if (a->kind == PPS_F) {
-                    dep = a->stage > 0 ? fend[cell - M] : 0;
-                } else if (a->kind == PPS_W) {
-                    dep = bend[cell]; /* after its I */
-                } else {
-                    dep = a->stage < S - 1 ? bend[cell + M] : fend[cell];
-                    if (fend[cell] < 0)
-                        dep = -1;
+                if (a->kind != PPS_IDLE) {
+                    int two = a->kind == PPS_OVERLAP_F_B;
+                    int k1 = two ? PPS_F : a->kind, k2 = two ? a->kind2 : 0;
+                    long dep = unit_dep(&u, k1, a->stage, a->mb), dep2 = 0;
+                    if (two)
+                        dep2 = unit_dep(&u, k2, a->stage2, a->mb2);
+                    if (dep < 0 || dep2 < 0)
+                        break;
+                    long *done = unit_slot(&u, k1, a->stage, a->mb);
+                    long *done2 = two ? unit_slot(&u, k2, a->stage2, a->mb2) : NULL;
+                    if (*done >= 0 || (done2 && *done2 >= 0)) {
+                        rc = -1; /* the same action twice */
+                        break;
+                    }
+                    long start = tfree[r] > dep ? tfree[r] : dep;
+                    start = start > dep2 ? start : dep2;
+                    long d = k1 == PPS_F ? tf : k1 == PPS_B ? tb : tb / 2;
+                    if (two)
+                        d += k2 == PPS_B ? tb : tb / 2;
+                    *done = tfree[r] = start + d;
+                    if (done2)
+                        *done2 = *done;
+                    if (*done > end_max)
+                        end_max = *done;
                 }
-                if (dep < 0)
-                    break;
-                long *done = a->kind == PPS_F ? &fend[cell] : a->kind == PPS_W ? &wend[cell]
-                                                                               : &bend[cell];
-                if (*done >= 0) {
-                    rc = -1; /* the same action twice */
-                    break;
-                }
-                long start = tfree[r] > dep ? tfree[r] : dep;
-                /* a split backward's I and W take half of t_B each */
-                long dur = a->kind == PPS_F ? tf : a->kind == PPS_B ? tb : tb / 2;
-                *done = tfree[r] = start + dur;
-                if (*done > end_max)
-                    end_max = *done;
                 pos[r]++;
                 left--;
                 progress = 1;
@@ -148,9 +172,9 @@ static int run_unit_times(const pps_schedule *s, long tf, long tb, long *makespa
             break;
         }
     }
-    free(fend);
-    free(bend);
-    free(wend);
+    free(u.fend);
+    free(u.bend);
+    free(u.wend);
     free(pos);
     free(tfree);
     *makespan = end_max;
@@ -206,7 +230,7 @@ START_TEST(lookup_refuses_unknown_partial_and_empty_names)
     ck_assert_ptr_null(pps_generator_find("1f1"));
     ck_assert_ptr_null(pps_generator_find("gpipe2"));
     ck_assert_ptr_null(pps_generator_find("Interleaved"));
-    ck_assert_ptr_null(pps_generator_find("zb-h1"));
+    ck_assert_ptr_null(pps_generator_find("zb-h3"));
     ck_assert_ptr_null(pps_generator_find(""));
     ck_assert_ptr_null(pps_generator_find(NULL));
 }
@@ -219,8 +243,7 @@ START_TEST(table_rows_have_unique_names_and_every_field)
     ck_assert_ptr_null(pps_generator_at(n));
     for (size_t i = 0; i < n; i++) {
         const pps_generator *g = pps_generator_at(i);
-        ck_assert(g && g->name && g->aliases && g->summary && g->generate && g->check &&
-                  g->analytic_idle_over_compute);
+        ck_assert(g && g->name && g->aliases && g->summary && g->generate && g->check);
         ck_assert_int_ge(g->default_chunks, 1);
         ck_assert_ptr_eq(pps_generator_find(g->name), g);
         for (size_t j = 0; j < i; j++)
@@ -537,14 +560,27 @@ static int sweep(void (*fn)(const pps_generator *g, const pps_gen_params *p, pps
     return ran;
 }
 
-/* Each (stage, mb) has exactly one F and either one B or one I and one W (split backward), on
- * the rank owning the stage, F first, W after its I. */
+/* Records one half (kind, stage, mb) at program position i of rank r in pos[kind][cell]. */
+static void record_half(const pps_generator *g, const pps_schedule *s, int r, int kind, int stage,
+                        int mb, int i, int *pos[5])
+{
+    const int S = s->stages, M = s->microbatches;
+    ck_assert_msg(kind >= PPS_F && kind <= PPS_W, "%s: kind %d", g->name, kind);
+    ck_assert(stage >= 0 && stage < S && mb >= 0 && mb < M);
+    ck_assert_msg(s->stage_rank[stage] == r, "%s: stage %d on rank %d", g->name, stage, r);
+    int *slot = &pos[kind][stage * M + mb];
+    ck_assert_msg(*slot < 0, "%s: %d/%d kind %d twice", g->name, stage, mb, kind);
+    *slot = i;
+}
+
+/* Each (stage, mb) has exactly one F and either one B or one I and one W, on the rank owning
+ * the stage, in the order F, then B or I, then W (an overlapped pair counts as both halves). */
 static void check_cells(const pps_generator *g, const pps_gen_params *p, pps_schedule *s)
 {
     const int S = s->stages, M = s->microbatches;
     ck_assert_int_eq(S, p->ranks * p->chunks);
-    int *pos[4]; /* F, B, I, W */
-    for (int k = 0; k < 4; k++) {
+    int *pos[5] = {NULL};
+    for (int k = PPS_F; k <= PPS_W; k++) {
         pos[k] = malloc((size_t)S * M * sizeof *pos[k]);
         ck_assert_ptr_nonnull(pos[k]);
         for (int i = 0; i < S * M; i++)
@@ -553,25 +589,23 @@ static void check_cells(const pps_generator *g, const pps_gen_params *p, pps_sch
     for (int r = 0; r < s->ranks; r++)
         for (size_t i = 0; i < s->programs[r].n; i++) {
             const pps_action *a = &s->programs[r].actions[i];
-            int k = a->kind == PPS_F ? 0 : a->kind == PPS_B ? 1 : a->kind == PPS_I ? 2
-                                                                   : a->kind == PPS_W ? 3 : -1;
-            ck_assert_msg(k >= 0, "%s: kind %d", g->name, a->kind);
-            ck_assert(a->stage >= 0 && a->stage < S && a->mb >= 0 && a->mb < M);
+            if (a->kind == PPS_IDLE)
+                continue;
+            if (a->kind == PPS_OVERLAP_F_B) {
+                record_half(g, s, r, PPS_F, a->stage, a->mb, (int)i, pos);
+                record_half(g, s, r, a->kind2, a->stage2, a->mb2, (int)i, pos);
+                continue;
+            }
             ck_assert(a->stage2 == -1 && a->mb2 == -1 && a->kind2 == 0);
-            ck_assert_msg(s->stage_rank[a->stage] == r, "%s: stage %d on rank %d", g->name,
-                          a->stage, r);
-            int *slot = &pos[k][a->stage * M + a->mb];
-            ck_assert_msg(*slot < 0, "%s: %d%s%d twice", g->name, a->stage,
-                          pps_kind_name((pps_kind)a->kind), a->mb);
-            *slot = (int)i;
+            record_half(g, s, r, a->kind, a->stage, a->mb, (int)i, pos);
         }
     for (int i = 0; i < S * M; i++) {
-        int f = pos[0][i], b = pos[1][i], in = pos[2][i], w = pos[3][i];
+        int f = pos[PPS_F][i], b = pos[PPS_B][i], in = pos[PPS_I][i], w = pos[PPS_W][i];
         int ok = f >= 0 && (b >= 0 ? in < 0 && w < 0 && b > f : in > f && w > in);
-        ck_assert_msg(ok, "%s P=%d v=%d M=%d: cell %d/%d", g->name, p->ranks, p->chunks,
-                      p->microbatches, i / M, i % M);
+        ck_assert_msg(ok, "%s P=%d v=%d M=%d: cell %d/%d (F %d, B %d, I %d, W %d)", g->name,
+                      p->ranks, p->chunks, p->microbatches, i / M, i % M, f, b, in, w);
     }
-    for (int k = 0; k < 4; k++)
+    for (int k = PPS_F; k <= PPS_W; k++)
         free(pos[k]);
 }
 

@@ -108,12 +108,23 @@ int cli_parse_int(const char *cmd, const char *opt, const char *arg, long lo, lo
  * value; optstrings start with ':' and opterr is 0) and returns EXIT_USAGE. */
 int cli_bad_option(const char *cmd, int c, char *const *argv);
 
-/* Summaries: human text or one JSON object. analytic may be NaN. */
-void cli_print_summary(FILE *fp, const pps_timeline *t, const pps_analysis *a, double analytic);
+/* The literature's values for a generated run (the row's formulas, docs/schedules.md), beside
+ * the simulated ones; NaN where none applies. */
+typedef struct cli_analytic {
+    double idle_over_compute;
+    double stage_span_idle; /* seconds: the bubble time */
+    double *peak;           /* [ranks] bytes, owned; NULL when no rank has a value */
+} cli_analytic;
+
+/* Fills *an for run (a file's run gets none); free with cli_analytic_free. */
+void cli_analytic_of(const cli_run *run, cli_analytic *an);
+void cli_analytic_free(cli_analytic *an);
+
+/* Summaries: human text or one JSON object. an may be NULL (no analytic values). */
+void cli_print_summary(FILE *fp, const pps_timeline *t, const pps_analysis *a,
+                       const cli_analytic *an);
 void cli_print_summary_json(FILE *fp, const pps_timeline *t, const pps_analysis *a,
-                            double analytic);
-/* Analytic idle_over_compute of a generated run under uniform costs, NaN otherwise. */
-double cli_analytic(const cli_run *run);
+                            const cli_analytic *an);
 
 /* Writes the timeline JSON, the Chrome trace and the memory CSV (each path may be NULL)
  * atomically: either every file is written or none. */

@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -431,12 +432,37 @@ int cli_timeline_input(const char *cmd, const cli_input *in, const char *timelin
     return 0;
 }
 
-double cli_analytic(const cli_run *run)
+void cli_analytic_of(const cli_run *run, cli_analytic *an)
 {
-    if (!run->gen || run->cost.nstages)
-        return NAN;
-    pps_stage_cost u = pps_cost_of_stage(&run->cost, 0);
-    return pps_generator_analytic(run->gen, &run->params, &u);
+    an->idle_over_compute = an->stage_span_idle = NAN;
+    an->peak = NULL;
+    if (!run->gen || !run->timeline)
+        return;
+    pps_gen_params p = run->params;
+    p.cost = &run->cost;
+    /* The idle/compute formulas assume uniform stages and free communication. */
+    const pps_cost *c = &run->cost;
+    pps_stage_cost u = pps_cost_of_stage(c, 0);
+    double comm = pps_cost_transfer(c, 0, 0, u.send_bytes) + pps_cost_transfer(c, 0, INT_MAX,
+                                                                              u.send_bytes);
+    if (!c->nstages && comm == 0)
+        an->idle_over_compute = pps_generator_analytic(run->gen, &p, &u);
+    an->stage_span_idle = pps_generator_analytic_bubble(run->gen, &p);
+    int any = 0;
+    double *peak = malloc((size_t)p.ranks * sizeof *peak);
+    for (int r = 0; peak && r < p.ranks; r++)
+        any |= !isnan(peak[r] = pps_generator_analytic_peak(run->gen, &p, r));
+    if (!any) {
+        free(peak);
+        peak = NULL;
+    }
+    an->peak = peak;
+}
+
+void cli_analytic_free(cli_analytic *an)
+{
+    free(an->peak);
+    an->peak = NULL;
 }
 
 /* %g that prints integers without a fraction and JSON-safe (no nan/inf). */
@@ -449,7 +475,7 @@ static void json_number(FILE *fp, double v)
 }
 
 void cli_print_summary_json(FILE *fp, const pps_timeline *t, const pps_analysis *a,
-                            double analytic)
+                            const cli_analytic *an)
 {
     fprintf(fp, "{\"schedule\": \"%s\", \"ranks\": %d, \"stages\": %d, \"microbatches\": %d, "
                 "\"chunks\": %d, \"costs_per\": \"rank-share\", \"actions\": %zu, \"makespan\": ",
@@ -461,8 +487,22 @@ void cli_print_summary_json(FILE *fp, const pps_timeline *t, const pps_analysis 
     json_number(fp, a->idle_over_compute);
     fputs(", \"stage_span_rate\": ", fp);
     json_number(fp, a->stage_span_rate);
+    fputs(", \"stage_span_idle\": ", fp);
+    json_number(fp, a->stage_span_idle);
     fputs("}, \"analytic\": {\"idle_over_compute\": ", fp);
-    json_number(fp, analytic);
+    json_number(fp, an ? an->idle_over_compute : NAN);
+    fputs(", \"stage_span_idle\": ", fp);
+    json_number(fp, an ? an->stage_span_idle : NAN);
+    fputs(", \"peak_activation\": ", fp);
+    if (an && an->peak) {
+        for (int r = 0; r < a->ranks; r++) {
+            fputs(r ? ", " : "[", fp);
+            json_number(fp, an->peak[r]);
+        }
+        fputc(']', fp);
+    } else {
+        fputs("null", fp);
+    }
     fputs("}, \"throughput\": ", fp);
     json_number(fp, a->throughput);
     fputs(", \"per_rank\": [", fp);
@@ -479,8 +519,10 @@ void cli_print_summary_json(FILE *fp, const pps_timeline *t, const pps_analysis 
     fputs("]}\n", fp);
 }
 
-void cli_print_summary(FILE *fp, const pps_timeline *t, const pps_analysis *a, double analytic)
+void cli_print_summary(FILE *fp, const pps_timeline *t, const pps_analysis *a,
+                       const cli_analytic *an)
 {
+    double analytic = an ? an->idle_over_compute : NAN;
     fprintf(fp, "schedule %s: %d ranks, %d stages, %d micro-batches, %zu compute actions (%s)\n",
             t->schedule, t->ranks, t->stages, t->microbatches, a->compute_actions, t->source);
     fprintf(fp, "makespan           %.6g s\n", a->makespan);
@@ -489,11 +531,20 @@ void cli_print_summary(FILE *fp, const pps_timeline *t, const pps_analysis *a, d
     if (isfinite(analytic))
         fprintf(fp, " (analytic %.4f)", analytic);
     fprintf(fp, "   stage-span %.4f\n", a->stage_span_rate);
+    fprintf(fp, "bubble time        %.6g s on the widest rank", a->stage_span_idle);
+    if (an && isfinite(an->stage_span_idle))
+        fprintf(fp, " (analytic %.6g s)", an->stage_span_idle);
+    fputc('\n', fp);
     fprintf(fp, "throughput         %.6g micro-batches/s\n", a->throughput);
-    fprintf(fp, "%-6s %14s %14s %18s\n", "rank", "busy (s)", "idle (s)", "peak act (B)");
-    for (int r = 0; r < a->ranks; r++)
-        fprintf(fp, "%-6d %14.6g %14.6g %18.6g\n", r, a->per_rank[r].busy, a->per_rank[r].idle,
+    fprintf(fp, "%-6s %14s %14s %18s %18s\n", "rank", "busy (s)", "idle (s)", "peak act (B)",
+            "analytic (B)");
+    for (int r = 0; r < a->ranks; r++) {
+        fprintf(fp, "%-6d %14.6g %14.6g %18.6g", r, a->per_rank[r].busy, a->per_rank[r].idle,
                 a->per_rank[r].peak_activation);
+        if (an && an->peak && isfinite(an->peak[r]))
+            fprintf(fp, " %18.6g", an->peak[r]);
+        fputc('\n', fp);
+    }
 }
 
 /* "rank,time_s,bytes": each rank's activation memory after every change (docs/analysis.md). */

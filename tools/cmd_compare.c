@@ -13,8 +13,10 @@ enum { DEFAULT_RANKS = 4, DEFAULT_MICROBATCHES = 8 };
 static const char compare_usage[] =
     "Usage: ppsim compare [-s NAME[,NAME...]] [-p P] [-m M] [-v V] [costs] [--json]\n"
     "Simulates every schedule (or the listed ones) on one configuration and prints them side\n"
-    "by side: makespan, bubble in three conventions, the analytic value, and peak activation\n"
-    "per rank. With no options: P=4, M=8, v=2 for interleaved schedules, t_F=1, t_B=2.\n"
+    "by side: makespan, bubble in three conventions and as time on the widest rank, peak\n"
+    "activation per rank, and beside them the literature's formulas (\"-\" where a formula's\n"
+    "assumptions do not hold: docs/schedules.md). With no options: P=4, M=8, v=2 for\n"
+    "multi-chunk schedules, t_F=1, t_B=2 (t_I = t_W = 1).\n"
     "Every schedule runs the same model: the costs are one rank's share, split over the v\n"
     "stages a rank holds (each stage t/v and act/v; a transfer keeps its size).\n"
     "A configuration a schedule cannot take is skipped with the reason.\n\n"
@@ -26,16 +28,25 @@ static const char compare_usage[] =
     "      --json               print one JSON array of summaries (skipped ones with \"skipped\")\n"
     "  -h, --help               show this help\n";
 
-/* Peak activation per rank as "4,3,2,1" (bytes), cut to fit. */
-static void peaks(const pps_analysis *a, char *buf, size_t size)
+/* Per-rank values as "4,3,2,1" (NaN as "-"), cut to fit. */
+static void rank_list(const double *v, int ranks, char *buf, size_t size)
 {
     size_t len = 0;
     buf[0] = '\0';
-    for (int r = 0; r < a->ranks && len + 16 < size; r++)
-        len += (size_t)snprintf(buf + len, size - len, "%s%.6g", r ? "," : "",
-                                a->per_rank[r].peak_activation);
+    for (int r = 0; r < ranks && len + 16 < size; r++)
+        len += (size_t)(isnan(v[r]) ? snprintf(buf + len, size - len, "%s-", r ? "," : "")
+                                   : snprintf(buf + len, size - len, "%s%.6g", r ? "," : "", v[r]));
     if (len + 16 >= size)
         snprintf(buf + len, size - len, ",...");
+}
+
+/* A number for the table, or "-" when there is none. */
+static const char *cell(double v, const char *fmt, char *buf, size_t size)
+{
+    if (!isfinite(v))
+        return "-";
+    snprintf(buf, size, fmt, v);
+    return buf;
 }
 
 /* Runs one schedule; prints a table row or a JSON element. Returns 1 if it ran. */
@@ -60,18 +71,28 @@ static int compare_one(const cli_input *in, const pps_generator *g, int json, in
         cli_run_free(&run);
         return 0;
     }
-    double analytic = cli_analytic(&run);
+    cli_analytic an;
+    cli_analytic_of(&run, &an);
     if (json) {
-        cli_print_summary_json(stdout, run.timeline, &run.analysis, analytic);
+        cli_print_summary_json(stdout, run.timeline, &run.analysis, &an);
     } else {
-        char pk[128], an[16] = "-";
-        peaks(&run.analysis, pk, sizeof pk);
-        if (isfinite(analytic))
-            snprintf(an, sizeof an, "%.4f", analytic);
-        printf("%-18s %3d %12.6g %10.4f %12.4f %9s %10.4f  %s\n", g->name,
-               run.lowered->chunks, run.analysis.makespan, run.analysis.idle_over_total,
-               run.analysis.idle_over_compute, an, run.analysis.stage_span_rate, pk);
+        const pps_analysis *a = &run.analysis;
+        double *peak = malloc((size_t)a->ranks * sizeof *peak);
+        char pk[128] = "", apk[128] = "-", an_ioc[16], an_bub[16];
+        for (int r = 0; peak && r < a->ranks; r++)
+            peak[r] = a->per_rank[r].peak_activation;
+        if (peak)
+            rank_list(peak, a->ranks, pk, sizeof pk);
+        if (an.peak)
+            rank_list(an.peak, a->ranks, apk, sizeof apk);
+        printf("%-18s %3d %12.6g %10.4f %12.4f %9s %10.4f %10.6g %9s  %-28s  %s\n", g->name,
+               run.lowered->chunks, a->makespan, a->idle_over_total, a->idle_over_compute,
+               cell(an.idle_over_compute, "%.4f", an_ioc, sizeof an_ioc), a->stage_span_rate,
+               a->stage_span_idle, cell(an.stage_span_idle, "%.6g", an_bub, sizeof an_bub), pk,
+               apk);
+        free(peak);
     }
+    cli_analytic_free(&an);
     cli_run_free(&run);
     return 1;
 }
@@ -141,8 +162,9 @@ int cmd_compare(int argc, char **argv)
                in.ranks, in.microbatches);
         printf("costs are one rank's share of the model, split over the v stages a rank holds "
                "(t/v, act/v), so every row runs the same model\n");
-        printf("%-18s %3s %12s %10s %12s %9s %10s  %s\n", "schedule", "v", "makespan (s)",
-               "idle/total", "idle/compute", "analytic", "stage-span", "peak activation per rank (B)");
+        printf("%-18s %3s %12s %10s %12s %9s %10s %10s %9s  %-28s  %s\n", "schedule", "v",
+               "makespan (s)", "idle/total", "idle/compute", "analytic", "stage-span",
+               "bubble (s)", "analytic", "peak activation per rank (B)", "analytic");
     }
     int first = 1, ran = 0;
     for (size_t i = 0; i < count; i++)

@@ -65,10 +65,13 @@ int cmd_sim(int argc, char **argv)
     }
     rc = cli_write_outputs("sim", run.timeline, out, chrome, memory);
     if (rc == 0) {
+        cli_analytic an;
+        cli_analytic_of(&run, &an);
         if (json)
-            cli_print_summary_json(stdout, run.timeline, &run.analysis, cli_analytic(&run));
+            cli_print_summary_json(stdout, run.timeline, &run.analysis, &an);
         else
-            cli_print_summary(stdout, run.timeline, &run.analysis, cli_analytic(&run));
+            cli_print_summary(stdout, run.timeline, &run.analysis, &an);
+        cli_analytic_free(&an);
     }
     cli_run_free(&run);
     return rc;
@@ -114,9 +117,9 @@ int cmd_analyze(int argc, char **argv)
         return cli_fail("analyze", &err);
     }
     if (json)
-        cli_print_summary_json(stdout, t, &a, NAN);
+        cli_print_summary_json(stdout, t, &a, NULL);
     else
-        cli_print_summary(stdout, t, &a, NAN);
+        cli_print_summary(stdout, t, &a, NULL);
     pps_analysis_clear(&a);
     pps_timeline_destroy(t);
     return EXIT_OK;

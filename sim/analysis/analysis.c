@@ -259,8 +259,8 @@ pps_status pps_analyze(const pps_timeline *t, pps_analysis *out, pps_error *err)
     }
     out->idle_over_total = ratio(out->idle, (double)t->ranks * out->makespan);
     out->idle_over_compute = ratio(out->idle, out->busy);
-    out->stage_span_rate =
-        widest < 0 ? NAN : ratio(widest_span - out->per_rank[widest].busy, widest_span);
+    out->stage_span_idle = widest < 0 ? NAN : widest_span - out->per_rank[widest].busy;
+    out->stage_span_rate = widest < 0 ? NAN : ratio(out->stage_span_idle, widest_span);
     out->throughput = ratio(t->microbatches, out->makespan);
 
     if ((st = group_by_rank(t, &idx, &start, err)))

@@ -62,8 +62,7 @@ const char *const ppsc_field_names[PPS_STAGE_COST_FIELDS + 1] = {
  * transfer between two stages carries the same tensor however the layers are split). */
 static const int split_field[PPS_STAGE_COST_FIELDS] = {1, 1, 1, 1, 1, 1, 0, 1};
 
-/* x with every split field divided by k (a rank's share spread over its k stages). */
-static pps_stage_cost share(pps_stage_cost x, int k)
+pps_stage_cost ppsc_share(pps_stage_cost x, int k)
 {
     double *v = &x.tf;
     for (int i = 0; i < PPS_STAGE_COST_FIELDS && k > 1; i++)
@@ -131,7 +130,7 @@ static pps_status resolve(pps_cost *c, int stages, int k, const int32_t *stage_r
         st = check_links(c, err);
     if (st != PPS_OK)
         return st;
-    c->split = share(c->uniform, k > 0 ? k : 1);
+    c->split = ppsc_share(c->uniform, k > 0 ? k : 1);
     free(c->resolved);
     c->resolved = NULL;
     c->nresolved = 0;
@@ -149,7 +148,7 @@ static pps_status resolve(pps_cost *c, int stages, int k, const int32_t *stage_r
     for (int s = 0; k == 0 && s < stages; s++)
         held[stage_rank[s]]++;
     for (int s = 0; s < stages && st == PPS_OK; s++) {
-        pps_stage_cost base = held ? share(c->uniform, held[stage_rank[s]]) : c->split;
+        pps_stage_cost base = held ? ppsc_share(c->uniform, held[stage_rank[s]]) : c->split;
         res[s] = s < c->nstages ? ppsc_merge(base, &c->stage[s]) : base;
         char where[48];
         snprintf(where, sizeof where, "costs: stage %d", s);

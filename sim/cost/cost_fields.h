@@ -20,4 +20,8 @@ pps_stage_cost ppsc_unset(void);
  * split, and giving I or W alone drops base's t_B, so they are derived again consistently. */
 pps_stage_cost ppsc_merge(pps_stage_cost base, const pps_stage_cost *over);
 
+/* x with its times and activation sizes divided by k (a rank's share spread over its k stages);
+ * send_bytes is kept whole. */
+pps_stage_cost ppsc_share(pps_stage_cost x, int k);
+
 #endif /* PPS_COST_FIELDS_H */

@@ -38,6 +38,19 @@ static double one_f_one_b_analytic(const pps_gen_params *p, const pps_stage_cost
     return (double)(p->ranks - 1) / p->microbatches;
 }
 
+/* GPipe's bubble, (P−1)(t_F + t_B) on rank 0 (any M: with M < P the order is GPipe's). */
+static double one_f_one_b_bubble(const pps_gen_params *p)
+{
+    return pps_gen_fill_drain_bubble(p);
+}
+
+/* Rank r holds min(P−r, M) activations (Narayanan et al. SC'21, §2.2.1). */
+static double one_f_one_b_peak(const pps_gen_params *p, int rank)
+{
+    int held = p->ranks - rank < p->microbatches ? p->ranks - rank : p->microbatches;
+    return pps_gen_activations(p, held);
+}
+
 const pps_generator pps_schedule_1f1b = {
     .name = "1f1b",
     .aliases = "1F1B,Schedule1F1B,PipeDream-Flush,PipeDreamFlush",
@@ -47,4 +60,6 @@ const pps_generator pps_schedule_1f1b = {
     .check = one_f_one_b_check,
     .generate = one_f_one_b_generate,
     .analytic_idle_over_compute = one_f_one_b_analytic,
+    .analytic_bubble = one_f_one_b_bubble,
+    .analytic_peak = one_f_one_b_peak,
 };

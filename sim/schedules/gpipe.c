@@ -29,6 +29,19 @@ static double gpipe_analytic(const pps_gen_params *p, const pps_stage_cost *c)
     return (double)(p->ranks - 1) / p->microbatches;
 }
 
+/* Fill and drain: rank 0 spans (M+P−1)(t_F + t_B) and is busy M(t_F + t_B). */
+static double gpipe_bubble(const pps_gen_params *p)
+{
+    return pps_gen_fill_drain_bubble(p);
+}
+
+/* Every forward before any backward: M activations on every rank. */
+static double gpipe_peak(const pps_gen_params *p, int rank)
+{
+    (void)rank;
+    return pps_gen_activations(p, p->microbatches);
+}
+
 const pps_generator pps_schedule_gpipe = {
     .name = "gpipe",
     .aliases = "GPipe,ScheduleGPipe",
@@ -38,4 +51,6 @@ const pps_generator pps_schedule_gpipe = {
     .check = gpipe_check,
     .generate = gpipe_generate,
     .analytic_idle_over_compute = gpipe_analytic,
+    .analytic_bubble = gpipe_bubble,
+    .analytic_peak = gpipe_peak,
 };

@@ -2,6 +2,8 @@
  * (stage c·P + r, chunk c, on rank r), 1F1B over groups of micro-batches. */
 #include "schedules.h"
 
+#include <math.h>
+
 /* G, the micro-batches per group: the option "group", P when not given. */
 static pps_status group_size(const pps_gen_params *p, int *G, pps_error *err)
 {
@@ -113,6 +115,24 @@ static const pps_gen_option interleaved_options[] = {
     {NULL, NULL, NULL},
 };
 
+/* (P−1)(t_F + t_B) of one stage, a 1/v of 1F1B's on the same model (Narayanan et al. SC'21):
+ * every rank is busy v·M stage-times and idles the same. */
+static double interleaved_bubble(const pps_gen_params *p)
+{
+    return pps_gen_fill_drain_bubble(p);
+}
+
+/* The warm-up plus one chunk activation: min(2(P−1−r) + (v−1)G + 1, v·M) of the stage's bytes. */
+static double interleaved_peak(const pps_gen_params *p, int rank)
+{
+    int G;
+    if (group_size(p, &G, NULL) != PPS_OK)
+        return NAN;
+    int64_t held = 2 * (int64_t)(p->ranks - 1 - rank) + (int64_t)(p->chunks - 1) * G + 1;
+    int64_t all = (int64_t)p->chunks * p->microbatches;
+    return pps_gen_activations(p, (double)(held < all ? held : all));
+}
+
 const pps_generator pps_schedule_interleaved_1f1b = {
     .name = "interleaved-1f1b",
     .aliases = "Interleaved1F1B,ScheduleInterleaved1F1B,megatron-interleaved",
@@ -123,4 +143,6 @@ const pps_generator pps_schedule_interleaved_1f1b = {
     .check = interleaved_check,
     .generate = interleaved_generate,
     .analytic_idle_over_compute = interleaved_analytic,
+    .analytic_bubble = interleaved_bubble,
+    .analytic_peak = interleaved_peak,
 };

@@ -43,6 +43,22 @@ static double looped_bfs_analytic(const pps_gen_params *p, const pps_stage_cost 
     return (double)(p->ranks - 1) / ((double)p->chunks * p->microbatches);
 }
 
+/* (P−1)(t_F + t_B) of one stage when M ≥ P or v = 1 (one fill and one drain of the S-stage
+ * pipeline); none otherwise. */
+static double looped_bfs_bubble(const pps_gen_params *p)
+{
+    if (p->microbatches < p->ranks && p->chunks > 1)
+        return NAN;
+    return pps_gen_fill_drain_bubble(p);
+}
+
+/* Every forward of every chunk before any backward: v·M stage activations. */
+static double looped_bfs_peak(const pps_gen_params *p, int rank)
+{
+    (void)rank;
+    return pps_gen_activations(p, (double)p->chunks * p->microbatches);
+}
+
 const pps_generator pps_schedule_looped_bfs = {
     .name = "looped-bfs",
     .aliases = "LoopedBFS,ScheduleLoopedBFS",
@@ -52,4 +68,6 @@ const pps_generator pps_schedule_looped_bfs = {
     .check = looped_bfs_check,
     .generate = looped_bfs_generate,
     .analytic_idle_over_compute = looped_bfs_analytic,
+    .analytic_bubble = looped_bfs_bubble,
+    .analytic_peak = looped_bfs_peak,
 };

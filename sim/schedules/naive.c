@@ -28,6 +28,20 @@ static double naive_analytic(const pps_gen_params *p, const pps_stage_cost *c)
     return (double)(p->ranks - 1);
 }
 
+/* One micro-batch in flight: rank 0 spans M·P·(t_F + t_B) and is busy M·(t_F + t_B), so its
+ * bubble is (P−1)·M·(t_F + t_B), M times a fill and drain. */
+static double naive_bubble(const pps_gen_params *p)
+{
+    return p->microbatches * pps_gen_fill_drain_bubble(p);
+}
+
+/* One micro-batch's activation at a time. */
+static double naive_peak(const pps_gen_params *p, int rank)
+{
+    (void)rank;
+    return pps_gen_activations(p, 1);
+}
+
 const pps_generator pps_schedule_naive = {
     .name = "naive",
     .aliases = "Naive",
@@ -37,4 +51,6 @@ const pps_generator pps_schedule_naive = {
     .check = naive_check,
     .generate = naive_generate,
     .analytic_idle_over_compute = naive_analytic,
+    .analytic_bubble = naive_bubble,
+    .analytic_peak = naive_peak,
 };

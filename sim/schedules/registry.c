@@ -1,5 +1,6 @@
 /* registry.c — the list of schedule rows, lookup by name or alias, options, and pps_generate. */
 #include "schedules.h"
+#include "cost/cost_fields.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -189,6 +190,84 @@ double pps_generator_analytic(const pps_generator *g, const pps_gen_params *p,
     if (check_params(g, &q, NULL) != PPS_OK)
         return NAN;
     return g->analytic_idle_over_compute(&q, c);
+}
+
+/* p with chunks resolved, if g accepts it: 1, else 0. */
+static int accepted(const pps_generator *g, const pps_gen_params *p, pps_gen_params *q)
+{
+    *q = *p;
+    if (q->chunks == 0)
+        q->chunks = g->default_chunks;
+    return check_params(g, q, NULL) == PPS_OK;
+}
+
+double pps_generator_analytic_bubble(const pps_generator *g, const pps_gen_params *p)
+{
+    pps_gen_params q;
+    if (!g || !p || !g->analytic_bubble || !accepted(g, p, &q))
+        return NAN;
+    return g->analytic_bubble(&q);
+}
+
+double pps_generator_analytic_peak(const pps_generator *g, const pps_gen_params *p, int rank)
+{
+    pps_gen_params q;
+    if (!g || !p || !g->analytic_peak || rank < 0 || rank >= p->ranks || !accepted(g, p, &q))
+        return NAN;
+    return g->analytic_peak(&q, rank);
+}
+
+/* 1 when two stages cost the same (an unset tfb equals an unset tfb). */
+static int same_costs(const pps_stage_cost *a, const pps_stage_cost *b)
+{
+    const double *x = &a->tf, *y = &b->tf;
+    for (int i = 0; i < PPS_STAGE_COST_FIELDS; i++)
+        if (x[i] != y[i] && !(isnan(x[i]) && isnan(y[i])))
+            return 0;
+    return 1;
+}
+
+int pps_gen_uniform_costs(const pps_gen_params *p, pps_stage_cost *c, double *comm)
+{
+    pps_cost def;
+    const pps_cost *k = p->cost;
+    if (!k) {
+        pps_cost_init(&def);
+        if (pps_cost_resolve(&def, p->ranks, NULL) != PPS_OK)
+            return 0;
+        def.split = ppsc_share(def.uniform, p->chunks);
+        k = &def;
+    }
+    *c = pps_cost_of_stage(k, 0);
+    for (int s = 1; s < k->nresolved; s++) {
+        pps_stage_cost x = pps_cost_of_stage(k, s);
+        if (!same_costs(&x, c))
+            return 0;
+    }
+    /* One transfer time for every pair of ranks: a single node, or both link kinds alike. */
+    int one_kind = k->ranks_per_node <= 0 || k->ranks_per_node >= p->ranks ||
+                   (k->intra.latency == k->inter.latency &&
+                    k->intra.bandwidth == k->inter.bandwidth);
+    if (!one_kind || k->comm_sync)
+        return 0;
+    *comm = p->ranks > 1 || p->chunks > 1 ? pps_cost_transfer(k, 0, 0, c->send_bytes) : 0;
+    return 1;
+}
+
+double pps_gen_fill_drain_bubble(const pps_gen_params *p)
+{
+    pps_stage_cost c;
+    double a;
+    if (!pps_gen_uniform_costs(p, &c, &a) || a > 0)
+        return NAN;
+    return (p->ranks - 1.0) * (c.tf + c.tb);
+}
+
+double pps_gen_activations(const pps_gen_params *p, double n)
+{
+    pps_stage_cost c;
+    double a;
+    return pps_gen_uniform_costs(p, &c, &a) ? n * c.act_bytes : NAN;
 }
 
 pps_status pps_generate(const pps_generator *g, const pps_gen_params *p, pps_schedule **out,

@@ -36,4 +36,26 @@ pps_status pps_gen_int_option(const pps_gen_params *p, const char *name, long fa
 /* Refuses chunks other than 1 for schedule `name` (the one-stage-per-rank schedules). */
 pps_status pps_gen_one_chunk(const char *name, const pps_gen_params *p, pps_error *err);
 
+/* The costs the literature's formulas assume, for the analytic functions of a row: returns 1
+ * and fills *c with the costs of every stage and *comm with the time of one transfer between
+ * stages (seconds) when all stages cost the same and every transfer takes the same time; 0 when
+ * stages differ, transfers between ranks of different nodes differ, or communication is
+ * synchronous. p->cost NULL means the defaults split over p->chunks stages per rank. */
+int pps_gen_uniform_costs(const pps_gen_params *p, pps_stage_cost *c, double *comm);
+
+/* (P−1)(t_F + t_B) of one stage, the bubble of a pipeline that fills and drains once, when the
+ * stages cost the same and communication is free; NaN otherwise. */
+double pps_gen_fill_drain_bubble(const pps_gen_params *p);
+
+/* n activations of one stage (n · act_bytes) when the stages cost the same; NaN otherwise. */
+double pps_gen_activations(const pps_gen_params *p, double n);
+
+/* The slot ordering of ZB-H1 (k = 1) and ZB-H2 (k = 2), one stage per rank: stage r runs, for
+ * slot x = 0, 1, ...: F(x), I(x − k(P−1−r)), W(x − k(P−1)), each when its micro-batch is in
+ * [0, M) (zb_slots.c). */
+pps_status pps_gen_zb_slots(const pps_gen_params *p, int k, pps_schedule *s, pps_error *err);
+/* The peak activation of rank `rank` under that ordering (bytes), any M; NaN when the stages'
+ * costs differ. */
+double pps_gen_zb_slots_peak(const pps_gen_params *p, int k, int rank);
+
 #endif /* PPS_SCHEDULES_H */

@@ -27,6 +27,7 @@ if [ ! -x "$ppsim" ]; then
 fi
 
 lib=$(cd "$(dirname "$0")" && pwd)/lib.sh
+readme=$(cd "$(dirname "$0")/../.." && pwd)/README.md
 work=$(mktemp -d "${TMPDIR:-/tmp}/ppsim-cli.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 2
@@ -91,6 +92,14 @@ check_compare_default() {
     grep -q "one rank's share" out || { echo "no costs rule in the header"; return 1; }
 }
 
+check_readme_table() {
+    # The README's table is `ppsim compare`'s output, regenerated whenever compare changes.
+    run 0 compare || return 1
+    awk '/^```$/ { if (inside) exit; next } /^4 ranks, 8 micro-batches/ { inside = 1 }
+         inside' "$readme" >readme_table
+    diff readme_table out >/dev/null || { echo "README.md's table differs from compare:"; diff readme_table out; return 1; }
+}
+
 check_compare_json() {
     run 0 compare --json >/dev/null || return 1
     json_ok out 'isinstance(d, list)' \
@@ -114,6 +123,20 @@ check_sim_1f1b_json() {
         'all(p["rank"] == r for r, p in enumerate(d["per_rank"]))' \
         'all(close(p["peak_activation"], 4 - r) for r, p in enumerate(d["per_rank"]))' \
         'all(close(p["busy"], 24) and close(p["idle"], 9) for p in d["per_rank"])'
+}
+
+check_sim_zb_h1_json() {
+    run 0 sim -s zb-h1 -p 4 -m 8 --tf 1 --ti 1 --tw 1 --act-bytes 2 --act-w-bytes 1 --json || return 1
+    # Qi et al.: bubble (P−1)(t_F + t_I − t_W) = 3, a third of 1F1B's 9; worker i holds
+    # (P−i+1)·M_B + (i−1)·M_W = 8, 7, 6, 5 bytes. 3·P·M = 96 compute actions.
+    json_ok out 'd["actions"] == 96' 'close(d["bubble"]["stage_span_idle"], 3)' \
+        'close(d["analytic"]["stage_span_idle"], 3)' \
+        'd["analytic"]["peak_activation"] == [8, 7, 6, 5]' \
+        '[p["peak_activation"] for p in d["per_rank"]] == [8, 7, 6, 5]'
+    # A latency the 1F1B formula has no term for: no analytic value.
+    run 0 sim -s 1f1b -p 4 -m 8 --comm-latency 0.1 --json || return 1
+    json_ok out 'd["analytic"]["stage_span_idle"] is None' \
+        'd["analytic"]["idle_over_compute"] is None' 'd["analytic"]["peak_activation"] == [4, 3, 2, 1]'
 }
 
 check_sim_gpipe_m1() {
@@ -316,10 +339,12 @@ check_main_help() {
 }
 
 check compare_default check_compare_default
+check readme_table check_readme_table
 check compare_json check_compare_json
 check sim_1f1b_json check_sim_1f1b_json
 check sim_gpipe_m1 check_sim_gpipe_m1
 check sim_interleaved check_sim_interleaved
+check sim_zb_h1_json check_sim_zb_h1_json
 check sim_text check_sim_text
 check split_backward check_split_backward
 check comm_latency check_comm_latency
