@@ -447,19 +447,61 @@ pps_status pps_memory_series(const pps_timeline *t, int rank, pps_memory_point *
 /* Reads a whole file (at most PPS_MAX_FILE_BYTES) into a NUL-terminated buffer the caller frees. */
 pps_status pps_file_slurp(const char *path, char **text, size_t *len, pps_error *err);
 
-/* An output file written to PATH.tmp.PID and renamed over PATH on commit, so that a failed run
- * never leaves a half-written file. Path "-" writes to stdout. */
+/* An output file that never destroys anything (docs/cli.md, "Output files"):
+ * - a regular file, new or existing, is written to an exclusive temporary file in its directory
+ *   and renamed over it on commit, so a failed or interrupted run leaves the old file as it was.
+ *   The temporary is unnamed (O_TMPFILE, linked only at commit) where the filesystem allows it,
+ *   so that not even SIGKILL leaves one behind; else it is ".NAME.tmp.XXXXXX", created with
+ *   O_EXCL | O_NOFOLLOW. The new file keeps the old one's permission bits (not its owner, nor
+ *   other hard links to it).
+ * - a symbolic link is followed: the regular file it names is replaced, the link stays; a link
+ *   to nothing is refused.
+ * - a character device or a FIFO is written through (so a full device reports "No space left
+ *   on device" at flush or commit); it is never replaced.
+ * - a directory, block device or socket is refused.
+ * - path "-" is stdout.
+ * Write to fp; the other members are private. A zeroed pps_outfile may be aborted. */
 typedef struct pps_outfile {
     FILE *fp;
-    char *path;
-    char *tmp;
+    char *path;  /* the target as given, for messages */
+    char *base;  /* the name replaced in dirfd's directory */
+    int dirfd;   /* that directory, or -1 */
+    int kind;    /* nothing, stdout, written through, temporary */
+    int mode;    /* permission bits for the new file, or -1 (0666 less the umask) */
+    int unnamed; /* 1: fp is an O_TMPFILE, named only at commit */
+    int slot;    /* the signal-cleanup slot of a named temporary, or -1 */
+    char tmp[256]; /* the named temporary in dirfd's directory, "" when none */
 } pps_outfile;
 
+/* Opens path for writing as above; refuses (PPS_EIO, "PATH: cannot write: REASON") what cannot
+ * be written or must not be replaced. On failure nothing is left open. */
 pps_status pps_outfile_open(pps_outfile *o, const char *path, pps_error *err);
-/* Flushes, closes and renames; on failure removes the temporary file. */
+/* Flushes the stream and reports a write error (say ENOSPC on a device written through); the
+ * file stays open. Lets a caller with several outputs find such errors before it renames any. */
+pps_status pps_outfile_flush(pps_outfile *o, pps_error *err);
+/* Returns st after a writer wrote to o->fp. When st is PPS_EIO (the writer saw a write error but
+ * not why), err becomes "PATH: cannot write: REASON" with the reason the stream gives. */
+pps_status pps_outfile_check(pps_outfile *o, pps_status st, pps_error *err);
+/* Flushes, closes and renames the temporary over the target; on failure removes the temporary,
+ * leaves the target as it was, and reports why. */
 pps_status pps_outfile_commit(pps_outfile *o, pps_error *err);
 /* Closes and removes the temporary file; a no-op when nothing is open. */
 void pps_outfile_abort(pps_outfile *o);
+
+/* Installs handlers for SIGINT, SIGTERM and SIGHUP that remove the named temporaries of open
+ * pps_outfiles and then die of the signal as before; a signal the program already handles or
+ * ignores is left alone. Programs with their own handlers call pps_outfile_remove_temps from
+ * them instead (it is async-signal-safe). */
+void pps_outfile_cleanup_on_signals(void);
+void pps_outfile_remove_temps(void);
+
+/* Flushes stdout and reports a write error, now or earlier: "stdout: cannot write: REASON". */
+pps_status pps_stdout_flush(pps_error *err);
+
+/* 1 when two output paths name one file: the same text, or (where they exist) the same file
+ * found through links, "./" or hard links, or (where neither exists) the same name in the same
+ * directory. A character device named twice (say /dev/null) is not counted as the same. */
+int pps_outputs_same(const char *a, const char *b);
 
 /* ------------------------------------------------------------------ validation: diff, profiles,
  * calibration (docs/validation-method.md; sim/diff.c, sim/profile.c) */

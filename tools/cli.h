@@ -7,8 +7,8 @@
 
 #include "ppsim.h"
 
-/* Exit codes of the CLI contract. */
-enum { EXIT_OK = 0, EXIT_BAD_INPUT = 1, EXIT_USAGE = 2 };
+/* Exit codes of the CLI contract (3: diff only, the makespan error exceeds the tolerance). */
+enum { EXIT_OK = 0, EXIT_BAD_INPUT = 1, EXIT_USAGE = 2, EXIT_DIFF_TOLERANCE = 3 };
 
 /* Long-only options get codes above the char range. */
 enum {
@@ -127,9 +127,14 @@ void cli_print_summary_json(FILE *fp, const pps_timeline *t, const pps_analysis 
                             const cli_analytic *an);
 
 /* Writes the timeline JSON, the Chrome trace and the memory CSV (each path may be NULL)
- * atomically: either every file is written or none. */
+ * atomically: either every file is written or none. Two paths naming one file are refused
+ * (exit 2) before anything is written. */
 int cli_write_outputs(const char *cmd, const pps_timeline *t, const char *timeline_path,
                       const char *chrome_path, const char *memory_path);
+
+/* The end of every subcommand: flushes stdout, and turns a result lost to a write error (a full
+ * device, a closed stdout) into one error line and exit 1. Returns the exit code. */
+int cli_finish(const char *cmd, int rc);
 
 /* Subcommands. */
 int cmd_sim(int argc, char **argv);

@@ -570,6 +570,15 @@ int cli_write_outputs(const char *cmd, const pps_timeline *t, const char *timeli
     enum { NFILES = 3 };
     pps_outfile files[NFILES] = {{0}};
     const char *paths[NFILES] = {timeline_path, chrome_path, memory_path};
+    static const char *const options[NFILES] = {"-o", "--chrome", "--memory"};
+    /* Two outputs into one file would leave it corrupt: refuse before anything is written. */
+    for (int i = 0; i < NFILES; i++)
+        for (int j = i + 1; j < NFILES; j++)
+            if (paths[i] && paths[j] && pps_outputs_same(paths[i], paths[j])) {
+                cli_error(cmd, "%s %s and %s %s name the same file; give each output its own",
+                          options[i], paths[i], options[j], paths[j]);
+                return EXIT_USAGE;
+            }
     pps_error err = {0};
     pps_status st = PPS_OK;
     for (int i = 0; i < NFILES && st == PPS_OK; i++) {
@@ -577,14 +586,30 @@ int cli_write_outputs(const char *cmd, const pps_timeline *t, const char *timeli
             continue;
         st = pps_outfile_open(&files[i], paths[i], &err);
         if (st == PPS_OK)
-            st = i == 0   ? pps_timeline_write_json(t, files[i].fp, &err)
-                 : i == 1 ? pps_timeline_write_chrome(t, files[i].fp, &err)
-                          : write_memory_csv(t, files[i].fp, &err);
+            st = pps_outfile_check(&files[i],
+                                   i == 0   ? pps_timeline_write_json(t, files[i].fp, &err)
+                                   : i == 1 ? pps_timeline_write_chrome(t, files[i].fp, &err)
+                                            : write_memory_csv(t, files[i].fp, &err),
+                                   &err);
     }
-    /* Rename only when all were written, so a failure leaves no new file behind. */
+    /* Flush all first, so that a device written through (which cannot be undone) reports a
+     * full disk before any file is renamed; then rename: either every file is written or none
+     * of the regular ones is. */
+    for (int i = 0; i < NFILES && st == PPS_OK; i++)
+        st = pps_outfile_flush(&files[i], &err);
     for (int i = 0; i < NFILES && st == PPS_OK; i++)
         st = pps_outfile_commit(&files[i], &err);
     for (int i = 0; i < NFILES; i++)
         pps_outfile_abort(&files[i]);
     return st == PPS_OK ? 0 : cli_fail(cmd, &err);
+}
+
+int cli_finish(const char *cmd, int rc)
+{
+    /* A result that could not be written is a failed run (exit 1), said once; a run that
+     * failed already has said why. */
+    pps_error err = {0};
+    if ((rc == EXIT_OK || rc == EXIT_DIFF_TOLERANCE) && pps_stdout_flush(&err) != PPS_OK)
+        return cli_fail(cmd, &err);
+    return rc;
 }

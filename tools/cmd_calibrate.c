@@ -47,7 +47,7 @@ int cmd_calibrate(int argc, char **argv)
     if (st == PPS_OK)
         st = pps_outfile_open(&of, out, &err);
     if (st == PPS_OK)
-        st = pps_cost_write_json(&cost, of.fp, &err);
+        st = pps_outfile_check(&of, pps_cost_write_json(&cost, of.fp, &err), &err);
     if (st == PPS_OK)
         st = pps_outfile_commit(&of, &err);
     pps_outfile_abort(&of);

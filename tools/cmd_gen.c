@@ -98,8 +98,9 @@ int cmd_gen(int argc, char **argv)
     if (st == PPS_OK)
         st = pps_outfile_open(&of, out, &err);
     if (st == PPS_OK)
-        st = csv ? pps_schedule_write_csv(low ? low : s, of.fp, &err)
-                 : pps_schedule_write_json(low ? low : s, of.fp, &err);
+        st = pps_outfile_check(&of, csv ? pps_schedule_write_csv(low ? low : s, of.fp, &err)
+                                        : pps_schedule_write_json(low ? low : s, of.fp, &err),
+                               &err);
     if (st == PPS_OK)
         st = pps_outfile_commit(&of, &err);
     pps_outfile_abort(&of);

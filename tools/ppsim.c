@@ -35,6 +35,8 @@ static void usage(FILE *fp)
 
 int main(int argc, char **argv)
 {
+    /* An interrupted run removes its temporary output files (pps_outfile). */
+    pps_outfile_cleanup_on_signals();
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;
@@ -42,15 +44,15 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
-        return EXIT_OK;
+        return cli_finish(NULL, EXIT_OK);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("ppsim %s\n", PPS_VERSION);
-        return EXIT_OK;
+        return cli_finish(NULL, EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+            return cli_finish(commands[i].name, commands[i].run(argc - 1, argv + 1));
     cli_error(NULL, "unknown command '%s'; try 'ppsim --help'", argv[1]);
     return EXIT_USAGE;
 }
