@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define PPS_VERSION "0.1.0"
 
@@ -94,11 +95,42 @@ typedef struct pps_action {
 
 /* "F", "SEND_F", ... ; "" for PPS_IDLE. */
 const char *pps_kind_name(pps_kind k);
-int pps_kind_is_compute(pps_kind k); /* F, B, I, W, OVERLAP_F_B */
-int pps_kind_is_comm(pps_kind k);    /* SEND_*, RECV_* */
 
-/* Builds a plain action. */
-pps_action pps_action_make(pps_kind kind, int stage, int mb);
+/* The small helpers below are inline: lowering, the event core and analysis call them once per
+ * action of multi-million-action schedules. */
+
+/* F, B, I, W, OVERLAP_F_B */
+static inline int pps_kind_is_compute(pps_kind k)
+{
+    return k == PPS_F || k == PPS_B || k == PPS_I || k == PPS_W || k == PPS_OVERLAP_F_B;
+}
+
+/* SEND_*, RECV_* */
+static inline int pps_kind_is_comm(pps_kind k)
+{
+    return k == PPS_SEND_F || k == PPS_RECV_F || k == PPS_SEND_B || k == PPS_RECV_B;
+}
+
+/* Kinds that name a micro-batch: all but IDLE and the FSDP-style UNSHARD, RESHARD and
+ * REDUCE_GRAD (which carry a stage only). */
+static inline int pps_kind_has_mb(pps_kind k)
+{
+    return k != PPS_IDLE && k != PPS_UNSHARD && k != PPS_RESHARD && k != PPS_REDUCE_GRAD;
+}
+
+/* Builds a plain action: stage2 = mb2 = -1, kind2 = 0, padding zeroed (callers may hash or
+ * memcmp actions). IDLE has stage = mb = -1; a kind without a micro-batch has mb = -1. */
+static inline pps_action pps_action_make(pps_kind kind, int stage, int mb)
+{
+    pps_action a;
+    memset(&a, 0, sizeof a);
+    a.kind = (uint8_t)kind;
+    a.stage = kind == PPS_IDLE ? -1 : stage;
+    a.mb = pps_kind_has_mb(kind) ? mb : -1;
+    a.stage2 = -1;
+    a.mb2 = -1;
+    return a;
+}
 
 /* Parses PyTorch's text form (`0F3`, `2SEND_B1`, `0REDUCE_GRAD`, `(0F3;1B2)OVERLAP_F_B`) from
  * text[0..len). Surrounding whitespace is ignored; an empty or blank cell gives PPS_IDLE.
@@ -135,6 +167,7 @@ typedef struct pps_schedule {
     int32_t *stage_rank;    /* [stages]: the rank owning each stage */
     pps_program *programs;  /* [ranks] */
     int lowered;            /* 1: programs hold SEND/RECV (PyTorch's compute_comms) */
+    int cap_ranks, cap_stages; /* room in programs and stage_rank, reused by pps_schedule_reset */
 } pps_schedule;
 
 /* The shape limits every schedule and timeline obeys: R in [1, PPS_MAX_RANKS], S in
@@ -147,6 +180,14 @@ pps_status pps_check_shape(int ranks, int stages, int microbatches, pps_error *e
 pps_status pps_schedule_create(int ranks, int stages, int microbatches, pps_placement placement,
                                const int32_t *stage_rank, pps_schedule **out, pps_error *err);
 void pps_schedule_destroy(pps_schedule *s);
+
+/* Makes s an empty schedule of the given shape, as pps_schedule_create would, reusing its
+ * buffers: the programs keep their room, so that refilling a schedule of no more ranks, stages
+ * and actions allocates nothing (sweeps, pps_batch). On failure (checked as for create) s is
+ * unchanged, or empty with its old shape after PPS_ENOMEM. */
+pps_status pps_schedule_reset(pps_schedule *s, int ranks, int stages, int microbatches,
+                              pps_placement placement, const int32_t *stage_rank,
+                              pps_error *err);
 
 /* Appends a copy of a to rank's program. PPS_ENOMEM on allocation failure. */
 pps_status pps_schedule_append(pps_schedule *s, int rank, pps_action a, pps_error *err);
@@ -275,6 +316,11 @@ double pps_generator_analytic_peak(const pps_generator *g, const pps_gen_params 
 pps_status pps_generate(const pps_generator *g, const pps_gen_params *p, pps_schedule **out,
                         pps_error *err);
 
+/* pps_generate into the existing schedule s (pps_schedule_reset reuses its buffers). On failure
+ * s is left valid, possibly empty, for another call or pps_schedule_destroy. */
+pps_status pps_generate_into(const pps_generator *g, const pps_gen_params *p, pps_schedule *s,
+                             pps_error *err);
+
 /* ------------------------------------------------------------------ cost model */
 
 /* Costs of one micro-batch on one stage. Unset fields are NaN until pps_cost_resolve fills them:
@@ -343,8 +389,79 @@ pps_status pps_cost_resolve(pps_cost *c, int stages, pps_error *err);
 pps_stage_cost pps_cost_of_stage(const pps_cost *c, int stage);
 /* Duration of a compute (or UNSHARD/RESHARD/REDUCE_GRAD) action, seconds. */
 double pps_cost_duration(const pps_cost *c, const pps_action *a);
+/* The duration of an OVERLAP_F_B from its parts (docs/cost-model.md): a forward of tf on a stage
+ * whose tfb may be NaN (unset), and a backward of kind2 (B or I) taking `back` on a stage whose
+ * t_W is tw. The rule pps_cost_duration and pps_price_action share. */
+double pps_cost_overlap(double tf, double tfb, pps_kind kind2, double back, double tw);
 /* Duration of a transfer of `bytes` from rank src to rank dst, seconds. */
 double pps_cost_transfer(const pps_cost *c, int src, int dst, double bytes);
+
+/* ------------------------------------------------------------------ pricing */
+
+/* The numbers the event core reads. A pricing step turns the costs and a schedule's placement
+ * into a duration for every action and transfer before the core runs, so that the core knows no
+ * cost model: trace-driven replay fills the same numbers from a measured timeline, a what-if
+ * edits only the entries it changes, and sweeps reuse the buffers (docs/performance.md).
+ *
+ * An action is priced by its (kind, stage, micro-batch), which names it in a compute-only
+ * schedule and in its lowering alike:
+ * - by_stage[s * PPS_KIND_COUNT + k]: seconds for an action of kind k on stage s. For SEND_F
+ *   (SEND_B) it is the transfer of stage s's output to stage s + 1 (of its input gradient to
+ *   stage s − 1), latency + send_bytes / bandwidth on the link between the two stages' ranks;
+ *   RECV_F (RECV_B) holds the transfer it completes, for reference: the core charges a transfer
+ *   once, at its send. IDLE and a transfer without a neighbour stage are 0. The OVERLAP_F_B
+ *   column holds the stage's t_FB (NaN when the costs leave it unset).
+ * - by_cell[k], when not NULL: seconds for kind k per cell (s * microbatches + m), overriding
+ *   by_stage for that kind (see pps_prices_override).
+ * - An OVERLAP_F_B costs pps_cost_overlap of its parts priced as above: its F half, the t_FB of
+ *   its F stage, its B or I half and the W of its backward cell (so that replay can give an
+ *   overlapped pair its measured length as its F half's, with t_FB NaN and the backward 0).
+ * - act_bytes / act_w_bytes: per stage, for the activation-memory rules of docs/analysis.md.
+ * All times are finite and non-negative when they come from a resolved pps_cost. */
+typedef struct pps_prices {
+    int stages, microbatches;
+    int comm_sync;                   /* 1: communication runs on the compute stream */
+    double *by_stage;                /* [stages * PPS_KIND_COUNT], owned */
+    double *by_cell[PPS_KIND_COUNT]; /* owned; NULL: that kind is priced by stage */
+    double *act_bytes, *act_w_bytes; /* [stages], owned */
+    size_t cap_stages;               /* room in the per-stage buffers, reused by pps_price */
+} pps_prices;
+
+/* Prices schedule s (compute-only or lowered) under c, resolved for s (pps_cost_resolve_for).
+ * p must be zeroed or come from an earlier call: its buffers are reused when large enough (no
+ * allocation when re-pricing a schedule of no more stages), and every override is dropped.
+ * PPS_EINPUT when c was resolved for another number of stages; PPS_ENOMEM. After a failure p is
+ * still valid for pps_prices_clear. */
+pps_status pps_price(const pps_schedule *s, const pps_cost *c, pps_prices *p, pps_error *err);
+
+/* Gives kind k per-cell prices (by_cell[k], stages * microbatches entries) initialised from
+ * by_stage, for the caller to edit; a no-op when k already has them. Only kinds with a
+ * micro-batch take per-cell prices: F, B, I, W, SEND_F and SEND_B (PPS_EINPUT otherwise). */
+pps_status pps_prices_override(pps_prices *p, pps_kind k, pps_error *err);
+
+/* Frees p's buffers and zeroes it; a no-op on a zeroed p. */
+void pps_prices_clear(pps_prices *p);
+
+/* Seconds for kind k on (stage, mb); stage must be in [0, stages) and, where by_cell[k] is set,
+ * mb in [0, microbatches). Inline: the core calls it once per action. */
+static inline double pps_price_of(const pps_prices *p, pps_kind k, int stage, int mb)
+{
+    const double *cell = p->by_cell[k];
+    return cell ? cell[(size_t)stage * (size_t)p->microbatches + (size_t)mb]
+                : p->by_stage[(size_t)stage * PPS_KIND_COUNT + (size_t)k];
+}
+
+/* Seconds for action a as the core charges it (an OVERLAP_F_B: pps_cost_overlap of its parts). */
+static inline double pps_price_action(const pps_prices *p, const pps_action *a)
+{
+    if (a->kind == PPS_OVERLAP_F_B)
+        return pps_cost_overlap(
+            pps_price_of(p, PPS_F, a->stage, a->mb),
+            p->by_stage[(size_t)a->stage * PPS_KIND_COUNT + PPS_OVERLAP_F_B],
+            (pps_kind)a->kind2, pps_price_of(p, (pps_kind)a->kind2, a->stage2, a->mb2),
+            pps_price_of(p, PPS_W, a->stage2, a->mb2));
+    return pps_price_of(p, (pps_kind)a->kind, a->stage, a->mb);
+}
 
 /* ------------------------------------------------------------------ timeline */
 
@@ -394,9 +511,12 @@ pps_status pps_timeline_write_chrome(const pps_timeline *t, FILE *fp, pps_error 
 
 /* ------------------------------------------------------------------ event core */
 
-/* Runs the lowered, valid schedule s under cost c (resolved) with the execution semantics of
- * docs/semantics.md and returns the predicted timeline (caller owns *out). A program that cannot
- * progress gives PPS_EDEADLOCK with each blocked stream's head action and what it waits for. */
+/* Runs the valid schedule s under cost c (resolved for s->stages) with the execution semantics
+ * of docs/semantics.md and returns the predicted timeline (caller owns *out). s may be lowered
+ * or compute-only; a compute-only schedule runs as its lowering (pps_schedule_lower) would, with
+ * the same timeline, without the lowered copy being made. A program that cannot progress gives
+ * PPS_EDEADLOCK with each blocked stream's head action and what it waits for. More entry points
+ * (summaries without a timeline, given prices, reusable buffers) follow the analysis section. */
 pps_status pps_simulate(const pps_schedule *s, const pps_cost *c, pps_timeline **out,
                         pps_error *err);
 
@@ -441,6 +561,80 @@ typedef struct pps_memory_point {
  * before allocations). Caller frees *points with free(). */
 pps_status pps_memory_series(const pps_timeline *t, int rank, pps_memory_point **points,
                              size_t *n, pps_error *err);
+
+/* Every rank's series in one pass over the events: rank r's points are
+ * (*points)[(*first)[r] .. (*first)[r + 1]), as pps_memory_series gives them. O(events) when
+ * each rank's events are in time order (as the event core writes them); a rank whose are not is
+ * sorted. The caller frees *points and *first with free(); both are NULL after a failure. */
+pps_status pps_memory_series_all(const pps_timeline *t, pps_memory_point **points,
+                                 size_t **first, pps_error *err);
+
+/* ------------------------------------------------------------------ simulation: summaries,
+ * prices, the critical path's record, batches (docs/performance.md) */
+
+/* What bound an event's start, as the core recorded it. */
+typedef enum pps_bound {
+    PPS_BOUND_NONE = 0, /* nothing: it started at time 0 */
+    PPS_BOUND_STREAM,   /* the previous event of its stream ended (preferred on ties) */
+    PPS_BOUND_INPUT     /* its data input ended: the producing compute action, or the receive
+                           that brought it; for a SEND, its producer */
+} pps_bound;
+
+/* Why every event of a simulated timeline starts when it does, indexed like its events, so that
+ * the critical path follows from the run itself (no re-simulation): an event's start is the end
+ * of pred[i] (or 0), and a SEND's or RECV's end is the later of its own start and its partner's,
+ * plus the transfer time (a send queue owns its link, so the link never waits on its own). */
+typedef struct pps_bounds {
+    size_t n;         /* events */
+    int32_t *pred;    /* [n]: the event whose end is this event's start; -1 with PPS_BOUND_NONE */
+    int32_t *partner; /* [n]: the matching RECV of a SEND and SEND of a RECV; -1 otherwise */
+    uint8_t *bound;   /* [n]: pps_bound */
+} pps_bounds;
+
+/* Frees b's arrays and zeroes it; a no-op on a zeroed b. */
+void pps_bounds_clear(pps_bounds *b);
+
+/* The general entry point: runs the valid schedule s (lowered or compute-only) under prices p
+ * (pps_price for s, possibly edited). Each output is optional (NULL: not wanted):
+ * - *timeline: as pps_simulate returns it (caller owns it);
+ * - *summary: pps_analyze of that timeline, bit for bit, without building it when no timeline
+ *   is asked for (caller clears it with pps_analysis_clear, also after a failure);
+ * - *bounds: the record above for the timeline's events (needs timeline; caller clears it).
+ * A compute-only schedule with overlapped communication runs on the compute streams alone, in
+ * O(compute actions) time and memory beyond the outputs; a lowered schedule, or --comm sync,
+ * runs on the dependency graph of its lowering (docs/semantics.md). Failures as pps_simulate. */
+pps_status pps_simulate_prices(const pps_schedule *s, const pps_prices *p,
+                               pps_timeline **timeline, pps_analysis *summary,
+                               pps_bounds *bounds, pps_error *err);
+
+/* pps_simulate followed by pps_analyze, without the timeline: the same numbers, in a fraction
+ * of the time and memory. The caller clears *out with pps_analysis_clear. */
+pps_status pps_simulate_summary(const pps_schedule *s, const pps_cost *c, pps_analysis *out,
+                                pps_error *err);
+
+/* Reusable buffers for simulating many configurations (sweeps, planners, what-ifs): after the
+ * first few calls a batch allocates nothing per configuration. Not thread-safe: use one batch
+ * per thread. */
+typedef struct pps_batch pps_batch;
+
+pps_status pps_batch_create(pps_batch **out, pps_error *err);
+void pps_batch_destroy(pps_batch *b);
+
+/* Generates g under p into the batch's schedule, validates it, resolves a copy of c for it
+ * (pps_cost_resolve_for: c itself is not changed, and may be resolved or not), prices,
+ * simulates and analyses it. *out points into the batch and stays valid until its next call or
+ * destroy. Failures as pps_generate, pps_schedule_validate, pps_cost_resolve_for and
+ * pps_simulate. */
+pps_status pps_batch_run(pps_batch *b, const pps_generator *g, const pps_gen_params *p,
+                         const pps_cost *c, const pps_analysis **out, pps_error *err);
+
+/* Simulates and analyses the valid schedule s under prices p (from pps_price, possibly edited)
+ * with the batch's buffers; *out as for pps_batch_run. */
+pps_status pps_batch_simulate(pps_batch *b, const pps_schedule *s, const pps_prices *p,
+                              const pps_analysis **out, pps_error *err);
+
+/* The schedule of the batch's last pps_batch_run (borrowed; NULL before the first). */
+const pps_schedule *pps_batch_schedule(const pps_batch *b);
 
 /* ------------------------------------------------------------------ files */
 

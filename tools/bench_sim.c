@@ -1,17 +1,29 @@
-/* bench_sim.c — ppsim-bench: times generation, lowering and simulation of one large schedule and
- * prints actions per second, peak RSS and bytes per action (medians over repeats). */
+/* bench_sim.c — ppsim-bench: times each phase of simulating one large schedule (generate,
+ * simulate + analyze, lowering, timeline, analysis of a timeline, memory series, file writing
+ * and reading) and many small configurations through the batch API, and prints rates per compute
+ * and per lowered action, peak memory per compute action and file MB/s (docs/performance.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ppsim.h"
 
-static double now(void)
+#define MAX_REPEATS 101
+
+static double wall(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -21,30 +33,130 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double median(double *v, int n)
+static double median(const double *v, int n)
 {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    double s[MAX_REPEATS];
+    memcpy(s, v, (size_t)n * sizeof *s);
+    qsort(s, (size_t)n, sizeof *s, cmp_double);
+    return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
 }
 
-static long peak_rss_bytes(void)
+/* Peak resident set since the last reset_peak(), bytes (Linux: VmHWM). */
+static double peak_rss(void)
 {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss * 1024L; /* Linux reports KiB */
+    FILE *fp = fopen("/proc/self/status", "r");
+    char line[256];
+    double kib = -1;
+    while (fp && fgets(line, sizeof line, fp))
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kib = strtod(line + 6, NULL);
+    if (fp)
+        fclose(fp);
+    return kib * 1024;
 }
 
-static int die(const pps_error *err)
+/* Starts a new peak: Linux resets VmHWM to the current resident set on "5" (since 4.0). */
+static void reset_peak(void)
 {
-    fprintf(stderr, "ppsim-bench: %s\n", err->msg);
+    FILE *fp = fopen("/proc/self/clear_refs", "w");
+    if (fp) {
+        fputs("5", fp);
+        fclose(fp);
+    }
+}
+
+static int die(const char *what, const pps_error *err)
+{
+    fprintf(stderr, "ppsim-bench: %s: %s\n", what, err->msg);
     return 1;
+}
+
+/* One timed phase: wall and CPU seconds of each repeat. */
+typedef struct phase {
+    const char *name;
+    double w[MAX_REPEATS], c[MAX_REPEATS];
+} phase;
+
+enum { GEN, SUMMARY, LOWER, TIMELINE, ANALYZE, SERIES, WRITE_JSON, READ_JSON, WRITE_CHROME,
+       NPHASES };
+
+static const char *const phase_names[NPHASES] = {
+    "generate", "simulate + analyze (summary)", "lower (gen --lower)",
+    "simulate with timeline", "analyze a timeline", "memory series, all ranks",
+    "write timeline JSON", "read timeline JSON", "write Chrome trace"};
+
+/* Writes t with wr to path; returns the bytes written, or -1. */
+static long write_file(pps_status (*wr)(const pps_timeline *, FILE *, pps_error *),
+                       const pps_timeline *t, const char *path, pps_error *err)
+{
+    FILE *fp = fopen(path, "w");
+    if (!fp)
+        return pps_error_set(err, PPS_EIO, "%s: cannot write", path), -1;
+    pps_status st = wr(t, fp, err);
+    if (fclose(fp) != 0 || st != PPS_OK)
+        return -1;
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* The small-configuration mode: `n` configurations of g at P, M through one batch, and the
+ * same through the single calls (generate, simulate_summary) for reference. */
+static int bench_small(const pps_generator *g, int P, int v, int M, int n, const pps_cost *c)
+{
+    pps_batch *b = NULL;
+    pps_error err = {0};
+    if (pps_batch_create(&b, &err) != PPS_OK)
+        return die("batch", &err);
+    pps_gen_params p = {.ranks = P, .chunks = v, .microbatches = M};
+    const pps_analysis *a = NULL;
+    double best_batch = 1e30, best_single = 1e30, makespan = 0;
+    int nsingle = n / 4 > 0 ? n / 4 : 1;
+    size_t compute = 0;
+    for (int round = 0; round < 5; round++) {
+        double t0 = wall();
+        for (int i = 0; i < n; i++)
+            if (pps_batch_run(b, g, &p, c, &a, &err) != PPS_OK)
+                return die("batch run", &err);
+        double t1 = wall();
+        pps_cost own = *c; /* resolving must not touch the caller's copy */
+        own.resolved = NULL;
+        own.nresolved = 0;
+        for (int i = 0; i < nsingle; i++) {
+            pps_schedule *s = NULL;
+            pps_analysis x;
+            if (pps_generate(g, &p, &s, &err) != PPS_OK ||
+                pps_cost_resolve_for(&own, s, &err) != PPS_OK ||
+                pps_simulate_summary(s, &own, &x, &err) != PPS_OK)
+                return die("single run", &err);
+            pps_analysis_clear(&x);
+            pps_schedule_destroy(s);
+        }
+        free(own.resolved);
+        double t2 = wall();
+        if (t1 - t0 < best_batch)
+            best_batch = t1 - t0;
+        if (t2 - t1 < best_single)
+            best_single = t2 - t1;
+    }
+    makespan = a->makespan;
+    compute = pps_schedule_count(pps_batch_schedule(b), 1);
+    printf("small configurations: %s P=%d v=%d M=%d (%zu compute actions, makespan %.9g s), "
+           "best of 5 rounds\n", g->name, P, p.chunks ? p.chunks : g->default_chunks, M,
+           compute, makespan);
+    printf("  batch API (generate + validate + simulate + analyze): %9.3f us per configuration"
+           " (%d per round)\n", 1e6 * best_batch / n, n);
+    printf("  single calls (generate + simulate_summary):           %9.3f us per configuration"
+           "\n", 1e6 * best_single / nsingle);
+    printf("small_us %.6f\n", 1e6 * best_batch / n);
+    pps_batch_destroy(b);
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    const char *name = "interleaved-1f1b";
+    const char *name = "interleaved-1f1b", *dir = NULL;
     pps_gen_params p = {.ranks = 64, .chunks = 4, .microbatches = 4096};
-    int repeats = 5;
+    int repeats = 5, small = 0, io = 1;
     for (int i = 1; i < argc; i++) {
         if (i + 1 < argc && strcmp(argv[i], "-s") == 0)
             name = argv[++i];
@@ -56,13 +168,28 @@ int main(int argc, char **argv)
             p.microbatches = (int)strtol(argv[++i], NULL, 10);
         else if (i + 1 < argc && strcmp(argv[i], "--repeat") == 0)
             repeats = (int)strtol(argv[++i], NULL, 10);
+        else if (i + 1 < argc && strcmp(argv[i], "--small") == 0)
+            small = (int)strtol(argv[++i], NULL, 10);
+        else if (i + 1 < argc && strcmp(argv[i], "--dir") == 0)
+            dir = argv[++i];
+        else if (strcmp(argv[i], "--no-io") == 0)
+            io = 0;
         else {
-            fprintf(stderr, "Usage: ppsim-bench [-s NAME] [-p P] [-v V] [-m M] [--repeat N]\n"
-                            "Defaults: interleaved-1f1b, P=64, v=4, M=4096, 5 repeats.\n");
+            fprintf(stderr,
+                    "Usage: ppsim-bench [-s NAME] [-p P] [-v V] [-m M] [--repeat N] [--no-io]\n"
+                    "                   [--dir DIR] [--small N]\n"
+                    "Times generate, simulate + analyze (no timeline), lower, simulate with a\n"
+                    "timeline, analyze a timeline, the memory series, and writing and reading\n"
+                    "the timeline files (in DIR, default $TMPDIR or /tmp; --no-io skips them):\n"
+                    "medians of N repeats (default 5), wall and CPU seconds, million compute\n"
+                    "and lowered actions per second, peak RSS per compute action.\n"
+                    "Defaults: interleaved-1f1b, P=64, v=4, M=4096.\n"
+                    "--small N: instead, N configurations P=8, M=32 of 1f1b (or -s/-p/-m/-v)\n"
+                    "through the batch API, in microseconds per configuration.\n");
             return strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ? 0 : 2;
         }
     }
-    if (repeats < 1 || repeats > 100)
+    if (repeats < 1 || repeats > MAX_REPEATS)
         repeats = 5;
     const pps_generator *g = pps_generator_find(name);
     if (!g) {
@@ -73,55 +200,134 @@ int main(int argc, char **argv)
     pps_cost cost;
     pps_cost_init(&cost);
     cost.intra.latency = 1e-5; /* a real latency, so that transfers take time */
+    if (small > 0) {
+        int P = 8, M = 32;
+        for (int i = 1; i < argc; i++) { /* -p / -m given: take them */
+            if (strcmp(argv[i], "-p") == 0)
+                P = p.ranks;
+            if (strcmp(argv[i], "-m") == 0)
+                M = p.microbatches;
+        }
+        int named = 0;
+        for (int i = 1; i < argc; i++)
+            named |= strcmp(argv[i], "-s") == 0;
+        int v = 0;
+        for (int i = 1; i < argc; i++)
+            if (strcmp(argv[i], "-v") == 0)
+                v = p.chunks;
+        return bench_small(named ? g : pps_generator_find("1f1b"), P, v, M, small, &cost);
+    }
 
-    double t_gen[100], t_low[100], t_sim[100], t_an[100];
-    size_t compute = 0, lowered_n = 0;
-    double makespan = 0;
+    char path[4096];
+    const char *tmp = dir ? dir : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(path, sizeof path, "%s/ppsim-bench-%ld.json", tmp, (long)getpid());
+    phase ph[NPHASES];
+    for (int k = 0; k < NPHASES; k++)
+        ph[k].name = phase_names[k];
+    size_t compute = 0, lowered = 0;
+    double makespan = 0, rss_summary = 0, rss_timeline = 0;
+    long json_bytes = 0, chrome_bytes = 0;
+/* Runs `code` as phase q of repeat k, timing it. */
+#define PHASE(q, code)                                                                         \
+    do {                                                                                       \
+        double w0_ = wall(), c0_ = cpu();                                                      \
+        code;                                                                                  \
+        ph[q].w[k] = wall() - w0_;                                                             \
+        ph[q].c[k] = cpu() - c0_;                                                              \
+    } while (0)
     for (int k = 0; k < repeats; k++) {
         pps_schedule *s = NULL, *low = NULL;
-        pps_timeline *t = NULL;
-        pps_analysis a = {0};
-        double t0 = now();
-        if (pps_generate(g, &p, &s, &err) != PPS_OK)
-            return die(&err);
-        double t1 = now();
-        if (pps_schedule_lower(s, &low, &err) != PPS_OK)
-            return die(&err);
-        double t2 = now();
-        if (k == 0 && pps_cost_resolve_for(&cost, s, &err) != PPS_OK)
-            return die(&err);
-        if (pps_simulate(low, &cost, &t, &err) != PPS_OK)
-            return die(&err);
-        double t3 = now();
-        if (pps_analyze(t, &a, &err) != PPS_OK)
-            return die(&err);
-        double t4 = now();
-        t_gen[k] = t1 - t0;
-        t_low[k] = t2 - t1;
-        t_sim[k] = t3 - t2;
-        t_an[k] = t4 - t3;
-        compute = pps_schedule_count(s, 1);
-        lowered_n = pps_schedule_count(low, 0);
-        makespan = a.makespan;
-        pps_analysis_clear(&a);
-        pps_timeline_destroy(t);
+        pps_timeline *t = NULL, *back = NULL;
+        pps_analysis a = {0}, b = {0};
+        pps_memory_point *pts = NULL;
+        size_t *first = NULL;
+        pps_status st = PPS_OK;
+        reset_peak();
+        PHASE(GEN, st = pps_generate(g, &p, &s, &err));
+        if (st == PPS_OK) /* uniform costs on a regular placement: nothing to allocate */
+            st = pps_cost_resolve_for(&cost, s, &err);
+        if (st == PPS_OK)
+            PHASE(SUMMARY, st = pps_simulate_summary(s, &cost, &a, &err));
+        if (st != PPS_OK)
+            return die("generate and simulate", &err);
+        if (k == 0)
+            rss_summary = peak_rss();
+        PHASE(LOWER, st = pps_schedule_lower(s, &low, &err));
+        if (st != PPS_OK)
+            return die("lower", &err);
+        lowered = pps_schedule_count(low, 0);
         pps_schedule_destroy(low);
+        reset_peak();
+        PHASE(TIMELINE, st = pps_simulate(s, &cost, &t, &err));
+        if (st == PPS_OK)
+            PHASE(ANALYZE, st = pps_analyze(t, &b, &err));
+        if (st == PPS_OK)
+            PHASE(SERIES, st = pps_memory_series_all(t, &pts, &first, &err));
+        if (st != PPS_OK)
+            return die("timeline", &err);
+        free(pts);
+        free(first);
+        if (k == 0)
+            rss_timeline = peak_rss();
+        if (b.makespan != a.makespan || b.idle_over_total != a.idle_over_total) {
+            fprintf(stderr, "ppsim-bench: the summary and the timeline's analysis differ\n");
+            return 1;
+        }
+        if (io) {
+            PHASE(WRITE_JSON, json_bytes = write_file(pps_timeline_write_json, t, path, &err));
+            if (json_bytes >= 0)
+                PHASE(READ_JSON, st = pps_timeline_read(path, &back, &err));
+            if (json_bytes < 0 || st != PPS_OK)
+                return die("timeline file", &err);
+            PHASE(WRITE_CHROME,
+                  chrome_bytes = write_file(pps_timeline_write_chrome, t, path, &err));
+            remove(path);
+            if (chrome_bytes < 0)
+                return die("chrome file", &err);
+        }
+        compute = pps_schedule_count(s, 1);
+        makespan = a.makespan;
+        pps_timeline_destroy(back);
+        pps_analysis_clear(&a);
+        pps_analysis_clear(&b);
+        pps_timeline_destroy(t);
         pps_schedule_destroy(s);
     }
-    double gen = median(t_gen, repeats), low = median(t_low, repeats);
-    double sim = median(t_sim, repeats), an = median(t_an, repeats);
-    long rss = peak_rss_bytes();
-    printf("schedule %s, P=%d, v=%d, M=%d: %zu compute actions, %zu after lowering; "
-           "makespan %.6g s\n", g->name, p.ranks, p.chunks, p.microbatches, compute, lowered_n,
-           makespan);
-    printf("median of %d runs:\n", repeats);
-    printf("  generate  %8.3f s  %8.2f M compute actions/s\n", gen, compute / gen / 1e6);
-    printf("  lower     %8.3f s  %8.2f M lowered actions/s\n", low, lowered_n / low / 1e6);
-    printf("  simulate  %8.3f s  %8.2f M lowered actions/s\n", sim, lowered_n / sim / 1e6);
-    printf("  analyze   %8.3f s  %8.2f M lowered actions/s\n", an, lowered_n / an / 1e6);
-    printf("  end to end %7.3f s  %8.2f M lowered actions/s\n", gen + low + sim + an,
-           lowered_n / (gen + low + sim + an) / 1e6);
-    printf("peak RSS %.1f MiB, %.1f bytes per lowered action\n", rss / 1048576.0,
-           (double)rss / (double)lowered_n);
+    printf("schedule %s, P=%d, v=%d, M=%d: %zu compute actions, %zu after lowering; makespan "
+           "%.12g s\n", g->name, p.ranks, p.chunks, p.microbatches, compute, lowered, makespan);
+    printf("median of %d runs; rates per second of the phase's own time:\n", repeats);
+    printf("  %-32s %10s %10s %13s %13s\n", "phase", "wall s", "cpu s", "M compute/s",
+           "M lowered/s");
+    double e2e[MAX_REPEATS], e2e_cpu[MAX_REPEATS];
+    for (int k = 0; k < repeats; k++) {
+        e2e[k] = ph[GEN].w[k] + ph[SUMMARY].w[k];
+        e2e_cpu[k] = ph[GEN].c[k] + ph[SUMMARY].c[k];
+    }
+    for (int q = 0; q < NPHASES; q++) {
+        if (!io && q >= WRITE_JSON)
+            break;
+        double mw = median(ph[q].w, repeats), mc = median(ph[q].c, repeats);
+        printf("  %-32s %10.4f %10.4f %13.2f %13.2f\n", ph[q].name, mw, mc,
+               (double)compute / mw / 1e6, (double)lowered / mw / 1e6);
+        if (q == SUMMARY) {
+            double ew = median(e2e, repeats), ec = median(e2e_cpu, repeats);
+            printf("  %-32s %10.4f %10.4f %13.2f %13.2f\n", "= generate + simulate + analyze",
+                   ew, ec, (double)compute / ew / 1e6, (double)lowered / ew / 1e6);
+        }
+    }
+    printf("peak RSS, generate + simulate + analyze: %.1f MiB = %.1f bytes per compute action\n",
+           rss_summary / 1048576.0, rss_summary / (double)compute);
+    printf("peak RSS, simulate with timeline + analyze + series: %.1f MiB = %.1f bytes per "
+           "compute action\n", rss_timeline / 1048576.0, rss_timeline / (double)compute);
+    if (io) {
+        double wj = median(ph[WRITE_JSON].w, repeats), rj = median(ph[READ_JSON].w, repeats);
+        double wc = median(ph[WRITE_CHROME].w, repeats);
+        printf("files (in %s): timeline JSON %.1f MB written at %.1f MB/s, read at %.1f MB/s; "
+               "Chrome trace %.1f MB written at %.1f MB/s\n", tmp, json_bytes / 1e6,
+               json_bytes / wj / 1e6, json_bytes / rj / 1e6, chrome_bytes / 1e6,
+               chrome_bytes / wc / 1e6);
+    }
+    /* One line for scripts (tools/bench_compare.sh). */
+    printf("e2e_seconds %.6f cpu %.6f\n", median(e2e, repeats), median(e2e_cpu, repeats));
     return 0;
 }

@@ -34,16 +34,18 @@ typedef struct cli_input {
     double tf, tb, ti, tw, tfb, latency, bandwidth, inter_latency, inter_bandwidth;
     double send_bytes, act_bytes, act_w_bytes;
     int ranks_per_node, comm_sync;
+    /* 1: the subcommand reads the run's events (show, sim -o/--chrome/--memory); otherwise
+     * only the summary is computed and run->timeline holds the header alone. */
+    int want_events;
 } cli_input;
 
-/* A loaded run: the schedule as given, its lowered form, the costs, the result. */
+/* A loaded run: the schedule as given, the costs, the result. */
 typedef struct cli_run {
     const pps_generator *gen; /* NULL for a file */
     pps_gen_params params;
     pps_schedule *sched;
-    pps_schedule *lowered;
     pps_cost cost;
-    pps_timeline *timeline;
+    pps_timeline *timeline; /* its events only when the input asked for them (want_events) */
     pps_analysis analysis;
 } cli_run;
 
@@ -84,8 +86,9 @@ void cli_gen_params(const cli_input *in, const pps_generator *g, int only_own, p
 pps_status cli_gen_costs(const cli_input *in, const pps_generator *g, pps_gen_params *p,
                          pps_cost *cost, pps_error *err);
 
-/* Generates or reads, validates, lowers and simulates; on success fills run and returns 0, else
- * prints one error line and returns the exit code. */
+/* Generates or reads, validates and simulates (a compute-only schedule runs as its lowering
+ * would, without the lowered copy); on success fills run and returns 0, else prints one error
+ * line and returns the exit code. */
 int cli_run_input(const char *cmd, const cli_input *in, cli_run *run);
 /* Same for an already chosen generator and params (compare and sweep). */
 int cli_run_generated(const char *cmd, const cli_input *in, const pps_generator *g,

@@ -331,17 +331,33 @@ pps_status cli_gen_costs(const cli_input *in, const pps_generator *g, pps_gen_pa
     return st;
 }
 
-/* Validate, lower and simulate run->sched under run->cost (already built). */
-static pps_status finish_run(cli_run *run, pps_error *err)
+/* A timeline holding only run->sched's header: what the summaries print. */
+static pps_status header_only(cli_run *run, pps_error *err)
 {
+    const pps_schedule *s = run->sched;
+    pps_status st = pps_timeline_create(s->ranks, s->stages, s->microbatches, &run->timeline,
+                                        err);
+    if (st == PPS_OK) {
+        snprintf(run->timeline->schedule, sizeof run->timeline->schedule, "%s", s->name);
+        run->timeline->chunks = s->chunks;
+    }
+    return st;
+}
+
+/* Validate, price and simulate run->sched under run->cost (already built): the summary always,
+ * the events when the input asks for them. */
+static pps_status finish_run(const cli_input *in, cli_run *run, pps_error *err)
+{
+    pps_prices prices = {0};
     pps_status st = pps_schedule_validate(run->sched, err);
-    if (st == PPS_OK && !run->sched->lowered)
-        st = pps_schedule_lower(run->sched, &run->lowered, err);
-    const pps_schedule *low = run->lowered ? run->lowered : run->sched;
     if (st == PPS_OK)
-        st = pps_simulate(low, &run->cost, &run->timeline, err);
+        st = pps_price(run->sched, &run->cost, &prices, err);
     if (st == PPS_OK)
-        st = pps_analyze(run->timeline, &run->analysis, err);
+        st = pps_simulate_prices(run->sched, &prices, in->want_events ? &run->timeline : NULL,
+                                 &run->analysis, NULL, err);
+    if (st == PPS_OK && !run->timeline)
+        st = header_only(run, err);
+    pps_prices_clear(&prices);
     return st;
 }
 
@@ -359,7 +375,7 @@ int cli_run_generated(const char *cmd, const cli_input *in, const pps_generator 
     if (st == PPS_OK)
         st = pps_generate(g, &run->params, &run->sched, err);
     if (st == PPS_OK)
-        st = finish_run(run, err);
+        st = finish_run(in, run, err);
     return st == PPS_OK ? 0 : EXIT_BAD_INPUT;
 }
 
@@ -378,7 +394,7 @@ int cli_run_input(const char *cmd, const cli_input *in, cli_run *run)
         }
         if (pps_schedule_read(in->file, &run->sched, &err) != PPS_OK ||
             build_costs(in, run->sched, &run->cost, &err) != PPS_OK ||
-            finish_run(run, &err) != PPS_OK) {
+            finish_run(in, run, &err) != PPS_OK) {
             if (err.status == PPS_EINPUT && run->sched && strncmp(err.msg, in->file,
                                                                   strlen(in->file)) != 0)
                 pps_error_prefix(&err, "%s", in->file);
@@ -405,7 +421,6 @@ int cli_run_input(const char *cmd, const cli_input *in, cli_run *run)
 void cli_run_free(cli_run *run)
 {
     pps_schedule_destroy(run->sched);
-    pps_schedule_destroy(run->lowered);
     pps_timeline_destroy(run->timeline);
     pps_analysis_clear(&run->analysis);
     pps_cost_clear(&run->cost);
@@ -547,20 +562,21 @@ void cli_print_summary(FILE *fp, const pps_timeline *t, const pps_analysis *a,
     }
 }
 
-/* "rank,time_s,bytes": each rank's activation memory after every change (docs/analysis.md). */
+/* "rank,time_s,bytes": each rank's activation memory after every change (docs/analysis.md),
+ * every rank from one pass over the events. */
 static pps_status write_memory_csv(const pps_timeline *t, FILE *fp, pps_error *err)
 {
+    pps_memory_point *pts = NULL;
+    size_t *first = NULL;
+    pps_status st = pps_memory_series_all(t, &pts, &first, err);
+    if (st != PPS_OK)
+        return st;
     fputs("rank,time_s,bytes\n", fp);
-    for (int r = 0; r < t->ranks; r++) {
-        pps_memory_point *pts = NULL;
-        size_t n = 0;
-        pps_status st = pps_memory_series(t, r, &pts, &n, err);
-        if (st != PPS_OK)
-            return st;
-        for (size_t i = 0; i < n; i++)
+    for (int r = 0; r < t->ranks; r++)
+        for (size_t i = first[r]; i < first[r + 1]; i++)
             fprintf(fp, "%d,%.17g,%.17g\n", r, pts[i].t, pts[i].bytes);
-        free(pts);
-    }
+    free(pts);
+    free(first);
     return ferror(fp) ? pps_error_set(err, PPS_EIO, "memory series: write error") : PPS_OK;
 }
 

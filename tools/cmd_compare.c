@@ -86,7 +86,7 @@ static int compare_one(const cli_input *in, const pps_generator *g, int json, in
         if (an.peak)
             rank_list(an.peak, a->ranks, apk, sizeof apk);
         printf("%-18s %3d %12.6g %10.4f %12.4f %9s %10.4f %10.6g %9s  %-28s  %s\n", g->name,
-               run.lowered->chunks, a->makespan, a->idle_over_total, a->idle_over_compute,
+               run.sched->chunks, a->makespan, a->idle_over_total, a->idle_over_compute,
                cell(an.idle_over_compute, "%.4f", an_ioc, sizeof an_ioc), a->stage_span_rate,
                a->stage_span_idle, cell(an.stage_span_idle, "%.6g", an_bub, sizeof an_bub), pk,
                apk);

@@ -163,6 +163,7 @@ int cmd_plot(int argc, char **argv)
         return EXIT_USAGE;
     }
     cli_run run;
+    in.want_events = 1;
     int rc = cli_timeline_input("plot", &in, optind < argc ? argv[optind] : NULL, &run);
     if (rc == 0) {
         pps_error err = {0};

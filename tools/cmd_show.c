@@ -119,6 +119,7 @@ int cmd_show(int argc, char **argv)
         return EXIT_USAGE;
     }
     cli_run run;
+    in.want_events = 1;
     int rc = cli_timeline_input("show", &in, optind < argc ? argv[optind] : NULL, &run);
     if (rc == 0)
         draw(run.timeline, &run.analysis, width);

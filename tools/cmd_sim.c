@@ -57,6 +57,7 @@ int cmd_sim(int argc, char **argv)
         cli_error("sim", "unexpected argument '%s'", argv[optind]);
         return EXIT_USAGE;
     }
+    in.want_events = out || chrome || memory;
     cli_run run;
     int rc = cli_run_input("sim", &in, &run);
     if (rc != 0) {

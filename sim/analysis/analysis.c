@@ -1,7 +1,9 @@
-/* analysis.c — makespan, the three bubble conventions and activation memory (docs/analysis.md). */
-#include "ppsim.h"
+/* analysis.c — makespan, the three bubble conventions and activation memory (docs/analysis.md),
+ * in one pass over the events: a rank's events are in time order (as the event core writes
+ * them), so its memory is a running sum; a rank whose events are not (a measured timeline may
+ * interleave clocks) is sorted instead. */
+#include "analysis/accum.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,9 +22,14 @@ static double ratio(double x, double y)
     return y > 0 ? x / y : NAN;
 }
 
-/* ------------------------------------------------------------------ memory */
+static ppsa_act_sizes sizes_of(const pps_timeline *t)
+{
+    return (ppsa_act_sizes){t->act_bytes, t->act_w_bytes, t->stages};
+}
 
-/* One change of a rank's activation memory. */
+/* ------------------------------------------------------------------ memory, sorted */
+
+/* One change of a rank's activation memory, for ranks whose events are not in time order. */
 typedef struct mem_change {
     double t;     /* seconds */
     double delta; /* bytes, + allocation, - release */
@@ -40,31 +47,16 @@ static int cmp_change(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static double act_of(const pps_timeline *t, int stage)
-{
-    return t->act_bytes ? t->act_bytes[stage] : 1.0;
-}
-
-static double act_w_of(const pps_timeline *t, int stage)
-{
-    return t->act_w_bytes ? t->act_w_bytes[stage] : 0.0;
-}
-
-static int stage_ok(const pps_timeline *t, int stage)
-{
-    return stage >= 0 && stage < t->stages;
-}
-
 /* Appends the memory changes of event e to ch (room for two per event). */
-static size_t event_changes(const pps_timeline *t, const pps_event *e, mem_change *ch, size_t n)
+static size_t event_changes(const ppsa_act_sizes *z, const pps_event *e, mem_change *ch,
+                            size_t n)
 {
     const pps_action *a = &e->action;
-    pps_kind k = (pps_kind)a->kind;
-    pps_kind back = k;  /* the backward rule applied at the end */
+    pps_kind k = (pps_kind)a->kind, back = k;
     int bstage = a->stage;
     if (k == PPS_F || k == PPS_OVERLAP_F_B) {
-        if (stage_ok(t, a->stage)) {
-            ch[n] = (mem_change){e->start, act_of(t, a->stage), 1, n};
+        if (ppsa_stage_ok(z, a->stage)) {
+            ch[n] = (mem_change){e->start, ppsa_act(z, a->stage), 1, n};
             n++;
         }
         if (k == PPS_F)
@@ -72,85 +64,88 @@ static size_t event_changes(const pps_timeline *t, const pps_event *e, mem_chang
         back = (pps_kind)a->kind2;
         bstage = a->stage2;
     }
-    if (!stage_ok(t, bstage))
-        return n;
-    double rel;
-    switch (back) {
-    case PPS_B: rel = act_of(t, bstage); break;
-    case PPS_I: rel = act_of(t, bstage) - act_w_of(t, bstage); break;
-    case PPS_W: rel = act_w_of(t, bstage); break;
-    default: return n;
+    if ((back == PPS_B || back == PPS_I || back == PPS_W) && ppsa_stage_ok(z, bstage)) {
+        ch[n] = (mem_change){e->end, -ppsa_released(z, back, bstage), 0, n};
+        n++;
     }
-    ch[n] = (mem_change){e->end, -rel, 0, n};
-    return n + 1;
+    return n;
 }
 
-/* Builds the step function of one rank from the events idx[0..m) of that rank: one point per
- * distinct change time, holding the bytes after every change at that time. Returns the number
- * of points, or (size_t)-1 when out of memory; *peak gets max(0, bytes). */
-static size_t rank_series(const pps_timeline *t, const size_t *idx, size_t m,
-                          pps_memory_point **out, double *peak)
+/* Rank's memory from its changes sorted by (time, release first, order): the same sums as the
+ * running accumulator, in the order the sort gives. Fills m (points when m->want_points). */
+static pps_status sorted_series(const pps_timeline *t, int rank, ppsa_mem *m, pps_error *err)
 {
-    *out = NULL;
-    *peak = 0;
-    mem_change *ch = malloc((m ? 2 * m : 1) * sizeof *ch);
+    ppsa_act_sizes z = sizes_of(t);
+    size_t cnt = 0;
+    for (size_t i = 0; i < t->n; i++)
+        cnt += t->events[i].rank == rank;
+    mem_change *ch = malloc((cnt ? 2 * cnt : 1) * sizeof *ch);
     if (!ch)
-        return (size_t)-1;
+        return pps_error_set(err, PPS_ENOMEM, "analysis: out of memory");
     size_t n = 0;
-    for (size_t i = 0; i < m; i++)
-        n = event_changes(t, &t->events[idx[i]], ch, n);
+    for (size_t i = 0; i < t->n; i++)
+        if (t->events[i].rank == rank)
+            n = event_changes(&z, &t->events[i], ch, n);
     qsort(ch, n, sizeof *ch, cmp_change);
-    pps_memory_point *pts = malloc((n ? n : 1) * sizeof *pts);
-    if (!pts) {
-        free(ch);
-        return (size_t)-1;
-    }
-    size_t np = 0;
-    double bytes = 0;
+    int want = m->want_points;
+    free(m->pts);
+    ppsa_mem_release(m);
+    ppsa_mem_init(m, want);
     for (size_t i = 0; i < n; i++) {
-        bytes += ch[i].delta;
-        if (np > 0 && pts[np - 1].t == ch[i].t)
-            pts[np - 1].bytes = bytes;
-        else
-            pts[np++] = (pps_memory_point){ch[i].t, bytes};
-        /* Within one instant releases come first, so the largest value there is the last. */
-        if (bytes > *peak)
-            *peak = bytes;
+        ppsa_mem_at(m, ch[i].t);
+        ppsa_mem_apply(m, ch[i].delta);
     }
+    ppsa_mem_finish(m);
     free(ch);
-    if (np == 0) {
-        free(pts);
-        pts = NULL;
-    }
-    *out = pts;
-    return np;
+    return m->failed ? pps_error_set(err, PPS_ENOMEM, "analysis: out of memory") : PPS_OK;
 }
 
-/* Groups event indices by rank (counting sort): idx holds rank r's events, in timeline order,
- * at idx[start[r] .. start[r + 1]). */
-static pps_status group_by_rank(const pps_timeline *t, size_t **idx_out, size_t **start_out,
-                                pps_error *err)
+/* One pass over the events: every rank's memory into mem (t->ranks entries) and, when busy is
+ * not NULL, every rank's busy time and the run's earliest start and latest end. Ranks whose
+ * events are out of time order are then redone sorted (O(n log n) for those only). */
+static pps_status scan(const pps_timeline *t, ppsa_mem *mem, int want_points, ppsa_busy *busy,
+                       double *t0, double *t1, pps_error *err)
 {
-    size_t *start = calloc((size_t)t->ranks + 1, sizeof *start);
-    size_t *idx = malloc((t->n ? t->n : 1) * sizeof *idx);
-    if (!start || !idx) {
-        free(start);
-        free(idx);
-        return pps_error_set(err, PPS_ENOMEM, "analysis: out of memory");
-    }
-    for (size_t i = 0; i < t->n; i++)
-        start[t->events[i].rank + 1]++;
+    ppsa_act_sizes z = sizes_of(t);
     for (int r = 0; r < t->ranks; r++)
-        start[r + 1] += start[r];
-    for (size_t i = 0; i < t->n; i++)
-        idx[start[t->events[i].rank]++] = i;
-    /* The fill advanced start[r] to the end of rank r's block; shift back. */
-    for (int r = t->ranks; r > 0; r--)
-        start[r] = start[r - 1];
-    start[0] = 0;
-    *idx_out = idx;
-    *start_out = start;
+        ppsa_mem_init(&mem[r], want_points);
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < t->n; i++) {
+        const pps_event *e = &t->events[i];
+        ppsa_mem_action(&mem[e->rank], &z, &e->action, e->start, e->end);
+        if (!busy)
+            continue;
+        if (e->start < lo)
+            lo = e->start;
+        if (e->end > hi)
+            hi = e->end;
+        if (is_busy(e))
+            ppsa_busy_add(&busy[e->rank], (pps_kind)e->action.kind, e->start, e->end);
+    }
+    if (t0)
+        *t0 = lo;
+    if (t1)
+        *t1 = hi;
+    for (int r = 0; r < t->ranks; r++) {
+        ppsa_mem_finish(&mem[r]);
+        pps_status st = PPS_OK;
+        if (mem[r].disordered)
+            st = sorted_series(t, r, &mem[r], err);
+        else if (mem[r].failed)
+            st = pps_error_set(err, PPS_ENOMEM, "analysis: out of memory");
+        if (st != PPS_OK)
+            return st;
+    }
     return PPS_OK;
+}
+
+static void free_series(ppsa_mem *mem, int ranks)
+{
+    for (int r = 0; mem && r < ranks; r++) {
+        ppsa_mem_release(&mem[r]);
+        free(mem[r].pts);
+    }
+    free(mem);
 }
 
 static pps_status check_ranks(const pps_timeline *t, pps_error *err)
@@ -162,6 +157,42 @@ static pps_status check_ranks(const pps_timeline *t, pps_error *err)
     return PPS_OK;
 }
 
+pps_status pps_memory_series_all(const pps_timeline *t, pps_memory_point **points,
+                                 size_t **first, pps_error *err)
+{
+    *points = NULL;
+    *first = NULL;
+    pps_status st = check_ranks(t, err);
+    if (st != PPS_OK)
+        return st;
+    ppsa_mem *mem = calloc((size_t)t->ranks, sizeof *mem);
+    size_t *off = malloc(((size_t)t->ranks + 1) * sizeof *off);
+    if (!mem || !off) {
+        st = pps_error_set(err, PPS_ENOMEM, "memory series: out of memory");
+        goto done;
+    }
+    if ((st = scan(t, mem, 1, NULL, NULL, NULL, err)) != PPS_OK)
+        goto done;
+    off[0] = 0;
+    for (int r = 0; r < t->ranks; r++)
+        off[r + 1] = off[r] + mem[r].npts;
+    pps_memory_point *pts = malloc((off[t->ranks] ? off[t->ranks] : 1) * sizeof *pts);
+    if (!pts) {
+        st = pps_error_set(err, PPS_ENOMEM, "memory series: out of memory");
+        goto done;
+    }
+    for (int r = 0; r < t->ranks; r++)
+        if (mem[r].npts)
+            memcpy(pts + off[r], mem[r].pts, mem[r].npts * sizeof *pts);
+    *points = pts;
+    *first = off;
+    off = NULL;
+done:
+    free_series(mem, t->ranks);
+    free(off);
+    return st;
+}
+
 pps_status pps_memory_series(const pps_timeline *t, int rank, pps_memory_point **points,
                              size_t *n, pps_error *err)
 {
@@ -170,22 +201,25 @@ pps_status pps_memory_series(const pps_timeline *t, int rank, pps_memory_point *
     if (rank < 0 || rank >= t->ranks)
         return pps_error_set(err, PPS_EINPUT, "memory series: rank %d is out of range [0, %d)",
                              rank, t->ranks);
-    size_t m = 0;
-    for (size_t i = 0; i < t->n; i++)
-        m += t->events[i].rank == rank;
-    size_t *idx = malloc((m ? m : 1) * sizeof *idx);
-    if (!idx)
-        return pps_error_set(err, PPS_ENOMEM, "memory series: out of memory");
-    m = 0;
+    ppsa_act_sizes z = sizes_of(t);
+    ppsa_mem m;
+    ppsa_mem_init(&m, 1);
     for (size_t i = 0; i < t->n; i++)
         if (t->events[i].rank == rank)
-            idx[m++] = i;
-    double peak;
-    size_t np = rank_series(t, idx, m, points, &peak);
-    free(idx);
-    if (np == (size_t)-1)
-        return pps_error_set(err, PPS_ENOMEM, "memory series: out of memory");
-    *n = np;
+            ppsa_mem_action(&m, &z, &t->events[i].action, t->events[i].start, t->events[i].end);
+    ppsa_mem_finish(&m);
+    pps_status st = PPS_OK;
+    if (m.disordered)
+        st = sorted_series(t, rank, &m, err);
+    else if (m.failed)
+        st = pps_error_set(err, PPS_ENOMEM, "memory series: out of memory");
+    ppsa_mem_release(&m);
+    if (st != PPS_OK || m.npts == 0) {
+        free(m.pts);
+        return st;
+    }
+    *points = m.pts;
+    *n = m.npts;
     return PPS_OK;
 }
 
@@ -199,49 +233,16 @@ void pps_analysis_clear(pps_analysis *a)
     memset(a, 0, sizeof *a);
 }
 
-pps_status pps_analyze(const pps_timeline *t, pps_analysis *out, pps_error *err)
+void ppsa_finish(pps_analysis *out, int ranks, int microbatches, double t0, double t1)
 {
-    pps_status st;
-    size_t *idx = NULL, *start = NULL;
-    memset(out, 0, sizeof *out);
-    if (t->n == 0)
-        return pps_error_set(err, PPS_EINPUT, "analysis: the timeline has no events");
-    if ((st = check_ranks(t, err)))
-        return st;
-    out->per_rank = calloc((size_t)t->ranks, sizeof *out->per_rank);
-    if (!out->per_rank) {
-        st = pps_error_set(err, PPS_ENOMEM, "analysis: out of memory");
-        goto fail;
-    }
-    out->ranks = t->ranks;
-
-    double t0 = INFINITY, t1 = -INFINITY;
-    for (int r = 0; r < t->ranks; r++) {
-        out->per_rank[r].first_start = INFINITY;
-        out->per_rank[r].last_end = -INFINITY;
-    }
-    for (size_t i = 0; i < t->n; i++) {
-        const pps_event *e = &t->events[i];
-        if (e->start < t0)
-            t0 = e->start;
-        if (e->end > t1)
-            t1 = e->end;
-        if (!is_busy(e))
-            continue;
-        pps_rank_stats *rs = &out->per_rank[e->rank];
-        rs->busy += e->end - e->start;
-        rs->compute_actions += pps_kind_is_compute((pps_kind)e->action.kind) != 0;
-        if (e->start < rs->first_start)
-            rs->first_start = e->start;
-        if (e->end > rs->last_end)
-            rs->last_end = e->end;
-    }
+    out->ranks = ranks;
     out->makespan = t1 - t0;
-
+    out->busy = out->idle = 0;
+    out->compute_actions = 0;
     /* The stage-span rate is taken on the rank with the longest compute span (lowest on ties). */
     int widest = -1;
     double widest_span = -1;
-    for (int r = 0; r < t->ranks; r++) {
+    for (int r = 0; r < ranks; r++) {
         pps_rank_stats *rs = &out->per_rank[r];
         rs->idle = out->makespan - rs->busy;
         out->busy += rs->busy;
@@ -257,29 +258,41 @@ pps_status pps_analyze(const pps_timeline *t, pps_analysis *out, pps_error *err)
             widest = r;
         }
     }
-    out->idle_over_total = ratio(out->idle, (double)t->ranks * out->makespan);
+    out->idle_over_total = ratio(out->idle, (double)ranks * out->makespan);
     out->idle_over_compute = ratio(out->idle, out->busy);
     out->stage_span_idle = widest < 0 ? NAN : widest_span - out->per_rank[widest].busy;
     out->stage_span_rate = widest < 0 ? NAN : ratio(out->stage_span_idle, widest_span);
-    out->throughput = ratio(t->microbatches, out->makespan);
+    out->throughput = ratio(microbatches, out->makespan);
+}
 
-    if ((st = group_by_rank(t, &idx, &start, err)))
-        goto fail;
-    for (int r = 0; r < t->ranks; r++) {
-        pps_memory_point *pts;
-        if (rank_series(t, idx + start[r], start[r + 1] - start[r], &pts,
-                        &out->per_rank[r].peak_activation) == (size_t)-1) {
-            st = pps_error_set(err, PPS_ENOMEM, "analysis: out of memory");
-            goto fail;
-        }
-        free(pts);
+pps_status pps_analyze(const pps_timeline *t, pps_analysis *out, pps_error *err)
+{
+    pps_status st;
+    memset(out, 0, sizeof *out);
+    if (t->n == 0)
+        return pps_error_set(err, PPS_EINPUT, "analysis: the timeline has no events");
+    if ((st = check_ranks(t, err)))
+        return st;
+    size_t R = (size_t)t->ranks;
+    ppsa_busy *busy = calloc(R, sizeof *busy);
+    ppsa_mem *mem = calloc(R, sizeof *mem);
+    out->per_rank = calloc(R, sizeof *out->per_rank);
+    if (!busy || !mem || !out->per_rank) {
+        st = pps_error_set(err, PPS_ENOMEM, "analysis: out of memory");
+        goto done;
     }
-    free(idx);
-    free(start);
-    return PPS_OK;
-fail:
-    free(idx);
-    free(start);
-    pps_analysis_clear(out);
+    for (size_t r = 0; r < R; r++)
+        ppsa_busy_init(&busy[r]);
+    double t0, t1;
+    if ((st = scan(t, mem, 0, busy, &t0, &t1, err)) != PPS_OK)
+        goto done;
+    for (size_t r = 0; r < R; r++)
+        out->per_rank[r] = ppsa_rank_stats(&busy[r], mem[r].peak);
+    ppsa_finish(out, t->ranks, t->microbatches, t0, t1);
+done:
+    free(busy);
+    free_series(mem, t->ranks);
+    if (st != PPS_OK)
+        pps_analysis_clear(out);
     return st;
 }

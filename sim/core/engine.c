@@ -1,246 +1,140 @@
-/* engine.c — the event core: runs a lowered schedule under a cost model with the execution
- * semantics of docs/semantics.md and returns the predicted timeline. Knows no file formats.
- *
- * Every resource serves its work in a fixed order (a stream runs its actions in program order; a
- * directed link carries only the transfers of one send queue, in that queue's order), so no
- * event ever has to choose between competitors. An action's start is therefore the maximum of
- * the times it waits for, and the core evaluates the dependency graph in O(actions): a stream
- * advances until its head waits for a time not yet known, parks on that action, and is woken
- * when the time becomes known. This gives exactly the times of a time-ordered event loop. */
-#include "graph.h"
+/* engine.c — the event core's entry points (pps_simulate, pps_simulate_summary,
+ * pps_simulate_prices): price, then run the stream core or the graph core (engine.h). */
+#include "core/engine.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define UNKNOWN (-1.0) /* times are >= 0 */
-
-typedef struct run_stream {
-    size_t head;      /* next position in the stream */
-    double prev_end;  /* end of the previous action in the stream (0 before the first) */
-    int32_t next_waiter; /* intrusive list of streams parked on one action */
-    int32_t waits_on;    /* the action it is parked on, -1 when runnable */
-} run_stream;
-
-typedef struct engine {
-    const ppsg_graph *g;
-    const pps_cost *c;
-    double *start, *end;   /* [n] */
-    int32_t *waiters;      /* [n] head of the list of streams parked on each action */
-    run_stream *rs;        /* [nstreams] */
-    int32_t *ready;        /* stack of runnable streams */
-    size_t nready;
-} engine;
-
-static void park(engine *e, int32_t stream, int32_t on)
+pps_status ppse_timeline_new(const pps_schedule *s, const pps_prices *p, size_t n,
+                             pps_timeline **out, pps_error *err)
 {
-    e->rs[stream].waits_on = on;
-    e->rs[stream].next_waiter = e->waiters[on];
-    e->waiters[on] = stream;
-}
-
-/* A time of action id became known: every stream parked on it may go on. */
-static void wake(engine *e, int32_t id)
-{
-    for (int32_t k = e->waiters[id]; k >= 0;) {
-        int32_t next = e->rs[k].next_waiter;
-        e->rs[k].waits_on = -1;
-        e->ready[e->nready++] = k;
-        k = next;
-    }
-    e->waiters[id] = -1;
-}
-
-static double transfer_bytes(const engine *e, const pps_action *send)
-{
-    return pps_cost_of_stage(e->c, send->stage).send_bytes;
-}
-
-/* Advances stream k as far as known times allow. */
-static void advance(engine *e, int32_t k)
-{
-    const ppsg_graph *g = e->g;
-    const ppsg_stream *st = &g->streams[k];
-    run_stream *r = &e->rs[k];
-    while (r->head < st->count) {
-        int32_t a = g->order[st->first + r->head];
-        if (e->start[a] == UNKNOWN) {
-            double t = r->prev_end;
-            for (int j = 0; j < 2; j++) {
-                int32_t d = g->dep[2 * (size_t)a + j];
-                if (d < 0)
-                    continue;
-                if (e->end[d] == UNKNOWN) {
-                    park(e, k, d);
-                    return;
-                }
-                if (e->end[d] > t)
-                    t = e->end[d];
-            }
-            e->start[a] = t;
-            wake(e, a); /* a partner may be waiting for this post */
-        }
-        if (e->end[a] == UNKNOWN) {
-            int32_t p = g->partner[a];
-            const pps_action *act = ppsg_action_on(g, st->rank, a);
-            if (p < 0) {
-                e->end[a] = e->start[a] + pps_cost_duration(e->c, act);
-            } else {
-                /* A transfer moves once both sides have started; its link is free then, since
-                 * only this send queue uses it and the previous send has finished. */
-                if (e->start[p] == UNKNOWN) {
-                    park(e, k, p);
-                    return;
-                }
-                int is_send = act->kind == PPS_SEND_F || act->kind == PPS_SEND_B;
-                int peer = ppsg_peer(g->s, act);
-                int src = is_send ? st->rank : peer, dst = is_send ? peer : st->rank;
-                const pps_action *snd = is_send ? act : ppsg_action_on(g, src, p);
-                double t0 = e->start[a] > e->start[p] ? e->start[a] : e->start[p];
-                double done = t0 + pps_cost_transfer(e->c, src, dst, transfer_bytes(e, snd));
-                e->end[a] = e->end[p] = done;
-                wake(e, p);
-            }
-            wake(e, a);
-        }
-        r->prev_end = e->end[a];
-        r->head++;
-    }
-}
-
-static const char *stream_label(const ppsg_stream *st, char *buf, size_t size)
-{
-    if (st->kind == PPS_STREAM_COMPUTE)
-        snprintf(buf, size, "rank %d compute", st->rank);
-    else
-        snprintf(buf, size, "rank %d %s %d", st->rank,
-                 st->kind == PPS_STREAM_SEND ? "send to" : "recv from", st->peer);
-    return buf;
-}
-
-/* One line naming each blocked stream's head action and what it waits for. */
-static pps_status deadlock(const engine *e, pps_error *err)
-{
-    const ppsg_graph *g = e->g;
-    char msg[PPS_ERRMSG_MAX] = "deadlock: no action can start";
-    size_t len = strlen(msg);
-    for (size_t k = 0; k < g->nstreams && len < sizeof msg - 1; k++) {
-        const run_stream *r = &e->rs[k];
-        if (r->head >= g->streams[k].count)
-            continue;
-        int32_t a = g->order[g->streams[k].first + r->head], w = r->waits_on;
-        char label[64], head[PPS_ACTION_TEXT_MAX], other[PPS_ACTION_TEXT_MAX];
-        pps_action_format(ppsg_action(g, a), head, sizeof head);
-        int wr = -1;
-        size_t wpos = 0;
-        if (w >= 0) {
-            pps_action_format(ppsg_action(g, w), other, sizeof other);
-            ppsg_locate(g, w, &wr, &wpos);
-        }
-        const char *what = w < 0                  ? "nothing known"
-                           : g->partner[a] == w   ? "the matching %s on rank %d to be posted"
-                                                  : "%s on rank %d to end";
-        char because[160];
-        snprintf(because, sizeof because, what, other, wr);
-        len += (size_t)snprintf(msg + len, sizeof msg - len, "; %s: %s waits for %s",
-                                stream_label(&g->streams[k], label, sizeof label), head, because);
-    }
-    return pps_error_set(err, PPS_EDEADLOCK, "%s", msg);
-}
-
-static pps_status build_timeline(const engine *e, pps_timeline **out, pps_error *err)
-{
-    const ppsg_graph *g = e->g;
-    const pps_schedule *s = g->s;
     pps_timeline *t;
     pps_status st = pps_timeline_create(s->ranks, s->stages, s->microbatches, &t, err);
     if (st != PPS_OK)
         return st;
     snprintf(t->schedule, sizeof t->schedule, "%s", s->name);
     t->chunks = s->chunks;
-    t->act_bytes = malloc((size_t)s->stages * sizeof *t->act_bytes);
-    t->act_w_bytes = malloc((size_t)s->stages * sizeof *t->act_w_bytes);
-    size_t want = g->n ? g->n : 1;
-    pps_event *ev = malloc(want * sizeof *ev);
-    if (!t->act_bytes || !t->act_w_bytes || !ev) {
-        free(ev);
+    size_t S = (size_t)s->stages;
+    t->act_bytes = malloc(S * sizeof *t->act_bytes);
+    t->act_w_bytes = malloc(S * sizeof *t->act_w_bytes);
+    t->events = malloc((n ? n : 1) * sizeof *t->events);
+    if (!t->act_bytes || !t->act_w_bytes || !t->events) {
         pps_timeline_destroy(t);
-        return pps_error_set(err, PPS_ENOMEM, "out of memory for a timeline of %zu events", g->n);
+        return pps_error_set(err, PPS_ENOMEM, "out of memory for a timeline of %zu events", n);
     }
-    for (int i = 0; i < s->stages; i++) {
-        pps_stage_cost x = pps_cost_of_stage(e->c, i);
-        t->act_bytes[i] = x.act_bytes;
-        t->act_w_bytes[i] = x.act_w_bytes;
-    }
-    free(t->events);
-    t->events = ev;
-    t->cap = want;
-    t->n = 0;
-    for (int r = 0; r < s->ranks; r++) {
-        for (size_t id = g->rank_base[r]; id < g->rank_base[r + 1]; id++) {
-            if (g->stream_of[id] < 0)
-                continue;
-            const pps_action *a = ppsg_action_on(g, r, (int32_t)id);
-            int comm = g->partner[id] >= 0;
-            int is_send = a->kind == PPS_SEND_F || a->kind == PPS_SEND_B;
-            ev[t->n++] = (pps_event){
-                .start = e->start[id],
-                .end = e->end[id],
-                .action = *a,
-                .rank = r,
-                .peer = comm ? ppsg_peer(s, a) : -1,
-                .stream = !comm ? PPS_STREAM_COMPUTE : is_send ? PPS_STREAM_SEND
-                                                               : PPS_STREAM_RECV,
-            };
-        }
-    }
+    memcpy(t->act_bytes, p->act_bytes, S * sizeof *t->act_bytes);
+    memcpy(t->act_w_bytes, p->act_w_bytes, S * sizeof *t->act_w_bytes);
+    t->cap = n ? n : 1;
     *out = t;
     return PPS_OK;
+}
+
+pps_status ppse_bounds_alloc(pps_bounds *b, size_t n, pps_error *err)
+{
+    size_t m = n ? n : 1;
+    b->pred = malloc(m * sizeof *b->pred);
+    b->partner = malloc(m * sizeof *b->partner);
+    b->bound = calloc(m, sizeof *b->bound);
+    if (!b->pred || !b->partner || !b->bound) {
+        pps_bounds_clear(b);
+        return pps_error_set(err, PPS_ENOMEM, "out of memory recording %zu events", n);
+    }
+    memset(b->pred, 0xff, m * sizeof *b->pred);
+    memset(b->partner, 0xff, m * sizeof *b->partner);
+    b->n = n;
+    return PPS_OK;
+}
+
+void pps_bounds_clear(pps_bounds *b)
+{
+    if (!b)
+        return;
+    free(b->pred);
+    free(b->partner);
+    free(b->bound);
+    memset(b, 0, sizeof *b);
+}
+
+/* The graph core on s's lowering (or on s when lowered), then the summary from its timeline. */
+static pps_status via_graph(const pps_schedule *s, const pps_prices *p, pps_timeline **timeline,
+                            pps_analysis *summary, pps_bounds *bounds, pps_error *err)
+{
+    pps_schedule *low = NULL;
+    pps_timeline *t = NULL;
+    pps_status st = s->lowered ? PPS_OK : pps_schedule_lower(s, &low, err);
+    if (st == PPS_OK)
+        st = ppse_graph_run(low ? low : s, p, &t, bounds, err);
+    if (st == PPS_OK && summary)
+        st = pps_analyze(t, summary, err);
+    if (st == PPS_OK && timeline) {
+        *timeline = t;
+        t = NULL;
+    }
+    if (st != PPS_OK && bounds)
+        pps_bounds_clear(bounds);
+    pps_timeline_destroy(t);
+    pps_schedule_destroy(low);
+    return st;
+}
+
+pps_status pps_simulate_prices(const pps_schedule *s, const pps_prices *p,
+                               pps_timeline **timeline, pps_analysis *summary,
+                               pps_bounds *bounds, pps_error *err)
+{
+    if (timeline)
+        *timeline = NULL;
+    if (summary)
+        memset(summary, 0, sizeof *summary);
+    if (bounds)
+        memset(bounds, 0, sizeof *bounds);
+    if (bounds && !timeline)
+        return pps_error_set(err, PPS_EINPUT, "simulate: bounds index the timeline's events: "
+                             "ask for the timeline too");
+    if (p->stages != s->stages || p->microbatches != s->microbatches || !p->by_stage)
+        return pps_error_set(err, PPS_EINPUT, "simulate: the prices are for %d stages and %d "
+                             "micro-batches, the schedule has %d and %d", p->stages,
+                             p->microbatches, s->stages, s->microbatches);
+    if (s->lowered || p->comm_sync)
+        return via_graph(s, p, timeline, summary, bounds, err);
+    ppse_work w = {0};
+    pps_status st = ppse_stream_run(&w, s, p, err);
+    if (st == PPS_OK && summary) {
+        summary->per_rank = calloc((size_t)s->ranks, sizeof *summary->per_rank);
+        if (summary->per_rank)
+            ppse_stream_summary(&w, s, summary);
+        else
+            st = pps_error_set(err, PPS_ENOMEM, "out of memory");
+    }
+    if (st == PPS_OK && timeline)
+        st = ppse_stream_timeline(&w, s, p, timeline, bounds, err);
+    ppse_work_free(&w);
+    if (st == PPS_EDEADLOCK) /* the stream core only knows it is stuck: the graph core says why */
+        return via_graph(s, p, timeline, summary, bounds, err);
+    if (st != PPS_OK && summary)
+        pps_analysis_clear(summary);
+    return st;
+}
+
+/* Prices s under c, then runs pps_simulate_prices. */
+static pps_status priced(const pps_schedule *s, const pps_cost *c, pps_timeline **timeline,
+                         pps_analysis *summary, pps_error *err)
+{
+    pps_prices p = {0};
+    pps_status st = pps_price(s, c, &p, err);
+    if (st == PPS_OK)
+        st = pps_simulate_prices(s, &p, timeline, summary, NULL, err);
+    pps_prices_clear(&p);
+    return st;
 }
 
 pps_status pps_simulate(const pps_schedule *s, const pps_cost *c, pps_timeline **out,
                         pps_error *err)
 {
-    *out = NULL;
-    ppsg_graph *g = NULL;
-    pps_status st = ppsg_build(s, c->comm_sync, &g, err);
-    if (st != PPS_OK)
-        return st;
-    engine e = {.g = g, .c = c};
-    size_t n = g->n ? g->n : 1;
-    e.start = malloc(n * sizeof *e.start);
-    e.end = malloc(n * sizeof *e.end);
-    e.waiters = malloc(n * sizeof *e.waiters);
-    e.rs = calloc(g->nstreams, sizeof *e.rs);
-    e.ready = malloc((g->nstreams ? g->nstreams : 1) * sizeof *e.ready);
-    if (!e.start || !e.end || !e.waiters || !e.rs || !e.ready) {
-        st = pps_error_set(err, PPS_ENOMEM, "out of memory simulating %zu actions", g->n);
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        e.start[i] = e.end[i] = UNKNOWN;
-        e.waiters[i] = -1;
-    }
-    /* Every stream starts runnable; each is on the stack at most once, as a stream parks on
-     * one action at a time and is pushed only when that action wakes it. */
-    for (size_t k = 0; k < g->nstreams; k++) {
-        e.rs[k].waits_on = -1;
-        e.rs[k].next_waiter = -1;
-        e.ready[e.nready++] = (int32_t)(g->nstreams - 1 - k);
-    }
-    while (e.nready > 0)
-        advance(&e, e.ready[--e.nready]);
-    for (size_t k = 0; k < g->nstreams; k++)
-        if (e.rs[k].head < g->streams[k].count) {
-            st = deadlock(&e, err);
-            goto done;
-        }
-    st = build_timeline(&e, out, err);
-done:
-    free(e.start);
-    free(e.end);
-    free(e.waiters);
-    free(e.rs);
-    free(e.ready);
-    ppsg_destroy(g);
-    return st;
+    return priced(s, c, out, NULL, err);
+}
+
+pps_status pps_simulate_summary(const pps_schedule *s, const pps_cost *c, pps_analysis *out,
+                                pps_error *err)
+{
+    return priced(s, c, NULL, out, err);
 }

@@ -216,16 +216,21 @@ static double compute_time(const pps_cost *c, pps_kind k, int stage)
  * charges both halves in full (a conservative bound). With the forward stage's tfb set, an
  * (F;B) takes tfb; an (F;I) runs no weight gradient, so it takes tfb − t_W of the backward
  * stage, but never less than its longer half (overlap cannot beat the longer of two kernels). */
+double pps_cost_overlap(double tf, double tfb, pps_kind kind2, double back, double tw)
+{
+    if (isnan(tfb))
+        return tf + back;
+    if (kind2 != PPS_I)
+        return tfb;
+    double t = tfb - tw, longer = tf > back ? tf : back;
+    return t > longer ? t : longer;
+}
+
 static double overlap_time(const pps_cost *c, const pps_action *a)
 {
     const pps_stage_cost *f = stage_costs(c, a->stage), *b = stage_costs(c, a->stage2);
-    double back = a->kind2 == PPS_I ? b->ti : b->tb;
-    if (isnan(f->tfb))
-        return f->tf + back;
-    if (a->kind2 != PPS_I)
-        return f->tfb;
-    double t = f->tfb - b->tw, longer = f->tf > back ? f->tf : back;
-    return t > longer ? t : longer;
+    return pps_cost_overlap(f->tf, f->tfb, (pps_kind)a->kind2,
+                            a->kind2 == PPS_I ? b->ti : b->tb, b->tw);
 }
 
 double pps_cost_duration(const pps_cost *c, const pps_action *a)

@@ -24,36 +24,6 @@ const char *pps_kind_name(pps_kind k)
     return (unsigned)k < PPS_KIND_COUNT ? kind_names[k] : "?";
 }
 
-int pps_kind_is_compute(pps_kind k)
-{
-    return k == PPS_F || k == PPS_B || k == PPS_I || k == PPS_W || k == PPS_OVERLAP_F_B;
-}
-
-int pps_kind_is_comm(pps_kind k)
-{
-    return k == PPS_SEND_F || k == PPS_RECV_F || k == PPS_SEND_B || k == PPS_RECV_B;
-}
-
-/* The FSDP-style kinds carry a stage but no micro-batch. */
-static int kind_has_mb(pps_kind k)
-{
-    return k != PPS_IDLE && k != PPS_UNSHARD && k != PPS_RESHARD && k != PPS_REDUCE_GRAD;
-}
-
-/* IDLE is normalised to stage = mb = -1 so that every idle slot compares equal to a parsed "". */
-pps_action pps_action_make(pps_kind kind, int stage, int mb)
-{
-    pps_action a;
-    memset(&a, 0, sizeof a); /* zero padding: callers may hash or memcmp actions */
-    a.kind = (uint8_t)kind;
-    a.stage = kind == PPS_IDLE ? -1 : stage;
-    a.mb = kind_has_mb(kind) ? mb : -1;
-    a.stage2 = -1;
-    a.mb2 = -1;
-    a.kind2 = 0;
-    return a;
-}
-
 /* ------------------------------------------------------------------ parsing */
 
 #define QUOTE_MAX 40
@@ -184,9 +154,9 @@ static pps_status parse_plain(const char *text, size_t n, pps_action *out, pps_e
         return pps_error_set(err, PPS_EINPUT, "action '%s': unexpected '%s' after the action", q,
                              tail);
     }
-    if (kind_has_mb(kind) && !got)
+    if (pps_kind_has_mb(kind) && !got)
         return pps_error_set(err, PPS_EINPUT, "action '%s': missing micro-batch", q);
-    if (!kind_has_mb(kind) && got)
+    if (!pps_kind_has_mb(kind) && got)
         return pps_error_set(err, PPS_EINPUT, "action '%s': %s takes no micro-batch", q,
                              kind_names[kind]);
     *out = pps_action_make(kind, stage, mb);
@@ -317,7 +287,7 @@ int pps_action_format(const pps_action *a, char *buf, size_t size)
     } else if (k != PPS_IDLE) {
         p = put_int(p, a->stage);
         p = put_str(p, pps_kind_name(k));
-        if (kind_has_mb(k))
+        if (pps_kind_has_mb(k))
             p = put_int(p, a->mb);
     }
     size_t n = (size_t)(p - tmp);

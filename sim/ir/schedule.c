@@ -33,10 +33,10 @@ pps_status pps_check_shape(int ranks, int stages, int microbatches, pps_error *e
     return PPS_OK;
 }
 
-pps_status pps_schedule_create(int ranks, int stages, int microbatches, pps_placement placement,
-                               const int32_t *stage_rank, pps_schedule **out, pps_error *err)
+/* Refuses a shape or placement pps_schedule_create would refuse. */
+static pps_status check_placement(int ranks, int stages, int microbatches, pps_placement placement,
+                                  const int32_t *stage_rank, pps_error *err)
 {
-    *out = NULL;
     pps_status shape = pps_check_shape(ranks, stages, microbatches, err);
     if (shape != PPS_OK)
         return shape;
@@ -57,28 +57,67 @@ pps_status pps_schedule_create(int ranks, int stages, int microbatches, pps_plac
                                      "placement[%d]: rank %d is out of range [0, %d)", s,
                                      (int)stage_rank[s], ranks);
     }
+    return PPS_OK;
+}
 
-    pps_schedule *s = calloc(1, sizeof *s);
-    if (!s)
-        return pps_error_set(err, PPS_ENOMEM, "out of memory");
-    s->stage_rank = malloc((size_t)stages * sizeof *s->stage_rank);
-    s->programs = calloc((size_t)ranks, sizeof *s->programs);
-    if (!s->stage_rank || !s->programs) {
-        pps_schedule_destroy(s);
-        return pps_error_set(err, PPS_ENOMEM, "out of memory for %d ranks, %d stages", ranks,
-                             stages);
+pps_status pps_schedule_reset(pps_schedule *s, int ranks, int stages, int microbatches,
+                              pps_placement placement, const int32_t *stage_rank,
+                              pps_error *err)
+{
+    pps_status st = check_placement(ranks, stages, microbatches, placement, stage_rank, err);
+    if (st != PPS_OK)
+        return st;
+    for (int r = 0; r < s->cap_ranks; r++)
+        s->programs[r].n = 0;
+    if (stages > s->cap_stages) {
+        int32_t *sr = malloc((size_t)stages * sizeof *sr);
+        if (!sr)
+            return pps_error_set(err, PPS_ENOMEM, "out of memory for %d stages", stages);
+        free(s->stage_rank);
+        s->stage_rank = sr;
+        s->cap_stages = stages;
     }
+    if (ranks > s->cap_ranks) {
+        pps_program *pr = realloc(s->programs, (size_t)ranks * sizeof *pr);
+        if (!pr)
+            return pps_error_set(err, PPS_ENOMEM, "out of memory for %d ranks", ranks);
+        memset(pr + s->cap_ranks, 0, (size_t)(ranks - s->cap_ranks) * sizeof *pr);
+        s->programs = pr;
+        s->cap_ranks = ranks;
+    }
+    /* Ranks beyond the new count keep their programs' room for a later, larger shape. */
     s->ranks = ranks;
     s->stages = stages;
     s->microbatches = microbatches;
     s->chunks = stages % ranks == 0 ? stages / ranks : 0;
     s->placement = placement;
-    for (int st = 0; st < stages; st++) {
+    s->lowered = 0;
+    s->name[0] = '\0';
+    for (int st2 = 0; st2 < stages; st2++) {
         switch (placement) {
-        case PPS_PLACE_LOOP: s->stage_rank[st] = st % ranks; break;
-        case PPS_PLACE_V: s->stage_rank[st] = st < ranks ? st : 2 * ranks - 1 - st; break;
-        case PPS_PLACE_EXPLICIT: s->stage_rank[st] = stage_rank[st]; break;
+        case PPS_PLACE_LOOP: s->stage_rank[st2] = st2 % ranks; break;
+        case PPS_PLACE_V: s->stage_rank[st2] = st2 < ranks ? st2 : 2 * ranks - 1 - st2; break;
+        case PPS_PLACE_EXPLICIT: s->stage_rank[st2] = stage_rank[st2]; break;
         }
+    }
+    return PPS_OK;
+}
+
+pps_status pps_schedule_create(int ranks, int stages, int microbatches, pps_placement placement,
+                               const int32_t *stage_rank, pps_schedule **out, pps_error *err)
+{
+    *out = NULL;
+    /* Checked before anything is allocated, so that a huge request costs nothing. */
+    pps_status st = check_placement(ranks, stages, microbatches, placement, stage_rank, err);
+    if (st != PPS_OK)
+        return st;
+    pps_schedule *s = calloc(1, sizeof *s);
+    if (!s)
+        return pps_error_set(err, PPS_ENOMEM, "out of memory");
+    st = pps_schedule_reset(s, ranks, stages, microbatches, placement, stage_rank, err);
+    if (st != PPS_OK) {
+        pps_schedule_destroy(s);
+        return st;
     }
     *out = s;
     return PPS_OK;
@@ -89,7 +128,7 @@ void pps_schedule_destroy(pps_schedule *s)
     if (!s)
         return;
     if (s->programs)
-        for (int r = 0; r < s->ranks; r++)
+        for (int r = 0; r < s->cap_ranks; r++)
             free(s->programs[r].actions);
     free(s->programs);
     free(s->stage_rank);

@@ -1,5 +1,6 @@
 /* validate.c — the schedule rules of docs/ir.md, with errors naming rank, position and action. */
 #include "core/graph.h"
+#include "ir/validate.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -109,12 +110,10 @@ static pps_status check_action(const pps_schedule *s, uint8_t *cells, int r, siz
     }
 }
 
-pps_status pps_schedule_validate(const pps_schedule *s, pps_error *err)
+pps_status ppsv_validate(const pps_schedule *s, uint8_t *cells, pps_error *err)
 {
     size_t ncells = (size_t)s->stages * (size_t)s->microbatches;
-    uint8_t *cells = calloc(ncells, 1);
-    if (!cells)
-        return pps_error_set(err, PPS_ENOMEM, "out of memory validating %zu cells", ncells);
+    memset(cells, 0, ncells);
     pps_status st = PPS_OK;
     for (int r = 0; r < s->ranks && st == PPS_OK; r++) {
         const pps_program *p = &s->programs[r];
@@ -140,12 +139,22 @@ pps_status pps_schedule_validate(const pps_schedule *s, pps_error *err)
             st = pps_error_set(err, PPS_EINPUT, "rank %d: stage %d, micro-batch %d has no %s",
                                (int)s->stage_rank[stage], stage, mb, missing);
     }
-    free(cells);
     if (st != PPS_OK || !s->lowered)
         return st;
     /* Sends and receives: pairing and per-pair order are checked where they are matched. */
     ppsg_graph *g = NULL;
     st = ppsg_build(s, 0, &g, err);
     ppsg_destroy(g);
+    return st;
+}
+
+pps_status pps_schedule_validate(const pps_schedule *s, pps_error *err)
+{
+    size_t ncells = (size_t)s->stages * (size_t)s->microbatches;
+    uint8_t *cells = malloc(ncells ? ncells : 1);
+    if (!cells)
+        return pps_error_set(err, PPS_ENOMEM, "out of memory validating %zu cells", ncells);
+    pps_status st = ppsv_validate(s, cells, err);
+    free(cells);
     return st;
 }

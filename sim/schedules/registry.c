@@ -270,33 +270,61 @@ double pps_gen_activations(const pps_gen_params *p, double n)
     return pps_gen_uniform_costs(p, &c, &a) ? n * c.act_bytes : NAN;
 }
 
+/* Resolves p's chunks and checks it: q is what the generator gets. */
+static pps_status prepare(const pps_generator *g, const pps_gen_params *p, pps_gen_params *q,
+                          pps_error *err)
+{
+    if (!g || !p)
+        return pps_error_set(err, PPS_EINPUT, "pps_generate: generator, parameters and output "
+                                              "are required");
+    *q = *p;
+    if (q->chunks == 0)
+        q->chunks = g->default_chunks;
+    return check_params(g, q, err);
+}
+
+/* Fills s, already shaped for q, with g's programs. */
+static pps_status fill(const pps_generator *g, const pps_gen_params *q, pps_schedule *s,
+                       pps_error *err)
+{
+    snprintf(s->name, sizeof s->name, "%s", g->name);
+    return g->generate(q, s, err);
+}
+
 pps_status pps_generate(const pps_generator *g, const pps_gen_params *p, pps_schedule **out,
                         pps_error *err)
 {
     if (out)
         *out = NULL;
-    if (!g || !p || !out)
-        return pps_error_set(err, PPS_EINPUT, "pps_generate: generator, parameters and output "
-                                              "are required");
-    pps_gen_params q = *p;
-    if (q.chunks == 0)
-        q.chunks = g->default_chunks;
-
-    pps_status st = check_params(g, &q, err);
+    pps_gen_params q;
+    pps_status st = out ? prepare(g, p, &q, err) : prepare(NULL, NULL, &q, err);
     if (st != PPS_OK)
         return st;
-
     pps_schedule *s;
     st = pps_schedule_create(q.ranks, q.ranks * q.chunks, q.microbatches, g->placement, NULL, &s,
                              err);
-    if (st != PPS_OK)
-        return st;
-    snprintf(s->name, sizeof s->name, "%s", g->name);
-    st = g->generate(&q, s, err);
+    if (st == PPS_OK)
+        st = fill(g, &q, s, err);
     if (st != PPS_OK) {
         pps_schedule_destroy(s);
         return st;
     }
     *out = s;
     return PPS_OK;
+}
+
+pps_status pps_generate_into(const pps_generator *g, const pps_gen_params *p, pps_schedule *s,
+                             pps_error *err)
+{
+    pps_gen_params q;
+    pps_status st = s ? prepare(g, p, &q, err) : prepare(NULL, NULL, &q, err);
+    if (st == PPS_OK)
+        st = pps_schedule_reset(s, q.ranks, q.ranks * q.chunks, q.microbatches, g->placement,
+                                NULL, err);
+    if (st == PPS_OK)
+        st = fill(g, &q, s, err);
+    if (st != PPS_OK && s) /* a half-filled schedule must not pass for a generated one */
+        for (int r = 0; r < s->ranks; r++)
+            s->programs[r].n = 0;
+    return st;
 }
