@@ -6,40 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
 #include "ppsim.h"
-
-#define MAX_REPEATS 101
-
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double cpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-    double s[MAX_REPEATS];
-    memcpy(s, v, (size_t)n * sizeof *s);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
-}
 
 /* Peak resident set since the last reset_peak(), bytes (Linux: VmHWM). */
 static double peak_rss(void)
@@ -74,7 +44,7 @@ static int die(const char *what, const pps_error *err)
 /* One timed phase: wall and CPU seconds of each repeat. */
 typedef struct phase {
     const char *name;
-    double w[MAX_REPEATS], c[MAX_REPEATS];
+    double w[BENCH_MAX_REPEATS], c[BENCH_MAX_REPEATS];
 } phase;
 
 enum { GEN, SUMMARY, LOWER, TIMELINE, ANALYZE, SERIES, WRITE_JSON, READ_JSON, WRITE_CHROME,
@@ -113,11 +83,11 @@ static int bench_small(const pps_generator *g, int P, int v, int M, int n, const
     int nsingle = n / 4 > 0 ? n / 4 : 1;
     size_t compute = 0;
     for (int round = 0; round < 5; round++) {
-        double t0 = wall();
+        double t0 = bench_wall();
         for (int i = 0; i < n; i++)
             if (pps_batch_run(b, g, &p, c, &a, &err) != PPS_OK)
                 return die("batch run", &err);
-        double t1 = wall();
+        double t1 = bench_wall();
         pps_cost own = *c; /* resolving must not touch the caller's copy */
         own.resolved = NULL;
         own.nresolved = 0;
@@ -132,7 +102,7 @@ static int bench_small(const pps_generator *g, int P, int v, int M, int n, const
             pps_schedule_destroy(s);
         }
         free(own.resolved);
-        double t2 = wall();
+        double t2 = bench_wall();
         if (t1 - t0 < best_batch)
             best_batch = t1 - t0;
         if (t2 - t1 < best_single)
@@ -189,7 +159,7 @@ int main(int argc, char **argv)
             return strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ? 0 : 2;
         }
     }
-    if (repeats < 1 || repeats > MAX_REPEATS)
+    if (repeats < 1 || repeats > BENCH_MAX_REPEATS)
         repeats = 5;
     const pps_generator *g = pps_generator_find(name);
     if (!g) {
@@ -230,10 +200,10 @@ int main(int argc, char **argv)
 /* Runs `code` as phase q of repeat k, timing it. */
 #define PHASE(q, code)                                                                         \
     do {                                                                                       \
-        double w0_ = wall(), c0_ = cpu();                                                      \
+        double w0_ = bench_wall(), c0_ = bench_cpu();                                                      \
         code;                                                                                  \
-        ph[q].w[k] = wall() - w0_;                                                             \
-        ph[q].c[k] = cpu() - c0_;                                                              \
+        ph[q].w[k] = bench_wall() - w0_;                                                             \
+        ph[q].c[k] = bench_cpu() - c0_;                                                              \
     } while (0)
     for (int k = 0; k < repeats; k++) {
         pps_schedule *s = NULL, *low = NULL;
@@ -298,7 +268,7 @@ int main(int argc, char **argv)
     printf("median of %d runs; rates per second of the phase's own time:\n", repeats);
     printf("  %-32s %10s %10s %13s %13s\n", "phase", "wall s", "cpu s", "M compute/s",
            "M lowered/s");
-    double e2e[MAX_REPEATS], e2e_cpu[MAX_REPEATS];
+    double e2e[BENCH_MAX_REPEATS], e2e_cpu[BENCH_MAX_REPEATS];
     for (int k = 0; k < repeats; k++) {
         e2e[k] = ph[GEN].w[k] + ph[SUMMARY].w[k];
         e2e_cpu[k] = ph[GEN].c[k] + ph[SUMMARY].c[k];
@@ -306,11 +276,11 @@ int main(int argc, char **argv)
     for (int q = 0; q < NPHASES; q++) {
         if (!io && q >= WRITE_JSON)
             break;
-        double mw = median(ph[q].w, repeats), mc = median(ph[q].c, repeats);
+        double mw = bench_median(ph[q].w, repeats), mc = bench_median(ph[q].c, repeats);
         printf("  %-32s %10.4f %10.4f %13.2f %13.2f\n", ph[q].name, mw, mc,
                (double)compute / mw / 1e6, (double)lowered / mw / 1e6);
         if (q == SUMMARY) {
-            double ew = median(e2e, repeats), ec = median(e2e_cpu, repeats);
+            double ew = bench_median(e2e, repeats), ec = bench_median(e2e_cpu, repeats);
             printf("  %-32s %10.4f %10.4f %13.2f %13.2f\n", "= generate + simulate + analyze",
                    ew, ec, (double)compute / ew / 1e6, (double)lowered / ew / 1e6);
         }
@@ -320,14 +290,14 @@ int main(int argc, char **argv)
     printf("peak RSS, simulate with timeline + analyze + series: %.1f MiB = %.1f bytes per "
            "compute action\n", rss_timeline / 1048576.0, rss_timeline / (double)compute);
     if (io) {
-        double wj = median(ph[WRITE_JSON].w, repeats), rj = median(ph[READ_JSON].w, repeats);
-        double wc = median(ph[WRITE_CHROME].w, repeats);
+        double wj = bench_median(ph[WRITE_JSON].w, repeats), rj = bench_median(ph[READ_JSON].w, repeats);
+        double wc = bench_median(ph[WRITE_CHROME].w, repeats);
         printf("files (in %s): timeline JSON %.1f MB written at %.1f MB/s, read at %.1f MB/s; "
                "Chrome trace %.1f MB written at %.1f MB/s\n", tmp, json_bytes / 1e6,
                json_bytes / wj / 1e6, json_bytes / rj / 1e6, chrome_bytes / 1e6,
                chrome_bytes / wc / 1e6);
     }
     /* One line for scripts (tools/bench_compare.sh). */
-    printf("e2e_seconds %.6f cpu %.6f\n", median(e2e, repeats), median(e2e_cpu, repeats));
+    printf("e2e_seconds %.6f cpu %.6f\n", bench_median(e2e, repeats), bench_median(e2e_cpu, repeats));
     return 0;
 }

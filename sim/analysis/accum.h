@@ -43,6 +43,23 @@ static inline void ppsa_mem_release(ppsa_mem *m)
     m->cap = m->npend = 0;
 }
 
+/* Makes room for element n of *buf (cap allocated, `size` bytes each), doubling; returns 0 and
+ * sets m->failed when out of memory (*buf unchanged). */
+static inline int ppsa_room(ppsa_mem *m, void **buf, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return 1;
+    size_t c = *cap ? 2 * *cap : 16;
+    void *p = realloc(*buf, c * size);
+    if (!p) {
+        m->failed = 1;
+        return 0;
+    }
+    *buf = p;
+    *cap = c;
+    return 1;
+}
+
 static inline void ppsa_mem_apply(ppsa_mem *m, double delta)
 {
     m->bytes += delta;
@@ -61,17 +78,8 @@ static inline void ppsa_mem_close(ppsa_mem *m)
     }
     if (!m->want_points || m->t == -INFINITY)
         return;
-    if (m->npts == m->cappts) {
-        size_t cap = m->cappts ? 2 * m->cappts : 64;
-        pps_memory_point *p = realloc(m->pts, cap * sizeof *p);
-        if (!p) {
-            m->failed = 1;
-            return;
-        }
-        m->pts = p;
-        m->cappts = cap;
-    }
-    m->pts[m->npts++] = (pps_memory_point){m->t, m->bytes};
+    if (ppsa_room(m, (void **)&m->pts, m->npts, &m->cappts, sizeof *m->pts))
+        m->pts[m->npts++] = (pps_memory_point){m->t, m->bytes};
 }
 
 /* Moves to instant t, closing the open one when t is later. */
@@ -98,21 +106,12 @@ static inline void ppsa_mem_alloc_at(ppsa_mem *m, double t, double bytes)
 {
     if (!ppsa_mem_at(m, t))
         return;
-    if (m->npend == 0) {
+    if (m->npend == 0)
         m->pend0 = bytes;
-    } else {
-        if (m->npend - 1 == m->cap) {
-            size_t cap = m->cap ? 2 * m->cap : 8;
-            double *p = realloc(m->pend, cap * sizeof *p);
-            if (!p) {
-                m->failed = 1;
-                return;
-            }
-            m->pend = p;
-            m->cap = cap;
-        }
+    else if (ppsa_room(m, (void **)&m->pend, m->npend - 1, &m->cap, sizeof *m->pend))
         m->pend[m->npend - 1] = bytes;
-    }
+    else
+        return;
     m->npend++;
 }
 
