@@ -86,6 +86,21 @@ START_TEST(zb_h2_has_no_bubble_with_unit_costs_from_m_2p)
 }
 END_TEST
 
+START_TEST(zb_v_has_no_bubble_with_unit_costs_from_m_2p)
+{
+    /* Qi et al. §6: ZB-V's bubble is 0 when t_F = t_I = t_W, from M = 2P on. */
+    for (int P = 2; P <= 8; P++) {
+        int ms[] = {2 * P, 2 * P + 1, 3 * P, 4 * P + 3};
+        for (size_t k = 0; k < sizeof ms / sizeof *ms; k++) {
+            pps_analysis a = run("zb-v", P, 2, ms[k], UNIT);
+            ck_assert_msg(fabs(a.stage_span_rate) < TOL, "P=%d M=%d: stage-span %g", P, ms[k],
+                          a.stage_span_rate);
+            pps_analysis_clear(&a);
+        }
+    }
+}
+END_TEST
+
 START_TEST(zb_h1_bubble_is_a_third_of_1f1b)
 {
     /* Unit costs: 1F1B idles (P−1)(t_F + t_B) = 3(P−1) on its widest rank, ZB-H1
@@ -134,6 +149,81 @@ START_TEST(zb_h1_and_zb_h2_peaks_are_the_papers)
             pps_analysis_clear(&h1);
             pps_analysis_clear(&h2);
         }
+}
+END_TEST
+
+START_TEST(zb_v_holds_p_activations_on_every_rank)
+{
+    /* Qi et al. §6: P·M_B per worker whatever M_W (each stage holds M_B/2 per micro-batch under
+     * the rank-share rule). */
+    const double mb = 4, ratios[] = {0, 0.25, 0.5, 1};
+    const int ps[] = {2, 3, 4, 6, 8};
+    for (size_t a = 0; a < sizeof ps / sizeof *ps; a++)
+        for (size_t b = 0; b < sizeof ratios / sizeof *ratios; b++) {
+            costs x = {1, 1.25, 0.75, mb, ratios[b] * mb, 0};
+            pps_analysis z = run("zb-v", ps[a], 2, 2 * ps[a] + 3, x);
+            for (int r = 0; r < ps[a]; r++)
+                ck_assert_msg(fabs(z.per_rank[r].peak_activation - ps[a] * mb) < TOL,
+                              "P=%d M_W/M_B=%g rank %d: %g, paper %g", ps[a], ratios[b], r,
+                              z.per_rank[r].peak_activation, ps[a] * mb);
+            pps_analysis_clear(&z);
+        }
+}
+END_TEST
+
+START_TEST(an_overlapped_pair_holds_its_forward_before_it_releases_its_backward)
+{
+    /* DualPipeV, P = 2, M = 4, rank share t_F = t_I = t_W = 1 and 2 bytes, so each stage takes
+     * 0.5 (B 1, an overlapped pair 0.5 + 1 = 1.5) and holds 1 byte per micro-batch. Worked by
+     * hand: rank 0 runs 0F0 0F1 0F2 (to 1.5), 3F0 1.5–2 (after 2F0 on rank 1, 1–1.5), 3I0 –2.5,
+     * 3W0 –3, 3F1 3–3.5 (2F1 ended 2.5), (0F3;3B1) 3.5–5, (3F2;0B0) 5.5–7 (1B0 ends 5.5 inside
+     * rank 1's (2F2;1B0) 4–5.5), 3B2 –8, (3F3;0B1) 8.5–10 (rank 1's (2F3;1B1) 7–8.5), 3B3 –11,
+     * 0I2 11–11.5 (1B2 ended 10.5), 0W2 –12, 0I3 12–12.5 (1I3 ended 12), 0W3 –13: makespan 13,
+     * busy 8·1.5 = 12, bubble 1 = (P−1)(t_F&B + t_B − 3t_W) = 1.5 + 1 − 1.5 (DualPipe README).
+     * Memory on rank 0: four forwards (4 B), I0 and W0 release one, 3F1 makes 4 again, and each
+     * pair takes a fifth before its B half releases one: 2P + 1 = 5 chunks, the README's PP + 1. */
+    costs x = {1, 1, 1, 2, 0, 0};
+    pps_analysis a = run("dualpipe-v", 2, 2, 4, x);
+    ck_assert_double_eq_tol(a.makespan, 13, TOL);
+    ck_assert_double_eq_tol(a.stage_span_idle, 1, TOL);
+    ck_assert_double_eq_tol(a.per_rank[0].peak_activation, 5, TOL);
+    ck_assert_double_eq_tol(a.per_rank[1].peak_activation, 5, TOL);
+    ck_assert_double_eq_tol(analytic_bubble("dualpipe-v", 2, 4, x), 1, TOL);
+    pps_analysis_clear(&a);
+}
+END_TEST
+
+START_TEST(dualpipe_v_bubble_and_memory_are_the_readmes)
+{
+    /* (R−1)(t_F&B + t_B − 3t_W) with per-stage times and PP + 1 = 2R + 1 chunk activations, for
+     * t_F = t_I (rank share 1.5, so 0.75 per stage), a rank share t_W of 1 or 0.5 (0.5 or 0.25
+     * per stage), t_F&B = t_F + t_B and any M ≥ 2R. R = 4, t_W = 0.5: t_B = 1.25, t_F&B = 2,
+     * 3·(2 + 1.25 − 1.5) = 5.25; t_W = 0.25: t_B = 1, 3·(1.75 + 1 − 0.75) = 6. The peak: 9 chunks
+     * of 1 byte (2 per rank share). */
+    const struct { double tw, want; } cases[] = {{1, 5.25}, {0.5, 6}};
+    for (size_t k = 0; k < 2; k++) {
+        int ms[] = {8, 9, 16};
+        for (size_t j = 0; j < 3; j++) {
+            costs x = {1.5, 1.5, cases[k].tw, 2, 0.5, 0};
+            pps_analysis a = run("dualpipe-v", 4, 2, ms[j], x);
+            ck_assert_msg(fabs(a.stage_span_idle - cases[k].want) < TOL, "t_W=%g M=%d: %g",
+                          cases[k].tw, ms[j], a.stage_span_idle);
+            for (int r = 0; r < 4; r++)
+                ck_assert_double_eq_tol(a.per_rank[r].peak_activation, 9, TOL);
+            pps_analysis_clear(&a);
+        }
+    }
+    /* A pair that costs less than its halves: the formula no longer describes the order. */
+    pps_gen_params p = {.ranks = 4, .microbatches = 8};
+    pps_cost c;
+    costs x = {1.5, 1.5, 1, 2, 0, 0};
+    pps_analysis a = run_with("dualpipe-v", &p, x, &c);
+    c.uniform.tfb = 3;
+    pps_error err = {0};
+    ck_assert(pps_cost_resolve(&c, 8, &err) == PPS_OK);
+    ck_assert(isnan(pps_generator_analytic_bubble(pps_generator_find("dualpipe-v"), &p)));
+    pps_analysis_clear(&a);
+    pps_cost_clear(&c);
 }
 END_TEST
 
@@ -267,13 +357,124 @@ START_TEST(every_analytic_value_matches_the_simulation)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ PyTorch's orders */
+
+/* Generates `name` for P, M and compares it, cell for cell (idle cells included), with the
+ * compute-only CSV PyTorch 2.15 wrote (traces/pytorch/2.15, tools/pytorch/dump_schedules.py);
+ * then simulates PyTorch's file. */
+static void same_as_pytorch(const char *cls, int P, int M)
+{
+    char path[256];
+    snprintf(path, sizeof path, "../traces/pytorch/2.15/%s_p%d_m%d_compute_only.csv", cls, P, M);
+    pps_schedule *want = NULL, *got = NULL, *low = NULL;
+    pps_error err = {0};
+    ck_assert_msg(pps_schedule_read(path, &want, &err) == PPS_OK, "%s", err.msg);
+    pps_gen_params p = {.ranks = P, .microbatches = M};
+    ck_assert_msg(pps_generate(pps_generator_find(cls), &p, &got, &err) == PPS_OK, "%s: %s", cls,
+                  err.msg);
+    ck_assert_int_eq(got->ranks, want->ranks);
+    ck_assert_int_eq(got->stages, want->stages);
+    ck_assert_int_eq(got->microbatches, want->microbatches);
+    for (int s = 0; s < got->stages; s++)
+        ck_assert_int_eq(got->stage_rank[s], want->stage_rank[s]);
+    for (int r = 0; r < P; r++) {
+        const pps_program *g = &got->programs[r], *w = &want->programs[r];
+        ck_assert_msg(g->n == w->n, "%s P=%d M=%d rank %d: %zu cells, PyTorch %zu", cls, P, M, r,
+                      g->n, w->n);
+        for (size_t i = 0; i < g->n; i++) {
+            char gt[PPS_ACTION_TEXT_MAX], wt[PPS_ACTION_TEXT_MAX];
+            pps_action_format(&g->actions[i], gt, sizeof gt);
+            pps_action_format(&w->actions[i], wt, sizeof wt);
+            ck_assert_msg(strcmp(gt, wt) == 0, "%s P=%d M=%d rank %d cell %zu: '%s', PyTorch '%s'",
+                          cls, P, M, r, i, gt, wt);
+        }
+    }
+    ck_assert_msg(pps_schedule_validate(want, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_msg(pps_schedule_lower(want, &low, &err) == PPS_OK, "%s", err.msg);
+    pps_cost c;
+    pps_cost_init(&c);
+    pps_timeline *t = NULL;
+    ck_assert(pps_cost_resolve_for(&c, want, &err) == PPS_OK);
+    ck_assert_msg(pps_simulate(low, &c, &t, &err) == PPS_OK, "%s: %s", path, err.msg);
+    pps_timeline_destroy(t);
+    pps_cost_clear(&c);
+    pps_schedule_destroy(low);
+    pps_schedule_destroy(got);
+    pps_schedule_destroy(want);
+}
+
+START_TEST(pytorch_orders_are_generated_cell_for_cell)
+{
+    static const char *const classes[] = {"ScheduleZBVZeroBubble",
+                                          "ScheduleInterleavedZeroBubble", "ScheduleDualPipeV"};
+    static const int sizes[][2] = {{2, 4}, {4, 8}, {4, 16}, {8, 32}};
+    for (size_t c = 0; c < 3; c++)
+        for (size_t k = 0; k < 4; k++)
+            same_as_pytorch(classes[c], sizes[k][0], sizes[k][1]);
+    /* The aliases find ppsim's rows. */
+    ck_assert_str_eq(pps_generator_find("ZBVZeroBubble")->name, "zb-v");
+    ck_assert_str_eq(pps_generator_find("scheduleinterleavedzerobubble")->name, "interleaved-zb");
+    ck_assert_str_eq(pps_generator_find("DualPipeV")->name, "dualpipe-v");
+}
+END_TEST
+
+START_TEST(pytorch_shapes_kept_for_small_m)
+{
+    /* PyTorch's ZBV builds its order for 2P − 1 micro-batches when M is smaller and leaves the
+     * extra cells empty (P = 3, M = 2, rank 0, from PyTorch 2.15's _calculate_single_rank_operations
+     * as documented in docs/schedules.md). */
+    pps_gen_params p = {.ranks = 3, .microbatches = 2};
+    pps_schedule *s = NULL;
+    pps_error err = {0};
+    ck_assert(pps_generate(pps_generator_find("zb-v"), &p, &s, &err) == PPS_OK);
+    const char *want[] = {"0F0", "0F1", "", "", "", "5F0", "5I0", "5W0", "5F1", "5I1", "5W1", "",
+                          "", "", "0I0", "0W0", "", "", "", "0I1", "0W1", "", "", "", "", "", "",
+                          "", "", ""};
+    ck_assert_uint_eq(s->programs[0].n, sizeof want / sizeof *want);
+    for (size_t i = 0; i < s->programs[0].n; i++) {
+        char text[PPS_ACTION_TEXT_MAX];
+        pps_action_format(&s->programs[0].actions[i], text, sizeof text);
+        ck_assert_str_eq(text, want[i]);
+    }
+    pps_schedule_destroy(s);
+}
+END_TEST
+
+START_TEST(constraints_are_refused_with_the_reason)
+{
+    pps_error err = {0};
+    pps_schedule *s = NULL;
+    pps_gen_params p = {.ranks = 4, .chunks = 3, .microbatches = 8};
+    ck_assert_int_eq(pps_generate(pps_generator_find("zb-v"), &p, &s, &err), PPS_EUNSUPPORTED);
+    ck_assert_str_eq(err.msg, "zb-v: chunks must be 2 (got 3): the V placement gives rank r "
+                              "stages r and 2P-1-r");
+    p = (pps_gen_params){.ranks = 4, .microbatches = 7};
+    ck_assert_int_eq(pps_generate(pps_generator_find("dualpipe-v"), &p, &s, &err),
+                     PPS_EUNSUPPORTED);
+    ck_assert_str_eq(err.msg, "dualpipe-v: M=7 is below 2P=8: its phases need at least as many "
+                              "micro-batches as stages (M - 2P + r + 1 steady pairs on rank r)");
+    p = (pps_gen_params){.ranks = 2, .microbatches = 5};
+    ck_assert_int_eq(pps_generate(pps_generator_find("interleaved-zb"), &p, &s, &err),
+                     PPS_EUNSUPPORTED);
+    ck_assert_str_eq(err.msg, "interleaved-zb: M=5 is not a multiple of its 2 rounds (rounds = "
+                              "max(1, M / P) with P=2; as PyTorch's ScheduleInterleavedZeroBubble "
+                              "requires)");
+    p = (pps_gen_params){.ranks = 4, .chunks = 1, .microbatches = 8};
+    ck_assert_int_eq(pps_generate(pps_generator_find("interleaved-zb"), &p, &s, &err),
+                     PPS_EUNSUPPORTED);
+    p = (pps_gen_params){.ranks = 4, .chunks = 2, .microbatches = 8};
+    ck_assert_int_eq(pps_generate(pps_generator_find("zb-h1"), &p, &s, &err), PPS_EUNSUPPORTED);
+    ck_assert_ptr_null(s);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ sizes */
 
 START_TEST(zero_bubble_schedules_run_over_a_grid_of_sizes)
 {
     /* P ≤ 32, M ≤ 256, sampled: every configuration a row accepts validates, lowers and runs
      * without deadlock; those it refuses say why (PPS_EUNSUPPORTED). */
-    static const char *const names[] = {"zb-h1", "zb-h2"};
+    static const char *const names[] = {"zb-h1", "zb-h2", "zb-v", "interleaved-zb", "dualpipe-v"};
     static const int ps[] = {1, 2, 3, 4, 5, 7, 8, 13, 16, 31, 32};
     static const int ms[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 255,
                              256};
@@ -295,7 +496,7 @@ START_TEST(zero_bubble_schedules_run_over_a_grid_of_sizes)
                 pps_analysis_clear(&x);
                 ran++;
             }
-    ck_assert_int_gt(ran, 400);
+    ck_assert_int_gt(ran, 900);
 }
 END_TEST
 
@@ -305,13 +506,20 @@ static Suite *zero_bubble_suite(void)
     TCase *tc = tcase_create("zero_bubble");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, zb_h2_has_no_bubble_with_unit_costs_from_m_2p);
+    tcase_add_test(tc, zb_v_has_no_bubble_with_unit_costs_from_m_2p);
     tcase_add_test(tc, zb_h1_bubble_is_a_third_of_1f1b);
     tcase_add_test(tc, zb_h1_and_zb_h2_peaks_are_the_papers);
+    tcase_add_test(tc, zb_v_holds_p_activations_on_every_rank);
+    tcase_add_test(tc, an_overlapped_pair_holds_its_forward_before_it_releases_its_backward);
+    tcase_add_test(tc, dualpipe_v_bubble_and_memory_are_the_readmes);
     tcase_add_test(tc, zb_h1_with_latency_worked_by_hand);
     tcase_add_test(tc, zb_h2_with_latency_worked_by_hand);
     tcase_add_test(tc, zb_h1_and_zb_h2_bubbles_equal_the_papers_formulas);
     tcase_add_test(tc, formulas_give_no_value_where_their_assumptions_fail);
     tcase_add_test(tc, every_analytic_value_matches_the_simulation);
+    tcase_add_test(tc, pytorch_orders_are_generated_cell_for_cell);
+    tcase_add_test(tc, pytorch_shapes_kept_for_small_m);
+    tcase_add_test(tc, constraints_are_refused_with_the_reason);
     tcase_add_test(tc, zero_bubble_schedules_run_over_a_grid_of_sizes);
     suite_add_tcase(s, tc);
     return s;

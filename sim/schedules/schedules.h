@@ -25,6 +25,28 @@ static inline void pps_gen_put(pps_schedule *s, int rank, pps_kind kind, int sta
     a->kind2 = 0;
 }
 
+/* Appends an idle slot (an empty cell of PyTorch's CSV, which runs as nothing): kept where
+ * PyTorch's own order has one, so that the written CSV matches it cell for cell. Reserved room
+ * is needed, as for pps_gen_put. */
+static inline void pps_gen_put_idle(pps_schedule *s, int rank)
+{
+    pps_gen_put(s, rank, PPS_IDLE, -1, -1);
+}
+
+/* Appends an overlapped pair (F(fstage, fmb); bkind(bstage, bmb))OVERLAP_F_B, bkind B or I. */
+static inline void pps_gen_put_overlap(pps_schedule *s, int rank, int fstage, int fmb,
+                                       pps_kind bkind, int bstage, int bmb)
+{
+    pps_program *p = &s->programs[rank];
+    pps_action *a = &p->actions[p->n++];
+    a->stage = fstage;
+    a->mb = fmb;
+    a->stage2 = bstage;
+    a->mb2 = bmb;
+    a->kind = (uint8_t)PPS_OVERLAP_F_B;
+    a->kind2 = (uint8_t)bkind;
+}
+
 /* The text given for option `name` in p, or NULL when it was not given. Borrowed. */
 const char *pps_gen_option_text(const pps_gen_params *p, const char *name);
 

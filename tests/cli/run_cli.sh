@@ -139,6 +139,20 @@ check_sim_zb_h1_json() {
         'd["analytic"]["idle_over_compute"] is None' 'd["analytic"]["peak_activation"] == [4, 3, 2, 1]'
 }
 
+check_pytorch_aliases() {
+    # PyTorch's class names generate PyTorch's own orders (cell for cell; the CSVs in
+    # traces/pytorch/2.15 are tested in tests/test_zero_bubble.c). A DualPipeV steady state holds
+    # overlapped pairs; --tfb sets their time: per stage t_F = 0.5, t_B = 1, so the default pair
+    # takes 1.5 and --tfb 2 (1 per stage) shortens each of them by 0.5.
+    run 0 gen -s ScheduleDualPipeV -p 2 -m 4 --format csv || return 1
+    grep -q '^0F0,0F1,0F2,3F0,3I0,3W0,3F1,(0F3;3B1)OVERLAP_F_B,' out || { cat out; return 1; }
+    run 0 sim -s DualPipeV -p 2 -m 4 --json || return 1
+    json_ok out 'd["schedule"] == "dualpipe-v"' 'close(d["makespan"], 13)'
+    run 0 sim -s dualpipe-v -p 2 -m 4 --tfb 2 --json || return 1
+    json_ok out 'd["makespan"] < 13'
+    run 1 sim -s dualpipe-v -p 2 -m 3 || return 1
+}
+
 check_sim_gpipe_m1() {
     run 0 sim -s gpipe -p 4 -m 1 --json || return 1
     # One micro-batch: makespan 4·3 = 12, each rank busy 3: idle/total = 36/48 = 0.75.
@@ -345,6 +359,7 @@ check sim_1f1b_json check_sim_1f1b_json
 check sim_gpipe_m1 check_sim_gpipe_m1
 check sim_interleaved check_sim_interleaved
 check sim_zb_h1_json check_sim_zb_h1_json
+check pytorch_aliases check_pytorch_aliases
 check sim_text check_sim_text
 check split_backward check_split_backward
 check comm_latency check_comm_latency
