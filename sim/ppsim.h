@@ -201,7 +201,8 @@ const char *pps_placement_name(pps_placement p); /* "loop", "v", "explicit" */
  * owning its stage; per (stage, micro-batch) exactly one F and either one B or one I and one W;
  * B/I after F and W after I on the owning rank (program order); for a lowered schedule, every
  * send paired with a receive and, per ordered pair of ranks, sends and receives in the same
- * order on both sides. The message names rank, position (0-based) and action. */
+ * order on both sides, and at most one SEND_F, RECV_F, SEND_B and RECV_B per stage and
+ * micro-batch. The message names rank, position (0-based) and action. */
 pps_status pps_schedule_validate(const pps_schedule *s, pps_error *err);
 
 /* Returns in *out a new lowered copy of the compute-only schedule s: a SEND right after each

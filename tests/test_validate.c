@@ -41,6 +41,22 @@ START_TEST(duplicate_forward_is_refused)
 }
 END_TEST
 
+/* A lowered program where one transfer is written twice on both sides: each pair matches its
+ * twin, so only the rule "one SEND_F and one RECV_F per stage and micro-batch" refuses it, as
+ * it refuses a duplicated F. */
+START_TEST(duplicated_send_recv_pair_is_refused)
+{
+    ck_assert_str_eq(refusal(1, "0F0,0SEND_F0,0SEND_F0,0RECV_B0,0B0",
+                             "1RECV_F0,1RECV_F0,1F0,1B0,1SEND_B0"),
+                     "rank 0, position 2 (0SEND_F0): duplicate SEND_F for this stage and "
+                     "micro-batch");
+    ck_assert_str_eq(refusal(1, "0F0,0SEND_F0,0RECV_B0,0RECV_B0,0B0",
+                             "1RECV_F0,1F0,1B0,1SEND_B0,1SEND_B0"),
+                     "rank 0, position 3 (0RECV_B0): duplicate RECV_B for this stage and "
+                     "micro-batch");
+}
+END_TEST
+
 START_TEST(backward_before_forward_is_refused)
 {
     ck_assert_str_eq(refusal(1, "0B0,0F0", "1F0,1B0"),
@@ -184,6 +200,7 @@ static Suite *validate_suite(void)
     tcase_add_test(tc, valid_one_f_one_b_passes);
     tcase_add_test(tc, action_on_a_rank_not_owning_its_stage_is_refused);
     tcase_add_test(tc, duplicate_forward_is_refused);
+    tcase_add_test(tc, duplicated_send_recv_pair_is_refused);
     tcase_add_test(tc, backward_before_forward_is_refused);
     tcase_add_test(tc, w_before_i_is_refused);
     tcase_add_test(tc, b_together_with_i_is_refused);

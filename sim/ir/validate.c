@@ -5,8 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Per (stage, micro-batch) cell: which compute kinds were seen so far. */
-enum { SEEN_F = 1, SEEN_B = 2, SEEN_I = 4, SEEN_W = 8 };
+/* Per (stage, micro-batch) cell: which compute and communication kinds were seen so far. A
+ * stage sends and receives each direction of a micro-batch at most once (the pairing of sends
+ * with receives is checked where they are matched). */
+enum {
+    SEEN_F = 1, SEEN_B = 2, SEEN_I = 4, SEEN_W = 8,
+    SEEN_SEND_F = 16, SEEN_RECV_F = 32, SEEN_SEND_B = 64, SEEN_RECV_B = 128
+};
 
 static pps_status at(pps_error *err, int rank, size_t pos, const pps_action *a, const char *fmt,
                      const char *detail)
@@ -39,12 +44,13 @@ static pps_status check_place(const pps_schedule *s, int rank, size_t pos, const
     return PPS_OK;
 }
 
-/* Records one compute kind for a cell and enforces uniqueness and order. */
+/* Records one kind for a cell and enforces uniqueness (and, for compute, order). */
 static pps_status see(uint8_t *cells, const pps_schedule *s, int rank, size_t pos,
                       const pps_action *a, pps_kind kind, int stage, int mb, pps_error *err)
 {
     uint8_t *c = &cells[(size_t)stage * (size_t)s->microbatches + (size_t)mb];
     const char *why = NULL;
+    char dup[64];
     switch (kind) {
     case PPS_F:
         if (*c & SEEN_F)
@@ -75,6 +81,17 @@ static pps_status see(uint8_t *cells, const pps_schedule *s, int rank, size_t po
             why = "W before its I";
         *c |= SEEN_W;
         break;
+    case PPS_SEND_F: case PPS_RECV_F: case PPS_SEND_B: case PPS_RECV_B: {
+        /* pps_kind lists SEND_F, RECV_F, SEND_B, RECV_B in the order of their SEEN_ bits. */
+        uint8_t bit = (uint8_t)(SEEN_SEND_F << (kind - PPS_SEND_F));
+        if (*c & bit) {
+            snprintf(dup, sizeof dup, "duplicate %s for this stage and micro-batch",
+                     pps_kind_name(kind));
+            why = dup;
+        }
+        *c |= bit;
+        break;
+    }
     default:
         break;
     }
@@ -102,7 +119,8 @@ static pps_status check_action(const pps_schedule *s, uint8_t *cells, int r, siz
             st = see(cells, s, r, i, a, PPS_F, a->stage, a->mb, err);
         return st != PPS_OK ? st : see(cells, s, r, i, a, (pps_kind)a->kind2, a->stage2, a->mb2, err);
     case PPS_SEND_F: case PPS_RECV_F: case PPS_SEND_B: case PPS_RECV_B:
-        return check_place(s, r, i, a, a->stage, a->mb, 1, err);
+        st = check_place(s, r, i, a, a->stage, a->mb, 1, err);
+        return st != PPS_OK ? st : see(cells, s, r, i, a, k, a->stage, a->mb, err);
     case PPS_UNSHARD: case PPS_RESHARD: case PPS_REDUCE_GRAD:
         return check_place(s, r, i, a, a->stage, a->mb, 0, err);
     default:

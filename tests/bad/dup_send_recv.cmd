@@ -1,0 +1,1 @@
+sim -f @DIR@/dup_send_recv.csv -o @OUT@
