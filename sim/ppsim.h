@@ -46,6 +46,11 @@ void pps_error_prefix(pps_error *err, const char *fmt, ...) __attribute__((forma
 
 const char *pps_status_name(pps_status st);
 
+/* Writes v into buf (size bytes) in the shortest decimal form that reads back as exactly v, for
+ * messages where %g would show two different values alike ("1 exceeds 1"). Returns the length
+ * as snprintf does. */
+int pps_format_exact(double v, char *buf, size_t size);
+
 /* ------------------------------------------------------------------ limits */
 
 /* Configurations beyond these are refused with PPS_EINPUT before anything is allocated.
@@ -501,6 +506,18 @@ pps_status pps_timeline_create(int ranks, int stages, int microbatches, pps_time
 void pps_timeline_destroy(pps_timeline *t);
 pps_status pps_timeline_append(pps_timeline *t, const pps_event *e, pps_error *err);
 
+/* The rules every timeline obeys (docs/trace.md, "Consistency"), which analysis relies on:
+ * - one rank's compute stream runs one event at a time: no two overlap (touching is fine);
+ * - each F, B, I, W (an OVERLAP_F_B counts as its two halves) and each SEND_F, RECV_F, SEND_B,
+ *   RECV_B runs at most once per stage and micro-batch, and a B never beside an I or W;
+ * - a B or I starts no earlier than its F ended, a W no earlier than its I ended;
+ * - unless t->incomplete (a measured run stopped early, which may miss events but not overlap
+ *   or repeat them), every stage and micro-batch has its F and a whole backward.
+ * Returns PPS_EINPUT naming the event as "$.events[I]" (its index in t->events, which is its
+ * place in the file) and the rule broken. O(events) time; memory 17 bytes per stage and
+ * micro-batch, plus 32 bytes per compute event when a rank's events are not in time order. */
+pps_status pps_timeline_check(const pps_timeline *t, pps_error *err);
+
 /* Timeline JSON (docs/trace.md). */
 pps_status pps_timeline_write_json(const pps_timeline *t, FILE *fp, pps_error *err);
 pps_status pps_timeline_parse_json(const char *text, size_t len, const char *name,
@@ -548,6 +565,8 @@ typedef struct pps_analysis {
     pps_rank_stats *per_rank; /* [ranks], owned */
 } pps_analysis;
 
+/* Analyses t, which should obey pps_timeline_check (the reader and the simulator guarantee it):
+ * on a timeline whose compute events overlap, busy time can exceed the makespan. */
 pps_status pps_analyze(const pps_timeline *t, pps_analysis *out, pps_error *err);
 void pps_analysis_clear(pps_analysis *a);
 

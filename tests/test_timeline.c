@@ -194,14 +194,17 @@ START_TEST(json_round_trip_keeps_events_and_header_exactly)
     t->act_bytes[1] = 0.1;
     t->act_w_bytes[0] = 1e9 / 3;
     t->act_w_bytes[1] = 0;
-    /* Doubles that need all 17 digits, tiny and huge values. */
-    add(t, 1, PPS_STREAM_COMPUTE, -1, PPS_W, 1, 1, 0.1, 1.0 / 3);
-    add(t, 1, PPS_STREAM_COMPUTE, -1, PPS_I, 1, 1, 5e-324, 2.2250738585072014e-308);
+    /* Doubles that need all 17 digits, tiny and huge values, on actions that keep the timeline
+     * consistent (pps_timeline_check): rank 1 is idle before 1.5 s, rank 0 after 10 s, and the
+     * OVERLAP_F_B takes a third micro-batch (the run is incomplete, so 1F2 may be missing). */
+    t->microbatches = 3;
+    add(t, 1, PPS_STREAM_COMPUTE, -1, PPS_RESHARD, 1, -1, 0.1, 1.0 / 3);
+    add(t, 1, PPS_STREAM_COMPUTE, -1, PPS_REDUCE_GRAD, 1, -1, 5e-324, 2.2250738585072014e-308);
     add(t, 0, PPS_STREAM_COMPUTE, -1, PPS_UNSHARD, 0, -1, 123456789.123456789, 1e300);
     pps_event ov = {0};
     ov.rank = 0;
     ov.peer = -1;
-    ov.action = (pps_action){0, 1, 0, 0, PPS_OVERLAP_F_B, PPS_I};
+    ov.action = (pps_action){0, 2, 1, 2, PPS_OVERLAP_F_B, PPS_I};
     ov.start = nextafter(7.0, 8.0);
     ov.end = 8;
     ck_assert_int_eq(pps_timeline_append(t, &ov, &err), PPS_OK);
@@ -217,7 +220,7 @@ START_TEST(json_round_trip_keeps_events_and_header_exactly)
     ck_assert_int_eq(u->incomplete, 1);
     ck_assert_int_eq(u->ranks, 2);
     ck_assert_int_eq(u->stages, 2);
-    ck_assert_int_eq(u->microbatches, 2);
+    ck_assert_int_eq(u->microbatches, 3);
     ck_assert_int_eq(u->chunks, 1);
     ck_assert_ptr_nonnull(u->act_bytes);
     ck_assert_ptr_nonnull(u->act_w_bytes);
@@ -234,14 +237,16 @@ START_TEST(json_round_trip_of_many_events_is_exact)
 {
     pps_timeline *t, *u = NULL;
     pps_error err = {0};
-    ck_assert_int_eq(pps_timeline_create(4, 8, 64, &t, &err), PPS_OK);
+    /* Each event its own micro-batch, one after another: a consistent (if incomplete) run. */
+    ck_assert_int_eq(pps_timeline_create(4, 8, 50000, &t, &err), PPS_OK);
+    t->incomplete = 1;
     double now = 0;
     for (int i = 0; i < 200000; i++) {
         int r = i % 4;
         double d = 1e-3 * (1 + (i * 7919) % 1000) / 7; /* awkward fractions */
         add(t, r, i % 3 ? PPS_STREAM_COMPUTE : PPS_STREAM_SEND, i % 3 ? -1 : (r + 1) % 4,
-            i % 3 ? PPS_F : PPS_SEND_F, r, i % 64, now, now + d);
-        now += d / 3;
+            i % 3 ? PPS_F : PPS_SEND_F, r, i / 4, now, now + d);
+        now += d;
     }
     size_t len;
     char *text = write_to_string(pps_timeline_write_json, t, &len);
@@ -256,7 +261,9 @@ END_TEST
 
 START_TEST(json_reader_takes_minimal_header_and_any_whitespace)
 {
-    const char *doc = " {\"events\":[ [ 1 , \"recv:0\" , \"1RECV_F0\" , 0 , 2.5e-1 ] ],"
+    const char *doc = " {\"events\":[ [ 1 , \"recv:0\" , \"1RECV_F0\" , 0 , 2.5e-1 ] ,"
+                      "[0,\"compute\",\"0F0\",0,0.25],\n[1,\"compute\",\"1F0\",0.25,1],"
+                      "[1,\"compute\",\"1B0\",1,3],\t[0,\"compute\",\"0B0\",3,5]],"
                       "\"microbatches\":1,\"stages\":2,\"ranks\":2,"
                       "\"version\":1,\"format\":\"ppsim-timeline\"}\n";
     pps_timeline *t = NULL;
@@ -265,7 +272,7 @@ START_TEST(json_reader_takes_minimal_header_and_any_whitespace)
                   "%s", err.msg);
     ck_assert_str_eq(t->source, "simulated");
     ck_assert_int_eq(t->incomplete, 0);
-    ck_assert_uint_eq(t->n, 1);
+    ck_assert_uint_eq(t->n, 5);
     ck_assert_int_eq(t->events[0].stream, PPS_STREAM_RECV);
     ck_assert_int_eq(t->events[0].peer, 0);
     ck_assert_int_eq(t->events[0].action.kind, PPS_RECV_F);

@@ -825,6 +825,10 @@ pps_status pps_timeline_parse_json(const char *text, size_t len, const char *nam
     c.pos = events_at;
     if ((st = parse_events(&c, t)))
         goto fail;
+    if ((st = pps_timeline_check(t, err))) {
+        pps_error_prefix(err, "%s", name);
+        goto fail;
+    }
     cJSON_Delete(hdr);
     *out = t;
     return PPS_OK;

@@ -1,17 +1,10 @@
 /* validate.c — the schedule rules of docs/ir.md, with errors naming rank, position and action. */
 #include "core/graph.h"
+#include "ir/cells.h"
 #include "ir/validate.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* Per (stage, micro-batch) cell: which compute and communication kinds were seen so far. A
- * stage sends and receives each direction of a micro-batch at most once (the pairing of sends
- * with receives is checked where they are matched). */
-enum {
-    SEEN_F = 1, SEEN_B = 2, SEEN_I = 4, SEEN_W = 8,
-    SEEN_SEND_F = 16, SEEN_RECV_F = 32, SEEN_SEND_B = 64, SEEN_RECV_B = 128
-};
 
 static pps_status at(pps_error *err, int rank, size_t pos, const pps_action *a, const char *fmt,
                      const char *detail)
@@ -44,57 +37,18 @@ static pps_status check_place(const pps_schedule *s, int rank, size_t pos, const
     return PPS_OK;
 }
 
-/* Records one kind for a cell and enforces uniqueness (and, for compute, order). */
+/* Records one kind for a cell and enforces uniqueness and, for compute, program order. */
 static pps_status see(uint8_t *cells, const pps_schedule *s, int rank, size_t pos,
                       const pps_action *a, pps_kind kind, int stage, int mb, pps_error *err)
 {
     uint8_t *c = &cells[(size_t)stage * (size_t)s->microbatches + (size_t)mb];
-    const char *why = NULL;
-    char dup[64];
-    switch (kind) {
-    case PPS_F:
-        if (*c & SEEN_F)
-            why = "duplicate F for this stage and micro-batch";
-        *c |= SEEN_F;
-        break;
-    case PPS_B:
-        if (*c & (SEEN_B | SEEN_I | SEEN_W))
-            why = (*c & SEEN_B) ? "duplicate B for this stage and micro-batch"
-                                : "B and I/W both given for this stage and micro-batch";
-        else if (!(*c & SEEN_F))
-            why = "backward before its forward";
-        *c |= SEEN_B;
-        break;
-    case PPS_I:
-        if (*c & (SEEN_B | SEEN_I))
-            why = (*c & SEEN_I) ? "duplicate I for this stage and micro-batch"
-                                : "B and I/W both given for this stage and micro-batch";
-        else if (!(*c & SEEN_F))
-            why = "backward before its forward";
-        *c |= SEEN_I;
-        break;
-    case PPS_W:
-        if (*c & (SEEN_B | SEEN_W))
-            why = (*c & SEEN_W) ? "duplicate W for this stage and micro-batch"
-                                : "B and I/W both given for this stage and micro-batch";
-        else if (!(*c & SEEN_I))
-            why = "W before its I";
-        *c |= SEEN_W;
-        break;
-    case PPS_SEND_F: case PPS_RECV_F: case PPS_SEND_B: case PPS_RECV_B: {
-        /* pps_kind lists SEND_F, RECV_F, SEND_B, RECV_B in the order of their SEEN_ bits. */
-        uint8_t bit = (uint8_t)(SEEN_SEND_F << (kind - PPS_SEND_F));
-        if (*c & bit) {
-            snprintf(dup, sizeof dup, "duplicate %s for this stage and micro-batch",
-                     pps_kind_name(kind));
-            why = dup;
-        }
-        *c |= bit;
-        break;
-    }
-    default:
-        break;
-    }
+    char buf[96];
+    const char *why = ppsi_cell_conflict(*c, kind, buf, sizeof buf);
+    if (!why && (kind == PPS_B || kind == PPS_I) && !(*c & PPSI_SEEN_F))
+        why = "backward before its forward";
+    else if (!why && kind == PPS_W && !(*c & PPSI_SEEN_I))
+        why = "W before its I";
+    *c |= (uint8_t)ppsi_cell_bit(kind);
     return why ? at(err, rank, pos, a, "%s", why) : PPS_OK;
 }
 
@@ -147,11 +101,11 @@ pps_status ppsv_validate(const pps_schedule *s, uint8_t *cells, pps_error *err)
     for (size_t c = 0; c < ncells && st == PPS_OK; c++) {
         int stage = (int)(c / (size_t)s->microbatches), mb = (int)(c % (size_t)s->microbatches);
         const char *missing = NULL;
-        if (!(cells[c] & SEEN_F))
+        if (!(cells[c] & PPSI_SEEN_F))
             missing = "F";
-        else if (cells[c] & SEEN_I && !(cells[c] & SEEN_W))
+        else if (cells[c] & PPSI_SEEN_I && !(cells[c] & PPSI_SEEN_W))
             missing = "W (it has an I)";
-        else if (!(cells[c] & (SEEN_B | SEEN_I)))
+        else if (!(cells[c] & (PPSI_SEEN_B | PPSI_SEEN_I)))
             missing = "backward (B, or I and W)";
         if (missing)
             st = pps_error_set(err, PPS_EINPUT, "rank %d: stage %d, micro-batch %d has no %s",

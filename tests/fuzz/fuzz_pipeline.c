@@ -85,6 +85,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pps_analysis a = {0};
         st = pps_analyze(t, &a, &err);
         FUZZ_CHECK(st == PPS_OK, "a simulated timeline does not analyse: %s", err.msg);
+        st = pps_timeline_check(t, &err);
+        FUZZ_CHECK(st == PPS_OK, "a simulated timeline breaks the timeline rules: %s", err.msg);
+        for (int r = 0; r < a.ranks; r++)
+            FUZZ_CHECK(a.per_rank[r].busy <= a.makespan * (1 + 1e-9) + 1e-300,
+                       "rank %d busy %.17g in a makespan of %.17g", r, a.per_rank[r].busy,
+                       a.makespan);
         FUZZ_CHECK(a.compute_actions == pps_schedule_count(run, 1),
                    "simulated %zu compute actions of %zu", a.compute_actions,
                    pps_schedule_count(run, 1));

@@ -1,6 +1,7 @@
-/* fuzz_timeline.c — pps_timeline_parse_json (the streaming timeline reader), then analysis,
- * memory series and the writers on small accepted timelines. Oracle: a written timeline reads
- * back with the same header and events. */
+/* fuzz_timeline.c — pps_timeline_parse_json (the streaming timeline reader, with the timeline
+ * rules), then analysis, memory series and the writers on small accepted timelines. Oracles: no
+ * rank of an accepted timeline is busy longer than its makespan; a written timeline reads back
+ * with the same header and events. */
 #include "fuzz_common.h"
 
 #define FUZZ_MAX_EVENTS 4096
@@ -36,6 +37,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     st = pps_analyze(t, &a, &err);
     if (st != PPS_OK)
         fuzz_check_error(&err, st);
+    /* What the timeline rules buy analysis: a rank is never busy longer than the makespan. */
+    for (int r = 0; st == PPS_OK && r < a.ranks; r++)
+        FUZZ_CHECK(a.per_rank[r].busy <= a.makespan * (1 + 1e-9) + 1e-300,
+                   "an accepted timeline has rank %d busy %.17g in a makespan of %.17g", r,
+                   a.per_rank[r].busy, a.makespan);
     pps_analysis_clear(&a);
     for (int r = 0; r < t->ranks; r++) {
         pps_memory_point *pts = NULL;

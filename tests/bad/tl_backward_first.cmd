@@ -1,0 +1,1 @@
+analyze @DIR@/tl_backward_first.json

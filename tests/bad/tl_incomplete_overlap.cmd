@@ -1,0 +1,1 @@
+analyze @DIR@/tl_incomplete_overlap.json

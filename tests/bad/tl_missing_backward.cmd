@@ -1,0 +1,1 @@
+analyze @DIR@/tl_missing_backward.json

@@ -1,0 +1,256 @@
+/* test_timeline_check.c — the rules every timeline obeys (pps_timeline_check, docs/trace.md
+ * "Consistency"): no overlap on a rank's compute stream, each action once, a backward after its
+ * forward, every action unless the run is marked incomplete; the simulator's timelines obey
+ * them. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "testutil.h"
+
+/* A timeline of `ranks` ranks, `stages` stages, `mbs` micro-batches whose events are given as
+ * "RANK ACTION START END" lines, all on the compute stream unless the action is a SEND/RECV
+ * (then on the queue to or from peer `rank ^ 1`). */
+static pps_timeline *timeline_of(int ranks, int stages, int mbs, const char *const *lines,
+                                 size_t n)
+{
+    pps_timeline *t = NULL;
+    pps_error err = {0};
+    ck_assert_msg(pps_timeline_create(ranks, stages, mbs, &t, &err) == PPS_OK, "%s", err.msg);
+    for (size_t i = 0; i < n; i++) {
+        pps_event e = {0};
+        int rank;
+        char act[PPS_ACTION_TEXT_MAX];
+        ck_assert(sscanf(lines[i], "%d %63s %lf %lf", &rank, act, &e.start, &e.end) == 4);
+        e.rank = rank;
+        ck_assert_msg(pps_action_parse(act, strlen(act), &e.action, &err) == PPS_OK, "%s",
+                      err.msg);
+        pps_kind k = (pps_kind)e.action.kind;
+        e.peer = pps_kind_is_comm(k) ? rank ^ 1 : -1;
+        e.stream = k == PPS_SEND_F || k == PPS_SEND_B   ? PPS_STREAM_SEND
+                   : k == PPS_RECV_F || k == PPS_RECV_B ? PPS_STREAM_RECV
+                                                        : PPS_STREAM_COMPUTE;
+        ck_assert_msg(pps_timeline_append(t, &e, &err) == PPS_OK, "%s", err.msg);
+    }
+    return t;
+}
+
+#define TIMELINE(R, S, M, ...)                                                                  \
+    timeline_of(R, S, M, (const char *const[]){__VA_ARGS__},                                    \
+                sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
+/* The check's message for t (which it must refuse); t is destroyed. */
+static const char *refusal(pps_timeline *t)
+{
+    static pps_error err;
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(pps_timeline_check(t, &err), PPS_EINPUT);
+    pps_timeline_destroy(t);
+    return err.msg;
+}
+
+static void passes(pps_timeline *t)
+{
+    pps_error err = {0};
+    ck_assert_msg(pps_timeline_check(t, &err) == PPS_OK, "%s", err.msg);
+    pps_timeline_destroy(t);
+}
+
+/* ------------------------------------------------------------------ the simulator's output */
+
+/* Every generator, with B and with I/W costs, overlapped and (where it runs) synchronous
+ * communication: the predicted timeline passes the rules analysis relies on. */
+START_TEST(every_simulated_timeline_is_consistent)
+{
+    size_t checked = 0;
+    for (size_t g = 0; g < pps_generator_count(); g++) {
+        const pps_generator *gen = pps_generator_at(g);
+        for (int variant = 0; variant < 4; variant++) {
+            pps_gen_params p = {.ranks = 4, .microbatches = 8};
+            pps_schedule *s = NULL, *low = NULL;
+            pps_timeline *t = NULL;
+            pps_error err = {0};
+            pps_cost c;
+            pps_cost_init(&c);
+            if (variant & 1) { /* split backward, uneven: t_I = 0.7, t_W = 0.5 */
+                c.uniform.tb = NAN;
+                c.uniform.ti = 0.7;
+                c.uniform.tw = 0.5;
+            }
+            c.comm_sync = (variant & 2) != 0;
+            c.intra.latency = c.inter.latency = 0.25;
+            if (pps_generate(gen, &p, &s, &err) == PPS_OK &&
+                pps_schedule_lower(s, &low, &err) == PPS_OK &&
+                pps_cost_resolve(&c, s->stages, &err) == PPS_OK &&
+                pps_simulate(low, &c, &t, &err) == PPS_OK) {
+                ck_assert_msg(pps_timeline_check(t, &err) == PPS_OK, "%s (variant %d): %s",
+                              gen->name, variant, err.msg);
+                checked++;
+            }
+            pps_timeline_destroy(t);
+            pps_schedule_destroy(low);
+            pps_schedule_destroy(s);
+            pps_cost_clear(&c);
+        }
+    }
+    /* Every generator takes P = 4, M = 8 at least with overlapped communication. */
+    ck_assert_uint_ge(checked, 2 * pps_generator_count());
+}
+END_TEST
+
+/* ------------------------------------------------------------------ overlap */
+
+/* The issue's example: four 10 s actions at once on one rank, which analysis would report as
+ * 40 s busy in a 10 s makespan (a bubble of -3). */
+START_TEST(overlapping_compute_events_are_refused)
+{
+    ck_assert_str_eq(refusal(TIMELINE(1, 1, 2, "0 0F0 0 10", "0 0F1 0 10", "0 0B0 0 10",
+                                      "0 0B1 0 10")),
+                     "$.events[1]: 0F1 on rank 0 starts at 0, before 0F0 ($.events[0]) ends "
+                     "at 10: a rank's compute events must not overlap");
+}
+END_TEST
+
+START_TEST(touching_and_zero_length_events_do_not_overlap)
+{
+    passes(TIMELINE(1, 1, 2, "0 0F0 0 1", "0 0F1 1 1", "0 0B0 1 1", "0 0B1 1 3"));
+    /* A zero-length event inside another one does overlap it. */
+    ck_assert_str_eq(refusal(TIMELINE(1, 1, 2, "0 0F0 0 2", "0 0F1 1 1", "0 0B0 2 3",
+                                      "0 0B1 3 4")),
+                     "$.events[1]: 0F1 on rank 0 starts at 1, before 0F0 ($.events[0]) ends "
+                     "at 2: a rank's compute events must not overlap");
+}
+END_TEST
+
+/* Readers do not rely on event order: events listed out of time order are sorted first. */
+START_TEST(events_out_of_time_order_are_checked_by_time)
+{
+    passes(TIMELINE(2, 2, 1, "1 1B0 2 4", "0 0B0 4.5 6.5", "0 0F0 0 1", "1 1F0 1 2"));
+    ck_assert_str_eq(refusal(TIMELINE(1, 1, 2, "0 0B1 6 8", "0 0B0 2.5 7", "0 0F1 1 2",
+                                      "0 0F0 0 1")),
+                     "$.events[0]: 0B1 on rank 0 starts at 6, before 0B0 ($.events[1]) ends "
+                     "at 7: a rank's compute events must not overlap");
+}
+END_TEST
+
+/* Only one rank's own compute stream is sequential: ranks, and a send queue beside the
+ * compute stream, run at the same time. */
+START_TEST(different_ranks_and_streams_may_overlap)
+{
+    passes(TIMELINE(2, 2, 1, "0 0F0 0 1", "0 0SEND_F0 1 2", "1 1RECV_F0 0 2", "1 1F0 2 3",
+                    "1 1B0 3 5", "1 1SEND_B0 5 6", "0 0RECV_B0 0 6", "0 0B0 6 8"));
+}
+END_TEST
+
+/* ------------------------------------------------------------------ each action once */
+
+START_TEST(a_repeated_action_is_refused)
+{
+    ck_assert_str_eq(refusal(TIMELINE(1, 1, 1, "0 0F0 0 1", "0 0B0 1 3", "0 0F0 3 4")),
+                     "$.events[2]: 0F0: duplicate F for this stage and micro-batch (after 0F0, "
+                     "$.events[0]): each action runs once");
+    ck_assert_str_eq(refusal(TIMELINE(2, 2, 1, "0 0F0 0 1", "0 0SEND_F0 1 2",
+                                      "0 0SEND_F0 2 3")),
+                     "$.events[2]: 0SEND_F0: duplicate SEND_F for this stage and micro-batch "
+                     "(after 0SEND_F0, $.events[1]): each action runs once");
+}
+END_TEST
+
+START_TEST(a_b_beside_an_i_is_refused)
+{
+    ck_assert_str_eq(refusal(TIMELINE(1, 1, 1, "0 0F0 0 1", "0 0I0 1 2", "0 0B0 2 4")),
+                     "$.events[2]: 0B0: B and I/W both given for this stage and micro-batch "
+                     "(after 0I0, $.events[1]): each action runs once");
+}
+END_TEST
+
+/* An OVERLAP_F_B is its two halves: its F repeats a forward as a plain F would. */
+START_TEST(overlap_f_b_counts_as_its_two_halves)
+{
+    passes(TIMELINE(1, 1, 2, "0 0F0 0 1", "0 (0F1;0B0)OVERLAP_F_B 1 4", "0 0B1 4 6"));
+    ck_assert_str_eq(refusal(TIMELINE(1, 1, 2, "0 0F0 0 1", "0 (0F0;0B0)OVERLAP_F_B 1 4",
+                                      "0 0F1 4 5", "0 0B1 5 7")),
+                     "$.events[1]: 0F0: duplicate F for this stage and micro-batch (after 0F0, "
+                     "$.events[0]): each action runs once");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ order */
+
+START_TEST(a_backward_before_its_forward_is_refused)
+{
+    /* On one rank the B before the F; across ranks (no placement in a timeline) a B that
+     * starts while its F still runs. */
+    ck_assert_str_eq(refusal(TIMELINE(1, 1, 1, "0 0B0 0 2", "0 0F0 2 3")),
+                     "$.events[0]: 0B0 starts at 0, before its forward 0F0 ($.events[1]) "
+                     "ends at 3");
+    ck_assert_str_eq(refusal(TIMELINE(2, 1, 1, "0 0F0 0 2", "1 0B0 1.5 3")),
+                     "$.events[1]: 0B0 starts at 1.5, before its forward 0F0 ($.events[0]) "
+                     "ends at 2");
+    ck_assert_str_eq(refusal(TIMELINE(1, 1, 1, "0 0F0 0 1", "0 0W0 1 2", "0 0I0 2 3")),
+                     "$.events[1]: 0W0 starts at 1, before its I 0I0 ($.events[2]) ends at 3");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ completeness */
+
+START_TEST(a_complete_timeline_has_every_action)
+{
+    ck_assert_str_eq(refusal(TIMELINE(1, 1, 2, "0 0F0 0 1", "0 0B0 1 3", "0 0F1 3 4")),
+                     "$.events: stage 0, micro-batch 1 has no backward (B, or I and W): only a "
+                     "timeline marked incomplete may miss events");
+    ck_assert_str_eq(refusal(TIMELINE(1, 1, 1, "0 0F0 0 1", "0 0I0 1 2")),
+                     "$.events: stage 0, micro-batch 0 has no W (it has an I): only a timeline "
+                     "marked incomplete may miss events");
+    ck_assert_str_eq(refusal(TIMELINE(1, 1, 1, "0 0B0 0 1")),
+                     "$.events[0]: 0B0 runs without its forward 0F0: only a timeline marked "
+                     "incomplete may miss events");
+}
+END_TEST
+
+/* A measured run that stopped early may miss any event, but what it has obeys the rest. */
+START_TEST(an_incomplete_timeline_may_miss_events_but_not_overlap)
+{
+    pps_timeline *t = TIMELINE(1, 1, 3, "0 0F0 0 1", "0 0F1 1 2", "0 0B1 2 4");
+    t->incomplete = 1;
+    passes(t);
+    t = TIMELINE(1, 1, 2, "0 0F0 0 2", "0 0F1 1.5 3");
+    t->incomplete = 1;
+    ck_assert_str_eq(refusal(t), "$.events[1]: 0F1 on rank 0 starts at 1.5, before 0F0 "
+                                 "($.events[0]) ends at 2: a rank's compute events must not "
+                                 "overlap");
+    t = TIMELINE(1, 1, 1, "0 0F0 0 1", "0 0F0 1 2");
+    t->incomplete = 1;
+    ck_assert_str_eq(refusal(t), "$.events[1]: 0F0: duplicate F for this stage and micro-batch "
+                                 "(after 0F0, $.events[0]): each action runs once");
+}
+END_TEST
+
+static Suite *timeline_check_suite(void)
+{
+    Suite *s = suite_create("timeline_check");
+    TCase *tc = tcase_create("simulated");
+    tcase_add_test(tc, every_simulated_timeline_is_consistent);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("rules");
+    tcase_add_test(tc, overlapping_compute_events_are_refused);
+    tcase_add_test(tc, touching_and_zero_length_events_do_not_overlap);
+    tcase_add_test(tc, events_out_of_time_order_are_checked_by_time);
+    tcase_add_test(tc, different_ranks_and_streams_may_overlap);
+    tcase_add_test(tc, a_repeated_action_is_refused);
+    tcase_add_test(tc, a_b_beside_an_i_is_refused);
+    tcase_add_test(tc, overlap_f_b_counts_as_its_two_halves);
+    tcase_add_test(tc, a_backward_before_its_forward_is_refused);
+    tcase_add_test(tc, a_complete_timeline_has_every_action);
+    tcase_add_test(tc, an_incomplete_timeline_may_miss_events_but_not_overlap);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(timeline_check_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
