@@ -851,6 +851,7 @@ typedef struct pps_plot_options {
     int render;          /* 1 (default): run gnuplot; 0: only write the data and the script */
     int transfers;       /* timeline: a thin row of each rank's outgoing transfers under it */
     double memory_limit; /* memory: bytes; > 0 draws the limit as a line */
+    int ranks;           /* sweep: the P drawn; 0: the largest in the sweep */
     const char *title;   /* NULL: the generated title (schedule, P, M, v, bubble) */
     const char *gnuplot; /* the program to run; NULL: "gnuplot", looked up on PATH */
 } pps_plot_options;
@@ -874,5 +875,90 @@ pps_status pps_plot_memory(const pps_timeline *t, const pps_plot_options *o, con
  * makespan and bubble of each in the legend, the worst actions of pps_timeline_diff marked. */
 pps_status pps_plot_diff(const pps_timeline *pred, const pps_timeline *meas,
                          const pps_plot_options *o, const char *image, pps_error *err);
+
+/* ------------------------------------------------------------------ sweeps (sim/plan/;
+ * docs/sweeps.md): a grid of configurations evaluated in parallel, one row each. */
+
+/* A set of integers in ascending order, each once. */
+typedef struct pps_range {
+    int *values; /* [n], owned */
+    size_t n;
+} pps_range;
+
+#define PPS_RANGE_MAX 100000
+
+/* Parses the CLI's RANGE syntax: comma-separated items, each "8", "2-32" (every integer) or
+ * "2-256:x2" (geometric: 2, 4, ..., up to 256), every value in [lo, hi]. PPS_EINPUT with the
+ * reason (no option name; the caller adds it). The caller clears *out. */
+pps_status pps_range_parse(const char *text, long lo, long hi, pps_range *out, pps_error *err);
+void pps_range_clear(pps_range *r);
+
+/* What a sweep evaluates: every combination of schedule × P × M × v × t_B/t_F × t_W/t_B, in that
+ * order (the last varies fastest). Everything is borrowed. */
+typedef struct pps_sweep_grid {
+    const pps_generator *const *schedules;
+    size_t nschedules;
+    const int *ranks, *microbatches;
+    size_t nranks, nmicrobatches;
+    const int *chunks;        /* v; nchunks 0: each schedule's default */
+    size_t nchunks;
+    const double *tb_ratio;   /* t_B / t_F of the uniform costs; nratios 0: the costs' t_B */
+    size_t nratios;
+    const double *w_fraction; /* t_W / t_B (t_I = t_B − t_W); nw 0: the costs' split */
+    size_t nw;
+    const pps_cost *cost;     /* everything else: links, sizes, per-stage entries (unresolved) */
+    /* schedule options (pps_gen_setting); each schedule takes the ones it declares */
+    size_t nsettings;
+    const pps_gen_setting *settings;
+} pps_sweep_grid;
+
+/* Number of configurations in the grid (0 when a dimension is empty). */
+size_t pps_sweep_size(const pps_sweep_grid *g);
+
+/* One configuration and what it gave. A configuration the schedule cannot take (or that
+ * deadlocks) has status != PPS_OK, its reason, and no results (NaN, 0). */
+typedef struct pps_sweep_row {
+    size_t index;                 /* position in the grid */
+    const pps_generator *gen;
+    int ranks, microbatches, chunks; /* chunks as run (the schedule's default resolved) */
+    double tf, tb, ti, tw;        /* the uniform costs, one rank's share, seconds */
+    pps_status status;
+    char reason[256];
+    int stages;
+    size_t actions, lowered_actions; /* compute actions; all actions after lowering */
+    double makespan, idle_over_total, idle_over_compute, stage_span_rate;
+    double analytic;              /* idle_over_compute by the schedule's formula; NaN: none */
+    double throughput;
+    double busy_max, peak_min, peak_max; /* over ranks: seconds, bytes */
+} pps_sweep_row;
+
+/* Called about 5 times a second from the thread that called pps_sweep_run. */
+typedef void (*pps_sweep_progress)(void *ctx, size_t done, size_t total);
+
+/* Evaluates the configurations of g whose index i has i mod shards == shard (shards 1: all) on
+ * `threads` threads (>= 1), calling the library directly. *rows (caller frees) holds them in
+ * grid order. Rows for configurations a schedule refuses; PPS_ENOMEM or PPS_EINPUT (a bad
+ * grid) stop the sweep. */
+pps_status pps_sweep_run(const pps_sweep_grid *g, int threads, size_t shard, size_t shards,
+                         pps_sweep_progress progress, void *ctx, pps_sweep_row **rows,
+                         size_t *nrows, pps_error *err);
+
+/* Bubble (idle/compute; the analytic value dashed beside it), peak activation and step time
+ * against M on a log-2 axis, one line per schedule (and v), for one P (o->ranks) and the first
+ * costs of the sweep; three panels side by side (docs/plots.md). */
+pps_status pps_plot_sweep(const pps_sweep_row *rows, size_t n, const pps_plot_options *o,
+                          const char *image, pps_error *err);
+
+/* Writes the CSV header and rows (docs/sweeps.md): one row per configuration, the --json
+ * summary's fields as columns with exact numbers, the reason of a skipped one last. */
+pps_status pps_sweep_write_csv(const pps_sweep_row *rows, size_t n, FILE *fp, pps_error *err);
+/* Reads a sweep CSV this ppsim wrote (pps_sweep_write_csv or a merge) back into rows (caller
+ * frees *rows). PPS_EINPUT naming the file, line and column for anything else. */
+pps_status pps_sweep_read_csv(const char *path, pps_sweep_row **rows, size_t *n,
+                              pps_error *err);
+/* Joins the CSVs of the shards of one sweep (any order) into the CSV one run of the whole grid
+ * writes, byte for byte. PPS_EINPUT naming the file when headers differ, a row repeats, or a
+ * configuration is missing (a shard not given). */
+pps_status pps_sweep_merge_csv(const char *const *paths, size_t n, FILE *fp, pps_error *err);
 
 #endif /* PPSIM_H */

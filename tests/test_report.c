@@ -351,6 +351,41 @@ START_TEST(diff_marks_the_action_that_moved_most)
 }
 END_TEST
 
+START_TEST(sweep_data_holds_each_schedules_line)
+{
+    /* gpipe and 1f1b at P ∈ {2, 4}, M ∈ {1, 8}, t_F = 1, t_B = 2. At P = 4 (the largest, drawn
+     * by default) and M = 8: idle/total 3/11 and its formula (P − 1)/M = 0.375 as
+     * 0.375/1.375 = 3/11, peak activation 8 (gpipe) and 4 (1f1b) bytes, makespan 33 s; at
+     * M = 1: 3/4, peak 1, makespan 4·3 = 12. */
+    const pps_generator *gens[2] = {pps_generator_find("gpipe"), pps_generator_find("1f1b")};
+    const int ranks[] = {2, 4}, mbs[] = {1, 8};
+    pps_cost c;
+    pps_cost_init(&c);
+    pps_sweep_grid g = {.schedules = gens, .nschedules = 2, .ranks = ranks, .nranks = 2,
+                        .microbatches = mbs, .nmicrobatches = 2, .cost = &c};
+    pps_sweep_row *rows = NULL;
+    size_t n = 0;
+    pps_error err = {0};
+    ck_assert(pps_sweep_run(&g, 1, 0, 1, NULL, NULL, &rows, &n, &err) == PPS_OK);
+    pps_plot_options o = script_only();
+    ck_assert_msg(pps_plot_sweep(rows, n, &o, path_in("s.png"), &err) == PPS_OK, "%s", err.msg);
+    char *data = slurp("s.dat"), *gp = slurp("s.gp");
+    char lines[4][160];
+    ck_assert_uint_eq(data_lines(data, "gpipe", lines, 4), 2);
+    ck_assert_str_eq(lines[0], "1 0.75 0.75 1 12");
+    ck_assert_str_eq(lines[1], "8 0.272727273 0.272727273 8 33");
+    ck_assert_uint_eq(data_lines(data, "1f1b", lines, 4), 2);
+    ck_assert_str_eq(lines[1], "8 0.272727273 0.272727273 4 33");
+    ck_assert_ptr_nonnull(strstr(gp, "sweep at P = 4: one rank's share t_F = 1.00 s, "
+                                     "t_B = 2.00 s"));
+    ck_assert_ptr_nonnull(strstr(gp, "set logscale x 2"));
+    free(data);
+    free(gp);
+    free(rows);
+    pps_cost_clear(&c);
+}
+END_TEST
+
 START_TEST(an_image_path_without_png_or_svg_is_refused)
 {
     pps_plot_options o = script_only();
@@ -410,6 +445,7 @@ static Suite *suite(void)
     tcase_add_test(p, timeline_transfers_are_the_send_queues);
     tcase_add_test(p, memory_data_steps_through_each_ranks_activation);
     tcase_add_test(p, diff_marks_the_action_that_moved_most);
+    tcase_add_test(p, sweep_data_holds_each_schedules_line);
     tcase_add_test(p, an_image_path_without_png_or_svg_is_refused);
     tcase_add_test(p, without_gnuplot_the_data_and_script_stay_and_no_image);
     tcase_add_test(p, a_failing_gnuplot_leaves_no_image);

@@ -67,6 +67,11 @@ const char *cli_schedule_option_usage(void);
  * followed by the n `extra` ones and the terminating entry. */
 void cli_options_merge(struct option *out, int with_file, const struct option *extra, size_t n);
 
+/* The schedules of a comma-separated -s list (NULL or "all": every schedule) into list (room for
+ * max); returns 0, or the exit code after printing the error for an unknown name. */
+int cli_schedule_list(const char *cmd, const char *names, const pps_generator **list,
+                      size_t max, size_t *count);
+
 void cli_input_init(cli_input *in);
 /* Handles one getopt result if it is an input or cost option: returns 1 if handled, 0 if not
  * an input option, -1 after printing a usage error. */
@@ -85,6 +90,11 @@ void cli_gen_params(const cli_input *in, const pps_generator *g, int only_own, p
  * leaves p->cost NULL, for pps_generate to refuse naming the field. */
 pps_status cli_gen_costs(const cli_input *in, const pps_generator *g, pps_gen_params *p,
                          pps_cost *cost, pps_error *err);
+
+/* The costs the input names, not yet resolved: defaults, then the costs file, then flags. Times
+ * given as flags follow the rule of the cost model: t_B alone splits evenly into I and W; I and
+ * W alone define t_B. The caller clears *c (also after a failure). */
+pps_status cli_input_costs(const cli_input *in, pps_cost *c, pps_error *err);
 
 /* Generates or reads, validates and simulates (a compute-only schedule runs as its lowering
  * would, without the lowered copy); on success fills run and returns 0, else prints one error
@@ -148,5 +158,6 @@ int cmd_show(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 #endif

@@ -175,6 +175,35 @@ void cli_gen_params(const cli_input *in, const pps_generator *g, int only_own, p
             p->settings[p->nsettings++] = in->settings[i];
 }
 
+int cli_schedule_list(const char *cmd, const char *names, const pps_generator **list,
+                      size_t max, size_t *count)
+{
+    *count = 0;
+    if (!names || strcmp(names, "all") == 0) {
+        for (size_t i = 0; i < pps_generator_count() && *count < max; i++)
+            list[(*count)++] = pps_generator_at(i);
+        return 0;
+    }
+    char *copy = strdup(names), *save = NULL;
+    if (!copy) {
+        cli_error(cmd, "out of memory");
+        return EXIT_BAD_INPUT;
+    }
+    int rc = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+        const pps_generator *g = pps_generator_find(tok);
+        if (!g || *count == max) {
+            cli_error(cmd, g ? "-s: too many schedules" :
+                      "-s: unknown schedule '%s' (see `ppsim gen --list`)", tok);
+            rc = EXIT_BAD_INPUT;
+        } else {
+            list[(*count)++] = g;
+        }
+    }
+    free(copy);
+    return rc;
+}
+
 void cli_options_merge(struct option *out, int with_file, const struct option *extra, size_t n)
 {
     size_t k = 0;
@@ -269,11 +298,7 @@ int cli_input_option(cli_input *in, const char *cmd, int opt, const char *arg)
     return rc ? -rc : 1;
 }
 
-/* Defaults, then the costs file, then flags, resolved for schedule s (the rank-share rule).
- * Times given as flags follow the rule of the cost model: t_B alone splits evenly into I and W;
- * I and W alone define t_B. */
-static pps_status build_costs(const cli_input *in, const pps_schedule *s, pps_cost *c,
-                              pps_error *err)
+pps_status cli_input_costs(const cli_input *in, pps_cost *c, pps_error *err)
 {
     pps_cost_init(c);
     pps_status st = PPS_OK;
@@ -308,6 +333,16 @@ static pps_status build_costs(const cli_input *in, const pps_schedule *s, pps_co
         c->ranks_per_node = in->ranks_per_node;
     if (in->comm_sync >= 0)
         c->comm_sync = in->comm_sync;
+    return PPS_OK;
+}
+
+/* cli_input_costs resolved for schedule s (the rank-share rule). */
+static pps_status build_costs(const cli_input *in, const pps_schedule *s, pps_cost *c,
+                              pps_error *err)
+{
+    pps_status st = cli_input_costs(in, c, err);
+    if (st != PPS_OK)
+        return st;
     st = pps_cost_resolve_for(c, s, err);
     if (st != PPS_OK && in->costs_file && strncmp(err->msg, "costs", 5) == 0)
         pps_error_prefix(err, "%s", in->costs_file);

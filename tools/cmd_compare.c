@@ -132,29 +132,12 @@ int cmd_compare(int argc, char **argv)
         in.microbatches = DEFAULT_MICROBATCHES;
 
     /* The schedules to run: the -s list, each checked before anything runs. */
-    const pps_generator *list[64];
+    enum { MAX_SCHEDULES = 64 };
+    const pps_generator *list[MAX_SCHEDULES];
     size_t count = 0;
-    if (in.schedule) {
-        char *names = strdup(in.schedule), *save = NULL;
-        if (!names) {
-            cli_error("compare", "out of memory");
-            return EXIT_BAD_INPUT;
-        }
-        for (char *tok = strtok_r(names, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            const pps_generator *g = pps_generator_find(tok);
-            if (!g || count == sizeof list / sizeof *list) {
-                cli_error("compare", g ? "-s: too many schedules" :
-                          "-s: unknown schedule '%s' (see `ppsim gen --list`)", tok);
-                free(names);
-                return EXIT_BAD_INPUT;
-            }
-            list[count++] = g;
-        }
-        free(names);
-    } else {
-        for (size_t i = 0; i < pps_generator_count() && count < sizeof list / sizeof *list; i++)
-            list[count++] = pps_generator_at(i);
-    }
+    int rc = cli_schedule_list("compare", in.schedule, list, MAX_SCHEDULES, &count);
+    if (rc != 0)
+        return rc;
 
     if (!json) {
         printf("%d ranks, %d micro-batches; bubble as idle/total (GPipe), idle/compute "

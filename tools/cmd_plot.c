@@ -11,6 +11,7 @@ static const char plot_usage[] =
     "                           -o IMAGE [--transfers] [common]\n"
     "       ppsim plot memory   (same inputs) -o IMAGE [--memory-limit BYTES] [common]\n"
     "       ppsim plot diff     PREDICTED.json MEASURED.json -o IMAGE [common]\n"
+    "       ppsim plot sweep    SWEEP.csv -o IMAGE [-p P] [common]\n"
     "Draws a picture with gnuplot. Beside IMAGE (.png or .svg) ppsim keeps the data (BASE.dat)\n"
     "and the gnuplot script (BASE.gp) that drew it: restyle the script and run `gnuplot\n"
     "BASE.gp` in that folder to draw it again (docs/plots.md).\n\n"
@@ -19,7 +20,10 @@ static const char plot_usage[] =
     "            enough; title with P, M, v and the bubble. SVG boxes carry hover titles.\n"
     "  memory    activation memory over time, one line per rank (a panel per rank past 8)\n"
     "  diff      two timelines of one schedule as paired rows per rank; the worst actions\n"
-    "            (largest end-time error) marked\n\n"
+    "            (largest end-time error) marked\n"
+    "  sweep     a `ppsim sweep` CSV: bubble (analytic dashed), peak activation and step time\n"
+    "            against M on a log-2 axis, one line per schedule, at one P (-p; default the\n"
+    "            largest)\n\n"
     "%s%s\n%s\n"
     "Plot options:\n"
     "  -o, --output IMAGE       the image: .png (pngcairo) or .svg (required)\n"
@@ -55,6 +59,18 @@ static int parse_size(const char *arg, pps_plot_options *o)
     return 0;
 }
 
+static int plot_sweep_file(const char *csv, const char *image, const pps_plot_options *o)
+{
+    pps_sweep_row *rows = NULL;
+    size_t n = 0;
+    pps_error err = {0};
+    pps_status st = pps_sweep_read_csv(csv, &rows, &n, &err);
+    if (st == PPS_OK)
+        st = pps_plot_sweep(rows, n, o, image, &err);
+    free(rows);
+    return st == PPS_OK ? EXIT_OK : cli_fail("plot", &err);
+}
+
 static int plot_diff_files(const char *pred_path, const char *meas_path, const char *image,
                            const pps_plot_options *o)
 {
@@ -86,14 +102,14 @@ int cmd_plot(int argc, char **argv)
         return EXIT_OK;
     }
     if (argc < 2 || argv[1][0] == '-') {
-        cli_error("plot", "name what to plot: timeline, memory or diff (see --help)");
+        cli_error("plot", "name what to plot: timeline, memory, diff or sweep (see --help)");
         return EXIT_USAGE;
     }
     const char *what = argv[1];
     int timeline = strcmp(what, "timeline") == 0, memory = strcmp(what, "memory") == 0;
-    int diff = strcmp(what, "diff") == 0;
-    if (!timeline && !memory && !diff) {
-        cli_error("plot", "unknown plot '%s' (expected timeline, memory or diff)", what);
+    int diff = strcmp(what, "diff") == 0, sweep = strcmp(what, "sweep") == 0;
+    if (!timeline && !memory && !diff && !sweep) {
+        cli_error("plot", "unknown plot '%s' (expected timeline, memory, diff or sweep)", what);
         return EXIT_USAGE;
     }
     struct option opts[CLI_MAX_OPTIONS];
@@ -145,6 +161,14 @@ int cmd_plot(int argc, char **argv)
     if (o.memory_limit > 0 && !memory) {
         cli_error("plot", "--memory-limit applies to plot memory");
         return EXIT_USAGE;
+    }
+    if (sweep) {
+        if (argc - optind != 1 || in.schedule || in.file || in.microbatches || in.chunks) {
+            cli_error("plot", "plot sweep takes one SWEEP.csv and -p P");
+            return EXIT_USAGE;
+        }
+        o.ranks = in.ranks;
+        return plot_sweep_file(argv[optind], image, &o);
     }
     /* A schedule that takes a memory limit (zb-auto) is generated within the line drawn. */
     const pps_generator *g = in.schedule ? pps_generator_find(in.schedule) : NULL;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # docs_images.sh [PPSIM] — draws the images under docs/img/ that README.md and docs/plots.md show:
 # the default configuration's timeline for every schedule (P = 4, M = 8, t_F = 1, t_B = 2, the
-# schedule's default v), its memory curves, and the committed CPU validation traces
+# schedule's default v), its memory curves, a sweep of every schedule at P = 8 over M = 1..256,
+# and the committed CPU validation traces
 # (traces/validation/) as measured timelines beside their predictions. Only the PNGs are kept;
 # the data and scripts are drawn in a scratch folder (`ppsim plot` keeps them beside an image).
 set -euo pipefail
@@ -25,6 +26,10 @@ draw() { # draw NAME ARGS... — ppsim plot ARGS -o WORK/NAME.png, then copies t
 done
 draw memory-1f1b memory -s 1f1b -p 4 -m 8
 draw memory-interleaved-1f1b memory -s interleaved-1f1b -p 4 -m 8
+
+# Bubble, memory and step time against M for every schedule at P = 8 (README.md).
+"$ppsim" sweep -s all -p 8 -m 1-256:x2 -o "$work/sweep.csv"
+draw sweep-p8 sweep "$work/sweep.csv"
 
 # A large configuration, to show the label thinning.
 draw timeline-1f1b-p32-m128 timeline -s 1f1b -p 32 -m 128

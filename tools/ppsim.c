@@ -18,6 +18,7 @@ static const command commands[] = {
     {"show", cmd_show, "draw a timeline as ASCII, scaled by time"},
     {"diff", cmd_diff, "compare a predicted and a measured timeline (exit 3: over tolerance)"},
     {"calibrate", cmd_calibrate, "turn a measured profile (ppexec --profile) into a costs file"},
+    {"sweep", cmd_sweep, "simulate a grid of schedules x P x M x v x costs into a CSV (threads, shards)"},
     {"plot", cmd_plot, "draw a timeline, memory curves or a predicted-vs-measured diff (gnuplot)"},
 };
 

@@ -1,0 +1,1 @@
+plot sweep @DIR@/plot_sweep_bad_csv.csv -o @OUT@

@@ -1,0 +1,1 @@
+sweep -s 1f1b -m 8 -o @OUT@

@@ -1,0 +1,1 @@
+sweep -s 1f1b -p 4 -m 16-8 -o @OUT@
