@@ -27,7 +27,8 @@ typedef struct sweep_ctx {
 static const unsigned series_colour[] = {PPSR_BLUE,   PPSR_ORANGE, PPSR_GREEN,
                                          PPSR_VERMILLION, PPSR_PURPLE, PPSR_SKY,
                                          PPSR_DARK_YELLOW, 0x000000};
-static const int series_point[] = {7, 5, 9, 11, 13, 15, 4, 6};
+/* Point types: twelve, so that with the eight colours no two of 24 series look alike. */
+static const int series_point[] = {7, 5, 9, 11, 13, 15, 4, 6, 8, 10, 12, 14};
 
 static int same_costs(const pps_sweep_row *a, const pps_sweep_row *b)
 {
@@ -112,7 +113,7 @@ static void panel(FILE *gp, const sweep_ctx *c, int k, const char *title, const 
         fprintf(gp, "%s datafile index %zu using 1:%d with %s lw 1.5 pt %d ps %s "
                     "lc rgb 0x%06X notitle",
                 i ? ", \\\n    " : " ", i, column, analytic ? "points" : "linespoints",
-                series_point[i % 8], analytic ? "1.1" : "0.8", series_colour[i % 8]);
+                series_point[i % 12], analytic ? "1.1" : "0.8", series_colour[i % 8]);
         if (analytic)
             fprintf(gp, ", \\\n     datafile index %zu using 1:3 with lines dt 2 lw 1.5 "
                         "lc rgb 0x%06X notitle", i, series_colour[i % 8]);
@@ -132,7 +133,7 @@ static void legend(FILE *gp, const sweep_ctx *c)
         char name[128];
         series_name(&c->s[i], name, sizeof name);
         fprintf(gp, "%s NaN with linespoints lw 1.5 pt %d lc rgb 0x%06X title ",
-                i ? ", \\\n    " : " ", series_point[i % 8], series_colour[i % 8]);
+                i ? ", \\\n    " : " ", series_point[i % 12], series_colour[i % 8]);
         ppsr_gp_string(gp, name);
     }
     fputs(", \\\n     NaN with lines dt 2 lw 1.5 lc rgb 0x000000 "

@@ -250,53 +250,71 @@ static size_t write_transfers(const timeline_ctx *c, FILE *data)
     return n;
 }
 
-/* Legend entries: the kinds this timeline holds (each chunk's tint when v > 1), then the
- * transfers. Returns how many. */
-static int write_legend(const timeline_ctx *c, FILE *gp, int transfers)
+/* The legend: the kinds this timeline holds (each chunk's tint when v > 1), then the transfers;
+ * each entry a colour expression of the script and a title. */
+enum { MAX_LEGEND = 5 * 8 + 2 };
+
+typedef struct legend {
+    char colour[MAX_LEGEND][40];
+    char title[MAX_LEGEND][64];
+    int n;
+    int cols, rows; /* as laid out in the bottom margin */
+} legend;
+
+static void build_legend(const timeline_ctx *c, int transfers, int width, legend *lg)
 {
     const pps_timeline *t = c->t;
-    int present[PPS_KIND_COUNT] = {0}, n = 0;
+    int present[PPS_KIND_COUNT] = {0};
     for (size_t i = 0; i < t->n; i++)
         if (ppsr_is_compute(&t->events[i]))
             present[t->events[i].action.kind] = 1;
     static const pps_kind order[] = {PPS_F, PPS_B, PPS_I, PPS_W, PPS_OVERLAP_F_B};
     static const char *names[] = {"forward", "backward", "backward (inputs)",
                                   "backward (weights)", "forward & backward overlapped"};
-    int nchunks = t->chunks > 1 ? t->chunks : 1;
+    /* Chunk tints are listed up to 8 chunks; beyond, the last entry stands for the rest. */
+    int nchunks = t->chunks > 1 ? (t->chunks < 8 ? t->chunks : 8) : 1;
+    lg->n = 0;
+    size_t widest = 1;
     for (size_t k = 0; k < sizeof order / sizeof *order; k++) {
         if (!present[order[k]])
             continue;
-        for (int ch = 0; ch < nchunks; ch++, n++) {
-            fprintf(gp, ", \\\n     keyentry with boxes fc rgb colour('%s', tint(%d)) title '%s %s",
-                    ppsr_kind_code(order[k]), ch, ppsr_kind_code(order[k]), names[k]);
+        for (int ch = 0; ch < nchunks; ch++, lg->n++) {
+            const char *code = ppsr_kind_code(order[k]);
+            snprintf(lg->colour[lg->n], sizeof lg->colour[0], "colour('%s', tint(%d))", code,
+                     ch);
             if (nchunks > 1)
-                fprintf(gp, ", chunk %d", ch);
-            fputc('\'', gp);
+                snprintf(lg->title[lg->n], sizeof lg->title[0], "%s %s, chunk %d", code,
+                         names[k], ch);
+            else
+                snprintf(lg->title[lg->n], sizeof lg->title[0], "%s %s", code, names[k]);
         }
     }
     if (transfers) {
-        fputs(", \\\n     keyentry with boxes fc rgb cSEND_F title 'send F (transfer)'"
-              ", \\\n     keyentry with boxes fc rgb cSEND_B title 'send B'", gp);
-        n += 2;
+        snprintf(lg->colour[lg->n], sizeof lg->colour[0], "cSEND_F");
+        snprintf(lg->title[lg->n++], sizeof lg->title[0], "send F (transfer)");
+        snprintf(lg->colour[lg->n], sizeof lg->colour[0], "cSEND_B");
+        snprintf(lg->title[lg->n++], sizeof lg->title[0], "send B");
     }
-    return n;
+    for (int i = 0; i < lg->n; i++)
+        if (strlen(lg->title[i]) > widest)
+            widest = strlen(lg->title[i]);
+    /* A column: the title (at most 7.5 px a character at 10 points), the sample and gaps. Too
+     * wide a guess only costs a row: gnuplot then takes no more columns than maxcols. */
+    int col_px = (int)(widest * 7.5) + 80;
+    lg->cols = (width - 40) / col_px;
+    if (lg->cols < 1)
+        lg->cols = 1;
+    if (lg->cols > lg->n)
+        lg->cols = lg->n ? lg->n : 1;
+    lg->rows = (lg->n + lg->cols - 1) / lg->cols;
 }
 
-/* Legend entries per row at the bottom, and the rows they take. */
-static int legend_cols(int width)
+static void write_legend(const legend *lg, FILE *gp)
 {
-    return width >= 1200 ? 5 : width >= 900 ? 4 : 3;
-}
-
-static int legend_entries(const timeline_ctx *c, int transfers)
-{
-    int present[PPS_KIND_COUNT] = {0}, n = 0;
-    for (size_t i = 0; i < c->t->n; i++)
-        if (ppsr_is_compute(&c->t->events[i]))
-            present[c->t->events[i].action.kind] = 1;
-    for (int k = 0; k < PPS_KIND_COUNT; k++)
-        n += present[k];
-    return n * (c->t->chunks > 1 ? c->t->chunks : 1) + (transfers ? 2 : 0);
+    for (int i = 0; i < lg->n; i++) {
+        fprintf(gp, ", \\\n     keyentry with boxes fc rgb %s title ", lg->colour[i]);
+        ppsr_gp_string(gp, lg->title[i]);
+    }
 }
 
 static pps_status write_timeline(const void *ctx, ppsr_plot *p, FILE *data, FILE *gp,
@@ -306,9 +324,9 @@ static pps_status write_timeline(const void *ctx, ppsr_plot *p, FILE *data, FILE
     const pps_timeline *t = c->t;
     const pps_plot_options *o = p->opt;
     resolve_size(c, p);
-    int entries = legend_entries(c, o->transfers), cols = legend_cols(p->width);
-    int legend_rows = (entries + cols - 1) / cols;
-    int bottom = MARGIN_BOTTOM + 18 * (legend_rows - 1);
+    legend lg;
+    build_legend(c, o->transfers, p->width, &lg);
+    int bottom = MARGIN_BOTTOM + 18 * (lg.rows - 1);
     if (o->height <= 0)
         p->height += bottom - MARGIN_BOTTOM;
     int rowpx = (p->height - MARGIN_TOP - bottom) / t->ranks;
@@ -350,7 +368,8 @@ static pps_status write_timeline(const void *ctx, ppsr_plot *p, FILE *data, FILE
         fprintf(gp, "%s'rank %d' %d", r ? ", " : "", r, r);
     fputs(")\n", gp);
     fputs("set grid xtics back lc rgb '#e0e0e0' lw 1\n", gp);
-    fprintf(gp, "set key outside bottom center horizontal maxcols %d samplen 1.5 width 1\n", cols);
+    fprintf(gp, "set key outside bottom center horizontal maxcols %d samplen 1.5 width 1\n",
+            lg.cols);
     fputs("set style fill solid 1.0 border lc rgb '#ffffff'\n", gp);
     fputs("set style textbox opaque fc rgb '#ffffff' noborder margins 1,1\n", gp);
     /* A faint band per rank, so that idle time reads as an empty slot of the row. */
@@ -374,7 +393,7 @@ static pps_status write_timeline(const void *ctx, ppsr_plot *p, FILE *data, FILE
         fputs(", \\\n     datafile index 'transfers' using (($2+$3)/2):($1+xfery):(($3-$2)/2):(xferh):"
               "(colour(strcol(4), 0)) with boxxyerror fs solid 1.0 noborder "
               "lc rgb variable notitle", gp);
-    write_legend(c, gp, o->transfers);
+    write_legend(&lg, gp);
     fputc('\n', gp);
     return PPS_OK;
 }
