@@ -80,10 +80,22 @@ static void fail_row(pps_sweep_row *row, const pps_error *e)
     row->reason[n] = '\0';
 }
 
-/* Generates, validates, lowers, costs, simulates and analyses one configuration. Returns a
- * fatal status (out of memory) or PPS_OK; a configuration that fails otherwise is a row with
- * its reason. */
-static pps_status run_one(const sweep *sw, size_t index, pps_cost *c, pps_sweep_row *row)
+/* Actions of s after lowering (pps_schedule_lower), counted without lowering: s's actions, and
+ * for every pair of neighbouring stages on two ranks a SEND and a RECV per micro-batch in each
+ * direction (forward output down, input gradient up); none between stages of one rank. */
+static size_t lowered_count(const pps_schedule *s)
+{
+    size_t n = pps_schedule_count(s, 0), crossings = 0;
+    for (int st = 0; st + 1 < s->stages; st++)
+        crossings += s->stage_rank[st] != s->stage_rank[st + 1];
+    return n + 4 * crossings * (size_t)s->microbatches;
+}
+
+/* Generates, validates, costs, simulates and analyses one configuration through the thread's
+ * batch (pps_batch_run: buffers reused, no timeline built). Returns a fatal status (out of
+ * memory) or PPS_OK; a configuration that fails otherwise is a row with its reason. */
+static pps_status run_one(const sweep *sw, size_t index, pps_batch *b, pps_cost *c,
+                          pps_sweep_row *row)
 {
     const pps_sweep_grid *g = sw->g;
     size_t i = index;
@@ -120,9 +132,6 @@ static pps_status run_one(const sweep *sw, size_t index, pps_cost *c, pps_sweep_
         if (pps_generator_option(gen, g->settings[k].name) && p.nsettings < PPS_GEN_MAX_SETTINGS)
             p.settings[p.nsettings++] = g->settings[k];
     pps_error e = {0};
-    pps_schedule *s = NULL, *low = NULL;
-    pps_timeline *t = NULL;
-    pps_analysis a = {0};
     pps_status st = PPS_OK;
     /* Costs resolved for the shape the generator will create, before it runs: cost-aware
      * generators (zb-auto) read them. A shape beyond the limits is left to pps_generate to
@@ -135,57 +144,50 @@ static pps_status run_one(const sweep *sw, size_t index, pps_cost *c, pps_sweep_
         st = pps_cost_resolve_for(c, &shape, &e);
         p.cost = c;
     }
+    const pps_analysis *a = NULL;
     if (st == PPS_OK)
-        st = pps_generate(gen, &p, &s, &e);
-    if (st == PPS_OK)
-        st = pps_schedule_validate(s, &e);
-    if (st == PPS_OK)
-        st = pps_schedule_lower(s, &low, &e);
-    if (st == PPS_OK)
-        st = pps_simulate(low, c, &t, &e);
-    if (st == PPS_OK)
-        st = pps_analyze(t, &a, &e);
-    if (st == PPS_OK) {
-        row->stages = s->stages;
-        row->actions = a.compute_actions;
-        row->lowered_actions = pps_schedule_count(low, 0);
-        row->makespan = a.makespan;
-        row->idle_over_total = a.idle_over_total;
-        row->idle_over_compute = a.idle_over_compute;
-        row->stage_span_rate = a.stage_span_rate;
-        row->throughput = a.throughput;
-        if (!c->nstages) {
-            pps_stage_cost u = pps_cost_of_stage(c, 0);
-            row->analytic = pps_generator_analytic(gen, &p, &u);
-        }
-        row->busy_max = row->peak_max = -INFINITY;
-        row->peak_min = INFINITY;
-        for (int r = 0; r < a.ranks; r++) {
-            row->busy_max = fmax(row->busy_max, a.per_rank[r].busy);
-            row->peak_max = fmax(row->peak_max, a.per_rank[r].peak_activation);
-            row->peak_min = fmin(row->peak_min, a.per_rank[r].peak_activation);
-        }
-    } else {
+        st = pps_batch_run(b, gen, &p, c, &a, &e);
+    if (st != PPS_OK) {
         fail_row(row, &e);
+        return st == PPS_ENOMEM ? PPS_ENOMEM : PPS_OK;
     }
-    pps_analysis_clear(&a);
-    pps_timeline_destroy(t);
-    pps_schedule_destroy(low);
-    pps_schedule_destroy(s);
-    return st == PPS_ENOMEM ? PPS_ENOMEM : PPS_OK;
+    const pps_schedule *s = pps_batch_schedule(b);
+    row->stages = s->stages;
+    row->actions = a->compute_actions;
+    row->lowered_actions = lowered_count(s);
+    row->makespan = a->makespan;
+    row->idle_over_total = a->idle_over_total;
+    row->idle_over_compute = a->idle_over_compute;
+    row->stage_span_rate = a->stage_span_rate;
+    row->throughput = a->throughput;
+    if (!c->nstages) {
+        pps_stage_cost u = pps_cost_of_stage(c, 0);
+        row->analytic = pps_generator_analytic(gen, &p, &u);
+    }
+    row->busy_max = row->peak_max = -INFINITY;
+    row->peak_min = INFINITY;
+    for (int r = 0; r < a->ranks; r++) {
+        row->busy_max = fmax(row->busy_max, a->per_rank[r].busy);
+        row->peak_max = fmax(row->peak_max, a->per_rank[r].peak_activation);
+        row->peak_min = fmin(row->peak_min, a->per_rank[r].peak_activation);
+    }
+    return PPS_OK;
 }
 
 static void *worker(void *arg)
 {
     sweep *sw = arg;
     pps_cost c;
+    pps_batch *b = NULL;
     pps_error e = {0};
     pps_status st = cost_copy(&c, sw->g->cost, &e);
+    if (st == PPS_OK)
+        st = pps_batch_create(&b, &e);
     while (st == PPS_OK && !atomic_load(&sw->stop)) {
         size_t k = atomic_fetch_add(&sw->next, 1);
         if (k >= sw->count)
             break;
-        st = run_one(sw, sw->shard + k * sw->shards, &c, &sw->rows[k]);
+        st = run_one(sw, sw->shard + k * sw->shards, b, &c, &sw->rows[k]);
         if (st != PPS_OK)
             pps_error_set(&e, st, "out of memory at configuration %zu",
                           sw->shard + k * sw->shards);
@@ -200,6 +202,7 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&sw->lock);
         atomic_store(&sw->stop, 1);
     }
+    pps_batch_destroy(b);
     pps_cost_clear(&c);
     return NULL;
 }
