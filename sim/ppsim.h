@@ -842,9 +842,10 @@ int pps_format_bytes(double bytes, char *buf, size_t size);
 /* ------------------------------------------------------------------ plots (sim/report/;
  * docs/plots.md). Each plot is three files side by side: the data (BASE.dat), a gnuplot script
  * (BASE.gp) that reads it, and the image, BASE being the image path without its extension. The
- * data and the script are written first (atomically), then gnuplot draws the image under a
- * temporary name that is renamed on success, so a failure never leaves a partial image. Users
- * restyle by editing BASE.gp and running `gnuplot BASE.gp` in its folder. */
+ * data and the script are written first (both or neither), then gnuplot draws the image into
+ * memory, and only a complete image is written over the old one (pps_outfile), so a failure
+ * never leaves a partial image. Users restyle by editing BASE.gp and running `gnuplot BASE.gp`
+ * in its folder. */
 
 typedef struct pps_plot_options {
     int width, height;   /* image size in pixels; 0 = sized from the content */

@@ -1,5 +1,5 @@
 /* plot.c — the plot driver: names the data, script and image files, writes the first two
- * atomically, has gnuplot draw the image under a temporary name and renames it into place. */
+ * atomically, has gnuplot draw the image into memory and writes it whole into place. */
 #include "report/plot.h"
 
 #include <math.h>
@@ -99,7 +99,7 @@ void ppsr_script_begin(FILE *fp, const ppsr_plot *p, const char *what)
     fprintf(fp, "# Data: %s (its opening comments say what each column holds).\n", p->data);
     fputs("if (!exists(\"outfile\")) outfile = ", fp);
     ppsr_gp_string(fp, p->image);
-    fputc('\n', fp);
+    fputs("  # '-': to stdout\n", fp);
     fputs("set encoding utf8\n", fp);
     /* noenhanced: names like idle_over_total are text, not gnuplot's subscript markup. */
     if (p->svg)
@@ -108,7 +108,7 @@ void ppsr_script_begin(FILE *fp, const ppsr_plot *p, const char *what)
     else
         fprintf(fp, "set terminal pngcairo size %d,%d font 'DejaVu Sans,10' noenhanced\n",
                 p->width, p->height);
-    fputs("set output outfile\n", fp);
+    fputs("if (outfile eq '-') { set output } else { set output outfile }\n", fp);
     fputs("datafile = ", fp);
     ppsr_gp_string(fp, p->data);
     fputc('\n', fp);
@@ -182,8 +182,8 @@ unsigned ppsr_text_colour(unsigned c)
 
 /* The parts of an image path: its folder ("." when none) and the three file names. */
 typedef struct plot_names {
-    char *dir, *image, *data, *script, *tmp;
-    char *data_path, *script_path, *tmp_path, *image_path;
+    char *dir, *image, *data, *script;
+    char *data_path, *script_path;
 } plot_names;
 
 static void names_free(plot_names *n)
@@ -192,11 +192,8 @@ static void names_free(plot_names *n)
     free(n->image);
     free(n->data);
     free(n->script);
-    free(n->tmp);
     free(n->data_path);
     free(n->script_path);
-    free(n->tmp_path);
-    free(n->image_path);
 }
 
 static char *joined(const char *a, const char *b, const char *c)
@@ -219,23 +216,18 @@ static pps_status make_names(const char *image, plot_names *n, int *svg, pps_err
         return pps_error_set(err, PPS_EINPUT, "%s: the image must end in .png or .svg", image);
     *svg = strcasecmp(ext, ".svg") == 0;
     char *base = strndup(file, len - 4);
-    char pid[32];
-    snprintf(pid, sizeof pid, ".tmp.%ld", (long)getpid());
     n->dir = slash ? strndup(image, slash == image ? 1 : (size_t)(slash - image)) : strdup(".");
     n->image = strdup(file);
     if (base && n->image) {
         n->data = joined(base, ".dat", "");
         n->script = joined(base, ".gp", "");
-        n->tmp = joined(n->image, pid, "");
     }
     free(base);
-    if (n->dir && n->data && n->script && n->tmp) {
+    if (n->dir && n->data && n->script) {
         n->data_path = joined(n->dir, "/", n->data);
         n->script_path = joined(n->dir, "/", n->script);
-        n->tmp_path = joined(n->dir, "/", n->tmp);
-        n->image_path = strdup(image);
     }
-    if (!n->data_path || !n->script_path || !n->tmp_path || !n->image_path) {
+    if (!n->data_path || !n->script_path) {
         names_free(n);
         return pps_error_set(err, PPS_ENOMEM, "%s: out of memory", image);
     }
@@ -251,9 +243,12 @@ static pps_status write_files(const plot_names *n, ppsr_plot *p, ppsr_write_fn w
         st = pps_outfile_open(&script, n->script_path, err);
     if (st == PPS_OK)
         st = write(ctx, p, data.fp, script.fp, err);
-    if (st == PPS_OK && (ferror(data.fp) || ferror(script.fp)))
-        st = pps_error_set(err, PPS_EIO, "%s: write error", n->data_path);
-    /* Both or neither: the script is useless without its data. */
+    /* Both or neither: the script is useless without its data. Flush both (a full disk shows
+     * here) before either is renamed into place. */
+    if (st == PPS_OK)
+        st = pps_outfile_flush(&data, err);
+    if (st == PPS_OK)
+        st = pps_outfile_flush(&script, err);
     if (st == PPS_OK)
         st = pps_outfile_commit(&data, err);
     if (st == PPS_OK)
@@ -263,24 +258,25 @@ static pps_status write_files(const plot_names *n, ppsr_plot *p, ppsr_write_fn w
     return st;
 }
 
-static pps_status render(const plot_names *n, const ppsr_plot *p, pps_error *err)
+/* gnuplot draws into memory; only a complete image is written, through an output file that
+ * replaces the old image only once it is whole (pps_outfile). */
+static pps_status render(const char *image, const plot_names *n, const ppsr_plot *p,
+                         pps_error *err)
 {
-    pps_status st = ppsr_gnuplot_run(p->opt->gnuplot, n->dir, n->script, n->tmp, err);
-    if (st == PPS_OK) {
-        FILE *fp = fopen(n->tmp_path, "rb");
-        int empty = !fp || fgetc(fp) == EOF;
-        if (fp)
-            fclose(fp);
-        if (empty)
-            st = pps_error_set(err, PPS_EIO, "gnuplot drew nothing into %s from %s",
-                               n->image_path, n->script_path);
-    }
+    char *img = NULL;
+    size_t len = 0;
+    pps_status st = ppsr_gnuplot_run(p->opt->gnuplot, n->dir, n->script, &img, &len, err);
     if (st == PPS_OK && p->svg && p->hover_plot > 0)
-        st = ppsr_svg_add_titles(n->tmp_path, p->hover_plot, p->hover, p->nhover, err);
-    if (st == PPS_OK && rename(n->tmp_path, n->image_path) != 0)
-        st = pps_error_set(err, PPS_EIO, "%s: cannot write the image", n->image_path);
-    if (st != PPS_OK)
-        remove(n->tmp_path);
+        st = ppsr_svg_add_titles(&img, &len, p->hover_plot, p->hover, p->nhover, err);
+    pps_outfile o = {0};
+    if (st == PPS_OK)
+        st = pps_outfile_open(&o, image, err);
+    if (st == PPS_OK && fwrite(img, 1, len, o.fp) != len)
+        st = pps_outfile_check(&o, PPS_EIO, err);
+    if (st == PPS_OK)
+        st = pps_outfile_commit(&o, err);
+    pps_outfile_abort(&o);
+    free(img);
     return st;
 }
 
@@ -297,7 +293,7 @@ pps_status ppsr_plot_emit(const char *image, const pps_plot_options *o, ppsr_wri
     p.script = n.script;
     st = write_files(&n, &p, write, ctx, err);
     if (st == PPS_OK && o->render)
-        st = render(&n, &p, err);
+        st = render(image, &n, &p, err);
     for (size_t i = 0; i < p.nhover; i++)
         free(p.hover[i]);
     free(p.hover);

@@ -52,16 +52,18 @@ void ppsr_describe(const pps_timeline *t, char *buf, size_t size);
 void ppsr_gp_string(FILE *fp, const char *s);
 
 /* Runs gnuplot (gnuplot.c): `program` (NULL: "gnuplot" on PATH) in folder dir, loading
- * script_name, with outfile set to out_name; both names relative to dir. PPS_EIO with one line
- * (how to install gnuplot when it is missing, or gnuplot's own error) on failure. */
+ * script_name (relative to dir) with outfile '-', and returns the image it writes to stdout in
+ * *image (caller frees; *len bytes, then a NUL not counted). PPS_EIO with one line (how to
+ * install gnuplot when it is missing, or gnuplot's own error) when it fails or draws nothing;
+ * *image is then NULL. */
 pps_status ppsr_gnuplot_run(const char *program, const char *dir, const char *script_name,
-                            const char *out_name, pps_error *err);
+                            char **image, size_t *len, pps_error *err);
 
-/* Gives the k-th box (a <polygon>) of gnuplot_plot_N in the SVG file at path the k-th title
- * (svg.c). Leaves the file as it is when the count of boxes differs from n. Returns PPS_OK, or
- * PPS_EIO/PPS_ENOMEM when the file cannot be read or rewritten. */
-pps_status ppsr_svg_add_titles(const char *path, int plot_index, char *const *titles, size_t n,
-                               pps_error *err);
+/* Gives the k-th box (a <polygon>) of gnuplot_plot_N in the SVG text *svg (NUL-terminated, *len
+ * bytes) the k-th title, replacing *svg (svg.c). Leaves it as it is when the count of boxes
+ * differs from n. PPS_ENOMEM when out of memory. */
+pps_status ppsr_svg_add_titles(char **svg, size_t *len, int plot_index, char *const *titles,
+                               size_t n, pps_error *err);
 
 /* Colour-blind-safe colours (Okabe & Ito) as 0xRRGGBB. */
 enum {

@@ -28,40 +28,32 @@ static char *xml_escape(char *w, const char *s)
     return w;
 }
 
-pps_status ppsr_svg_add_titles(const char *path, int plot_index, char *const *titles, size_t n,
-                               pps_error *err)
+pps_status ppsr_svg_add_titles(char **svg, size_t *len, int plot_index, char *const *titles,
+                               size_t n, pps_error *err)
 {
-    char *text = NULL;
-    size_t len = 0;
-    pps_status st = pps_file_slurp(path, &text, &len, err);
-    if (st != PPS_OK)
-        return st;
+    char *text = *svg, *end_text = text + *len;
     char id[64], next_id[] = "<g id=\"gnuplot_plot_";
     snprintf(id, sizeof id, "<g id=\"gnuplot_plot_%d\" >", plot_index);
+    /* gnuplot's SVG is text without NUL bytes: search it as a string (the driver appended a
+     * NUL past its end). */
     char *begin = strstr(text, id);
-    if (!begin) {
-        free(text);
+    if (!begin)
         return PPS_OK;
-    }
     begin += strlen(id);
     char *end = strstr(begin, next_id);
     if (!end)
-        end = text + len;
+        end = end_text;
     /* Count the boxes first: titles go in only when they match one to one. */
     size_t boxes = 0, extra = 0;
     for (char *q = begin; (q = strstr(q, "<polygon")) && q < end; q++)
         boxes++;
-    if (boxes != n) {
-        free(text);
+    if (boxes != n)
         return PPS_OK;
-    }
     for (size_t i = 0; i < n; i++)
         extra += xml_escaped_len(titles[i]) + sizeof "><title></title></polygon>";
-    char *out = malloc(len + extra + 1);
-    if (!out) {
-        free(text);
-        return pps_error_set(err, PPS_ENOMEM, "%s: out of memory", path);
-    }
+    char *out = malloc(*len + extra + 1);
+    if (!out)
+        return pps_error_set(err, PPS_ENOMEM, "svg: out of memory");
     char *w = out, *r = text;
     size_t k = 0;
     for (char *q = begin; k < n && (q = strstr(q, "<polygon")) && q < end; k++) {
@@ -75,13 +67,11 @@ pps_status ppsr_svg_add_titles(const char *path, int plot_index, char *const *ti
         w += sprintf(w, "</title></polygon>");
         r = q = close + 2;
     }
-    memcpy(w, r, (size_t)(text + len - r));
-    w += text + len - r;
+    memcpy(w, r, (size_t)(end_text - r));
+    w += end_text - r;
+    *w = '\0';
     free(text);
-    FILE *fp = fopen(path, "wb");
-    int bad = !fp || fwrite(out, 1, (size_t)(w - out), fp) != (size_t)(w - out);
-    if (fp)
-        bad |= fclose(fp) != 0;
-    free(out);
-    return bad ? pps_error_set(err, PPS_EIO, "%s: cannot write", path) : PPS_OK;
+    *svg = out;
+    *len = (size_t)(w - out);
+    return PPS_OK;
 }
