@@ -22,6 +22,8 @@ typedef struct sweep_ctx {
     series s[MAX_SERIES];
     size_t nseries;
     pps_unit tu, bu;
+    int legend_cols, legend_rows; /* the legend's layout along the bottom */
+    double legend_h;              /* its share of the height */
 } sweep_ctx;
 
 static const unsigned series_colour[] = {PPSR_BLUE,   PPSR_ORANGE, PPSR_GREEN,
@@ -104,7 +106,8 @@ static void series_name(const series *s, char *buf, size_t size)
 static void panel(FILE *gp, const sweep_ctx *c, int k, const char *title, const char *ylabel,
                   int column, int analytic)
 {
-    fprintf(gp, "\nset origin %.4f, 0.1\nset size 0.3333, 0.84\n", k / 3.0);
+    fprintf(gp, "\nset origin %.4f, %.4f\nset size 0.3333, %.4f\n", k / 3.0, c->legend_h,
+            0.94 - c->legend_h);
     fprintf(gp, "set title '%s'\nset ylabel '%s'\n", title, ylabel);
     fputs(analytic ? "unset logscale y\nset yrange [0:1]\n"
                    : "set logscale y\nset yrange [*:*]\n", gp);
@@ -124,11 +127,12 @@ static void panel(FILE *gp, const sweep_ctx *c, int k, const char *title, const 
 /* The legend of the three panels: an empty plot along the bottom holding only the key. */
 static void legend(FILE *gp, const sweep_ctx *c)
 {
-    fputs("\nset origin 0, 0\nset size 1, 0.1\nunset title\nunset xlabel\nunset ylabel\n"
+    fprintf(gp, "\nset origin 0, 0\nset size 1, %.4f\n", c->legend_h);
+    fputs("unset title\nunset xlabel\nunset ylabel\n"
           "unset logscale\nunset border\nunset tics\nunset grid\n"
           "set xrange [0:1]\nset yrange [0:1]\n", gp);
-    fprintf(gp, "set key center center horizontal reverse Left maxcols %zu samplen 2\nplot",
-            c->nseries + 1);
+    fprintf(gp, "set key center center horizontal reverse Left maxcols %d samplen 2\nplot",
+            c->legend_cols);
     for (size_t i = 0; i < c->nseries; i++) {
         char name[128];
         series_name(&c->s[i], name, sizeof name);
@@ -140,13 +144,33 @@ static void legend(FILE *gp, const sweep_ctx *c)
           "title 'the literature''s formula'\n", gp);
 }
 
+/* The legend's layout: columns as wide as its longest entry (at most 7.5 px a character, the
+ * sample and gaps; too wide a guess costs a row, as gnuplot then takes no more columns than
+ * maxcols), rows of 18 px under the panels. */
+static void layout_legend(sweep_ctx *c, const pps_plot_options *o)
+{
+    int width = o->width > 0 ? o->width : 1500;
+    size_t widest = strlen("the literature's formula");
+    for (size_t k = 0; k < c->nseries; k++) {
+        char name[128];
+        series_name(&c->s[k], name, sizeof name);
+        widest = strlen(name) > widest ? strlen(name) : widest;
+    }
+    c->legend_cols = (int)((width - 40) / (widest * 7.5 + 80));
+    if (c->legend_cols < 1)
+        c->legend_cols = 1;
+    c->legend_rows = (int)((c->nseries + 1 + (size_t)c->legend_cols - 1) / (size_t)c->legend_cols);
+    int height = o->height > 0 ? o->height : 450 + 18 * c->legend_rows;
+    c->legend_h = (18.0 * c->legend_rows + 16) / height;
+}
+
 static pps_status write_sweep(const void *ctx, ppsr_plot *p, FILE *data, FILE *gp,
                               pps_error *err)
 {
     (void)err;
     const sweep_ctx *c = ctx;
     p->width = p->opt->width > 0 ? p->opt->width : 1500;
-    p->height = p->opt->height > 0 ? p->opt->height : 500;
+    p->height = p->opt->height > 0 ? p->opt->height : 450 + 18 * c->legend_rows;
     fprintf(data, "# ppsim sweep plot data, P = %d. One data set per schedule (and v): M, "
                   "idle/total simulated, idle/total by the literature's formula, peak "
                   "activation (%s, max over ranks), step time (%s).\n", c->ranks, c->bu.name,
@@ -194,8 +218,10 @@ pps_status pps_plot_sweep(const pps_sweep_row *rows, size_t n, const pps_plot_op
 {
     sweep_ctx c = {0};
     pps_status st = gather(rows, n, o->ranks, &c, err);
-    if (st == PPS_OK)
+    if (st == PPS_OK) {
+        layout_legend(&c, o);
         st = ppsr_plot_emit(image, o, write_sweep, &c, err);
+    }
     for (size_t k = 0; k < c.nseries; k++)
         free(c.s[k].rows);
     return st;
