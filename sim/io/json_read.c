@@ -145,6 +145,35 @@ pps_status ppsj_get_string(const cJSON *obj, const char *key, int required, cons
     return PPS_OK;
 }
 
+pps_status ppsj_get_bool(const cJSON *obj, const char *key, int *out, const char *name,
+                         const char *path, pps_error *err)
+{
+    const cJSON *v;
+    pps_status st = member(obj, key, 0, &v, name, path, err);
+    if (st != PPS_OK || !v)
+        return st;
+    if (!cJSON_IsBool(v))
+        return pps_error_set(err, PPS_EINPUT, "%s: %s.%s: expected a boolean, got %s", name, path,
+                             key, ppsj_type_name(v));
+    *out = cJSON_IsTrue(v);
+    return PPS_OK;
+}
+
+pps_status ppsj_get_text(const cJSON *obj, const char *key, char *buf, size_t size,
+                         const char *name, const char *path, pps_error *err)
+{
+    const char *s = NULL;
+    pps_status st = ppsj_get_string(obj, key, 0, &s, name, path, err);
+    if (st != PPS_OK || !s)
+        return st;
+    size_t len = strlen(s);
+    if (len >= size)
+        return pps_error_set(err, PPS_EINPUT, "%s: %s.%s: longer than %zu bytes", name, path, key,
+                             size - 1);
+    memcpy(buf, s, len + 1);
+    return PPS_OK;
+}
+
 static pps_status get_container(const cJSON *obj, const char *key, int required, int want_object,
                                 const cJSON **out, const char *name, const char *path,
                                 pps_error *err)

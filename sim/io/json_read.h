@@ -20,6 +20,13 @@ pps_status ppsj_get_number(const cJSON *obj, const char *key, int required, doub
 /* *out points into obj (not owned). */
 pps_status ppsj_get_string(const cJSON *obj, const char *key, int required, const char **out,
                            const char *name, const char *path, pps_error *err);
+/* Optional boolean member `key`; *out (0 or 1) is left untouched when it is absent. */
+pps_status ppsj_get_bool(const cJSON *obj, const char *key, int *out, const char *name,
+                         const char *path, pps_error *err);
+/* Optional string member `key` copied into buf (size bytes, NUL included); refused when longer;
+ * buf is left untouched when the member is absent. */
+pps_status ppsj_get_text(const cJSON *obj, const char *key, char *buf, size_t size,
+                         const char *name, const char *path, pps_error *err);
 /* Requires member `key` to be an array (or object when want_object); *out borrowed. */
 pps_status ppsj_get_array(const cJSON *obj, const char *key, int required, const cJSON **out,
                           const char *name, const char *path, pps_error *err);

@@ -12,35 +12,6 @@
 #define BANDWIDTH_MAX 1e30
 #define REPEATS_MAX 1000000000L
 
-/* Reads optional boolean member `key`; *out is left untouched when it is absent. */
-static pps_status get_bool(const cJSON *obj, const char *key, int *out, const char *name,
-                           const char *path, pps_error *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!v)
-        return PPS_OK;
-    if (!cJSON_IsBool(v))
-        return pps_error_set(err, PPS_EINPUT, "%s: %s.%s: expected a boolean, got %s", name, path,
-                             key, ppsj_type_name(v));
-    *out = cJSON_IsTrue(v);
-    return PPS_OK;
-}
-
-/* Reads optional string member `key` into buf (size bytes, NUL included). */
-static pps_status get_text(const cJSON *obj, const char *key, char *buf, size_t size,
-                           const char *name, pps_error *err)
-{
-    const char *s = NULL;
-    pps_status st = ppsj_get_string(obj, key, 0, &s, name, "$", err);
-    if (st != PPS_OK || !s)
-        return st;
-    if (strlen(s) >= size)
-        return pps_error_set(err, PPS_EINPUT, "%s: $.%s: longer than %zu bytes", name, key,
-                             size - 1);
-    memcpy(buf, s, strlen(s) + 1);
-    return PPS_OK;
-}
-
 static pps_status read_workload(const cJSON *root, const char *name, pps_profile *p,
                                 pps_error *err)
 {
@@ -55,7 +26,7 @@ static pps_status read_workload(const cJSON *root, const char *name, pps_profile
     for (int i = 0; i < 3 && st == PPS_OK; i++)
         st = ppsj_get_int(o, keys[i], 0, 1, 1L << 40, dst[i], name, "$.workload", err);
     if (st == PPS_OK)
-        st = get_bool(o, "bf16", &p->bf16, name, "$.workload", err);
+        st = ppsj_get_bool(o, "bf16", &p->bf16, name, "$.workload", err);
     return st;
 }
 
@@ -163,14 +134,14 @@ static pps_status read_profile(const cJSON *root, const char *name, pps_profile 
     p->ranks = (int)ranks;
     p->stages = (int)stages;
     if (st == PPS_OK)
-        st = get_text(root, "backend", p->backend, sizeof p->backend, name, err);
+        st = ppsj_get_text(root, "backend", p->backend, sizeof p->backend, name, "$", err);
     if (st == PPS_OK)
-        st = get_text(root, "note", p->note, sizeof p->note, name, err);
+        st = ppsj_get_text(root, "note", p->note, sizeof p->note, name, "$", err);
     if (st == PPS_OK)
         st = read_workload(root, name, p, err);
     p->receiver_copies = 0;
     if (st == PPS_OK)
-        st = get_bool(root, "receiver_copies", &p->receiver_copies, name, "$", err);
+        st = ppsj_get_bool(root, "receiver_copies", &p->receiver_copies, name, "$", err);
 
     const cJSON *arr = NULL;
     if (st == PPS_OK)
