@@ -962,4 +962,235 @@ pps_status pps_sweep_read_csv(const char *path, pps_sweep_row **rows, size_t *n,
  * configuration is missing (a shard not given). */
 pps_status pps_sweep_merge_csv(const char *const *paths, size_t n, FILE *fp, pps_error *err);
 
+/* ------------------------------------------------------------------ planner: model description,
+ * derived costs, stage balancing, plan (sim/plan/; docs/planner.md, docs/cost-model.md) */
+
+/* Activation recomputation (Korthikanti et al., "Reducing Activation Recomputation in Large
+ * Transformer Models", MLSys 2023). */
+typedef enum pps_recompute {
+    PPS_RECOMPUTE_NONE = 0,  /* every activation the backward needs is kept */
+    PPS_RECOMPUTE_SELECTIVE, /* the attention core (QK^T, softmax, dropout, ·V) is recomputed */
+    PPS_RECOMPUTE_FULL,      /* only each layer's input is kept; its forward is rerun in backward */
+    PPS_RECOMPUTE_COUNT
+} pps_recompute;
+
+const char *pps_recompute_name(pps_recompute r); /* "none", "selective", "full" */
+
+/* A transformer, the cluster it trains on and the training setup: the "ppsim-model" JSON file
+ * (docs/planner.md). Plain data, no owned memory. Sizes are counts of elements unless named
+ * _bytes; a micro-batch holds micro_batch sequences of seq_len tokens. */
+typedef struct pps_model {
+    char name[64];
+    /* $.model */
+    int layers, hidden, ffn_hidden, heads, kv_heads, seq_len, vocab;
+    int dtype_bytes;       /* bytes of one weight, gradient or activation element: 2 or 4 */
+    char dtype[8];         /* "bf16", "fp16", "fp32" */
+    int gated_mlp;         /* 1: SwiGLU (three matrices of hidden × ffn_hidden); 0: GeLU (two) */
+    int rms_norm;          /* 1: RMSNorm (a weight); 0: LayerNorm (weight and bias) */
+    int bias;              /* 1: linear layers have biases */
+    int dropout;           /* 1: dropout masks are kept (1 byte per element) */
+    int learned_positions; /* 1: a learned position embedding of seq_len × hidden */
+    int tied_embeddings;   /* 1: the LM head uses the embedding matrix */
+    int embedding_last;    /* 0: the embedding sits on the first stage; 1: on the last */
+    int lm_head_first;     /* 0: the LM head (final norm, projection, loss) on the last stage */
+    /* $.cluster */
+    char gpu[64];
+    double peak_flops;     /* FLOP/s of one GPU at dtype */
+    double efficiency[3];  /* achieved fraction of peak_flops for F, I and W, in (0, 1] */
+    double memory_bytes;   /* memory of one GPU */
+    int gpus_per_node;
+    pps_link intra, inter; /* one GPU's link inside a node and between nodes */
+    /* $.cluster.calibration: measured per-stage times replace `efficiency` (docs/cost-model.md) */
+    int calibrated;        /* 1 when a calibration was read */
+    char calibration[256]; /* the costs file, as resolved against the model file's folder */
+    int calib_layers, calib_tp, calib_micro_batch;
+    double calib_t[3];     /* median over the file's stages of t_F, t_I, t_W (seconds) */
+    /* $.training */
+    long global_batch;     /* sequences per step */
+    int micro_batch;       /* sequences per micro-batch; 0: the planner searches */
+    int sequence_parallel; /* 1: Megatron-LM's sequence parallelism alongside TP */
+    int zero1;             /* 1: optimizer state sharded over DP (ZeRO stage 1) */
+    int recompute;         /* a pps_recompute, or -1: the planner searches */
+    int pp, tp, dp;        /* $.training.layout; 0: the planner searches */
+} pps_model;
+
+/* Strict reader of a "ppsim-model" file: unknown fields, wrong types, values out of range and
+ * inconsistent shapes (heads not dividing hidden, ...) are refused with the file, the JSON path
+ * and the field. `name` is the file's path: a calibration costs file named inside is read
+ * relative to its folder. */
+pps_status pps_model_parse_json(const char *text, size_t len, const char *name, pps_model *out,
+                                pps_error *err);
+pps_status pps_model_read(const char *path, pps_model *out, pps_error *err);
+
+/* How the model is split and run. */
+typedef struct pps_layout {
+    int pp, tp, dp;        /* pipeline ranks, tensor- and data-parallel degrees */
+    int chunks;            /* v: stages per pipeline rank (S = pp · v) */
+    int micro_batch;       /* sequences per micro-batch */
+    pps_recompute recompute;
+    int sequence_parallel; /* with tp > 1 */
+    int zero1;
+} pps_layout;
+
+/* The layout the model file asks for, with the planner's defaults where it leaves a choice
+ * (chunks 1, micro_batch 1, recompute none, pp/tp/dp 1). */
+pps_layout pps_model_layout(const pps_model *m);
+
+/* Costs of one piece of the model for one micro-batch on one GPU of its tensor-parallel group. */
+typedef struct pps_piece_costs {
+    double flops_f, flops_i, flops_w; /* FLOPs on one GPU; recomputation included in flops_i */
+    double tf, ti, tw;                /* seconds: FLOPs at the achieved rate, plus comm_* */
+    double comm_f, comm_i;            /* seconds of tensor-parallel all-reduces in tf and ti */
+    double act_bytes;                 /* activation held from F until the backward */
+    double act_w_bytes;               /* the part of it still held after I, until W */
+    double params;                    /* parameters on one GPU */
+} pps_piece_costs;
+
+/* Everything derived from a model and a layout (docs/cost-model.md, "Derived costs"). */
+typedef struct pps_model_costs {
+    pps_piece_costs layer;     /* one transformer layer */
+    pps_piece_costs embedding; /* token (and position) embedding */
+    pps_piece_costs lm_head;   /* final norm, output projection and loss */
+    double send_bytes;         /* one stage-boundary transfer, per GPU */
+    double model_flops;        /* FLOPs of one training step of the whole model, without
+                                  recomputation: the numerator of MFU */
+    int microbatches;          /* M = global_batch / (micro_batch · dp) */
+} pps_model_costs;
+
+/* Parameter count of the whole model (tied embeddings counted once). */
+double pps_model_params(const pps_model *m);
+
+/* Derives the costs of m under layout l. Refuses a layout the model cannot take (tp not
+ * dividing heads, kv_heads or ffn_hidden; a global batch that dp · micro_batch does not divide;
+ * ...) with PPS_EUNSUPPORTED and the reason. */
+pps_status pps_model_derive(const pps_model *m, const pps_layout *l, pps_model_costs *out,
+                            pps_error *err);
+
+/* A contiguous partition of the model's layers into stages. layers[s] ≥ 1, summing to the
+ * model's layers; stage s runs on rank stage_rank[s]. */
+typedef struct pps_partition {
+    int stages, ranks;
+    int *layers;         /* [stages] */
+    int32_t *stage_rank; /* [stages] */
+} pps_partition;
+
+/* The costs file the simulator reads for partition p: one entry per stage (layers, plus the
+ * embedding and LM head on their stages), the links of m, and pipeline ranks per node from the
+ * layout (TP innermost, then DP, then PP: docs/cost-model.md). *out is initialised here; the
+ * caller frees it with pps_cost_clear. */
+pps_status pps_model_stage_costs(const pps_model *m, const pps_layout *l,
+                                 const pps_model_costs *mc, const pps_partition *p,
+                                 pps_cost *out, pps_error *err);
+
+/* Per pipeline rank: bytes of parameters, gradients and optimizer state (16 per parameter;
+ * ZeRO-1 shards the optimizer's part over DP), and seconds of the data-parallel gradient
+ * all-reduce (ring) at the end of the step. Arrays of p->ranks entries. */
+void pps_model_rank_static(const pps_model *m, const pps_layout *l, const pps_model_costs *mc,
+                           const pps_partition *p, double *static_bytes, double *dp_seconds);
+
+/* One configuration simulated. */
+typedef struct pps_plan_eval {
+    double step_time;   /* seconds: over ranks, the last compute end plus the DP all-reduce */
+    double makespan;    /* seconds: the pipeline alone */
+    double bubble;      /* the pipeline's idle / (P · makespan) */
+    double peak_bytes;  /* over ranks, the most of static + peak activation */
+    int peak_rank;      /* the rank holding it */
+    double *rank_act;   /* [ranks] owned: peak activation bytes per rank */
+    double *rank_static;/* [ranks] owned: static bytes per rank */
+} pps_plan_eval;
+
+void pps_plan_eval_clear(pps_plan_eval *e);
+
+/* Generates schedule g for the layout (M from the global batch), simulates it under the costs
+ * of partition p and fills *out (caller clears it). `settings` (may be NULL) are the schedule's
+ * own options. The schedule's refusal comes back as PPS_EUNSUPPORTED. */
+pps_status pps_plan_evaluate(const pps_model *m, const pps_layout *l, const pps_generator *g,
+                             const pps_partition *p, pps_plan_eval *out, pps_error *err);
+
+/* Partitions: pps_partition_create allocates an even split of `layers` over `stages` stages
+ * placed on `ranks` ranks by `placement` (loop or V), the extra layers going to the middle
+ * stages. Caller frees with pps_partition_destroy. Refuses stages > layers (PPS_EUNSUPPORTED). */
+pps_status pps_partition_create(int layers, int stages, int ranks, pps_placement placement,
+                                pps_partition **out, pps_error *err);
+void pps_partition_destroy(pps_partition *p);
+
+/* Stage balancing (docs/planner.md): chooses the contiguous partition of the layers into p's
+ * stages with the lowest simulated step time of g under l among those whose peak memory stays
+ * within memory_limit bytes (0: no limit). It starts from the better of p as given and the
+ * partition that evens out per-rank compute (layers plus the embedding and LM head), then moves
+ * one layer at a time across a stage boundary while the simulation says it helps; when the
+ * partitions are no more than max_evals, it simulates every one. At most max_evals simulations
+ * (0: 32). p is changed in place and *out describes it (caller clears it). When no partition
+ * fits the limit, p is the one with the least peak memory found. */
+pps_status pps_balance(const pps_model *m, const pps_layout *l, const pps_generator *g,
+                       pps_partition *p, double memory_limit, int max_evals, pps_plan_eval *out,
+                       pps_error *err);
+
+/* Why a configuration was dropped. */
+typedef enum pps_plan_reject {
+    PPS_REJECT_MEMORY = 0,   /* simulated peak memory over the limit */
+    PPS_REJECT_STATIC,       /* parameters, gradients and optimizer state alone over the limit */
+    PPS_REJECT_SCHEDULE,     /* the schedule refuses it (M < P, M < 2P, ...) */
+    PPS_REJECT_LAYERS,       /* more stages than layers */
+    PPS_REJECT_TP,           /* tp does not divide heads, kv_heads or ffn_hidden */
+    PPS_REJECT_BATCH,        /* dp · micro_batch does not divide the global batch */
+    PPS_REJECT_RECOMPUTE,    /* full recomputation with a split backward (not modelled) */
+    PPS_REJECT_COUNT
+} pps_plan_reject;
+
+const char *pps_plan_reject_name(pps_plan_reject r);
+
+typedef struct pps_plan_options {
+    int gpus;              /* N = pp · tp · dp */
+    double memory_limit;   /* bytes per GPU; 0: the model's memory_bytes */
+    int top;               /* best candidates returned; 0: 5 */
+    int threads;           /* worker threads; 0: 1 */
+    /* Restrictions of the search; an empty list (n = 0) searches every value. */
+    const pps_generator *const *gens; size_t ngens; /* schedules (default every row) */
+    const int *pp; size_t npp;
+    const int *tp; size_t ntp;
+    const int *chunks; size_t nchunks;             /* v for multi-chunk rows (default 2, 4) */
+    const int *micro_batch; size_t nmicro_batch;   /* default the model's, else 1, 2, 4 */
+    int recompute_mask;    /* bit r: try pps_recompute r; 0: the model's, else all */
+    int sequence_parallel; /* -1: the model's */
+    long global_batch;     /* 0: the model's */
+    int max_evals;         /* balancing budget per refined candidate; 0: default */
+    int even_split;        /* 1: every stage gets the even split of layers, no balancing */
+    /* Called from worker threads (serialised) as candidates finish; may be NULL. */
+    void (*progress)(void *ctx, size_t done, size_t total);
+    void *progress_ctx;
+} pps_plan_options;
+
+typedef struct pps_plan_candidate {
+    const pps_generator *gen;
+    pps_layout layout;
+    int microbatches;
+    pps_partition *partition; /* owned */
+    double even_step_time;    /* seconds with the even split of layers */
+    pps_plan_eval eval;       /* owned arrays */
+    double tokens_per_s;
+    double mfu;               /* model_flops / (step_time · gpus · peak_flops) */
+} pps_plan_candidate;
+
+typedef struct pps_plan_result {
+    size_t considered;        /* configurations looked at */
+    size_t simulated;         /* of them, simulated */
+    size_t fits;              /* simulated and within the memory limit */
+    size_t pruned;            /* not simulated: a lower bound on their step time (docs/planner.md)
+                                 exceeded the step times of as many candidates as are balanced;
+                                 the count depends on the order threads finish in */
+    size_t rejected[PPS_REJECT_COUNT];
+    double memory_limit;      /* bytes, as applied */
+    pps_plan_candidate *best; /* [nbest] owned, fastest first */
+    size_t nbest;
+} pps_plan_result;
+
+/* Searches schedule × micro-batch size (hence M) × v × recomputation × PP/TP/DP split for m on
+ * o->gpus GPUs, simulates each configuration, drops those over the memory limit, balances the
+ * stages of the best and returns the o->top fastest. No configuration fitting is not an error
+ * (nbest 0). The caller clears *out with pps_plan_result_clear, also after a failure. */
+pps_status pps_plan(const pps_model *m, const pps_plan_options *o, pps_plan_result *out,
+                    pps_error *err);
+void pps_plan_result_clear(pps_plan_result *r);
+
 #endif /* PPSIM_H */

@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 
 CC=${CC:-clang}
 OUT=${FUZZ_BUILD:-build-fuzz}
-TARGETS=(fuzz_action fuzz_schedule_json fuzz_csv fuzz_cost fuzz_timeline fuzz_profile fuzz_pipeline)
+TARGETS=(fuzz_action fuzz_schedule_json fuzz_csv fuzz_cost fuzz_timeline fuzz_profile fuzz_model fuzz_pipeline)
 SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer -Isim -Itests/fuzz"
 # libFuzzer options shared by every run: per-input timeout, memory cap, input size cap.
