@@ -19,6 +19,7 @@ static const command commands[] = {
     {"diff", cmd_diff, "compare a predicted and a measured timeline (exit 3: over tolerance)"},
     {"calibrate", cmd_calibrate, "turn a measured profile (ppexec --profile) into a costs file"},
     {"sweep", cmd_sweep, "simulate a grid of schedules x P x M x v x costs into a CSV (threads, shards)"},
+    {"plan", cmd_plan, "the fastest schedule, M, v, recomputation and PP x TP x DP split that fit"},
     {"plot", cmd_plot, "draw a timeline, memory curves or a predicted-vs-measured diff (gnuplot)"},
 };
 

@@ -1,0 +1,1 @@
+plan --model @DIR@/plan_bad_list.json --gpus 4 --pp 2,x

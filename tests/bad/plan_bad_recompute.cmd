@@ -1,0 +1,1 @@
+plan --model @DIR@/plan_bad_recompute.json --gpus 4 --recompute some

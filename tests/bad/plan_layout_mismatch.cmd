@@ -1,0 +1,1 @@
+plan --model @DIR@/plan_layout_mismatch.json --gpus 4

@@ -1,0 +1,1 @@
+plan --model @DIR@/plan_model_bandwidth.json --gpus 4

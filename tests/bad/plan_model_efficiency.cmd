@@ -1,0 +1,1 @@
+plan --model @DIR@/plan_model_efficiency.json --gpus 4

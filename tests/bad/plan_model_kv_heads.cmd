@@ -1,0 +1,1 @@
+plan --model @DIR@/plan_model_kv_heads.json --gpus 4

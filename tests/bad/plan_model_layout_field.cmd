@@ -1,0 +1,1 @@
+plan --model @DIR@/plan_model_layout_field.json

@@ -1,0 +1,1 @@
+plan --model @DIR@/plan_model_missing_field.json --gpus 4

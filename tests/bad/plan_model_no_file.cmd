@@ -1,0 +1,1 @@
+plan --model @DIR@/no_such.json --gpus 8

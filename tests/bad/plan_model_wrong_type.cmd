@@ -1,0 +1,1 @@
+plan --model @DIR@/plan_model_wrong_type.json --gpus 4

@@ -1,0 +1,1 @@
+plan --model @DIR@/plan_no_gpus.json
