@@ -608,6 +608,36 @@ START_TEST(calibrated_times_replace_the_efficiency)
 }
 END_TEST
 
+START_TEST(balancing_the_v_placement_moves_layers_off_rank_0)
+{
+    /* zb-v, P = 2: rank 0 holds stages 0 and 3, so both the embedding and the LM head. On the
+     * round model (a layer's t_F + t_B = 3 s, the head's 6 s), 8 layers, M = 4:
+     *   even split 2,2,2,2: rank 0 works 4·(2·3 + 2·3 + 6) = 72 s, rank 1 4·12 = 48 s, so no
+     *   schedule of it beats 72 s;
+     *   best: rank 0 three layers (4·(9 + 6) = 60 s), rank 1 five (4·15 = 60 s). */
+    pps_model m = round_model();
+    pps_layout l = layout(1, 1, PPS_RECOMPUTE_NONE, 0);
+    l.pp = 2;
+    l.chunks = 2;
+    const pps_generator *g = pps_generator_find("zb-v");
+    ck_assert(g != NULL && g->placement == PPS_PLACE_V);
+    pps_partition *p = NULL;
+    pps_error err = {0};
+    ck_assert(pps_partition_create(8, 4, 2, PPS_PLACE_V, &p, &err) == PPS_OK);
+    ck_assert_int_eq(p->stage_rank[3], 0);
+    pps_plan_eval even, bal;
+    ck_assert_msg(pps_plan_evaluate(&m, &l, g, p, &even, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_double_ge(even.step_time, 72 - 1e-9);
+    ck_assert_msg(pps_balance(&m, &l, g, p, 0, 0, &bal, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_msg(bal.step_time < 72 - 1, "balanced %g s", bal.step_time);
+    ck_assert_double_ge(bal.step_time, 60 - 1e-9);
+    ck_assert_int_eq(p->layers[0] + p->layers[3], 3);
+    pps_plan_eval_clear(&even);
+    pps_plan_eval_clear(&bal);
+    pps_partition_destroy(p);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("plan");
@@ -627,6 +657,7 @@ static Suite *suite(void)
     tcase_add_test(tc, round_model_times_are_round);
     tcase_add_test(tc, balancing_the_lm_head_stage_beats_the_even_split);
     tcase_add_test(tc, local_search_reaches_the_exhaustive_optimum);
+    tcase_add_test(tc, balancing_the_v_placement_moves_layers_off_rank_0);
     suite_add_tcase(s, tc);
     tc = tcase_create("planner");
     tcase_set_timeout(tc, 120);

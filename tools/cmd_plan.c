@@ -202,6 +202,20 @@ static void print_table(const pps_model *m, const pps_plan_options *o, const pps
            "makespan); peak mem = act + static on the fullest GPU\n");
     printf("#1 layers per stage: %s (even split: %+.1f%% step time)\n", lay,
            100 * (w->even_step_time / w->eval.step_time - 1));
+    /* Memory per rank, in one unit: activation + static. */
+    pps_unit u = pps_unit_bytes(w->eval.peak_bytes);
+    printf("#1 peak memory per rank, activation + static (%s):", u.name);
+    for (int rk = 0; rk < w->layout.pp; rk++) {
+        char a[32], b[32];
+        if (rk == 16) {
+            printf(" ... (%d ranks)", w->layout.pp);
+            break;
+        }
+        pps_format_number(w->eval.rank_act[rk], u, a, sizeof a);
+        pps_format_number(w->eval.rank_static[rk], u, b, sizeof b);
+        printf("%s %s+%s", rk ? "," : "", a, b);
+    }
+    printf("\n");
     for (size_t i = 1; i < r->nbest; i++) {
         const pps_plan_candidate *c = &r->best[i];
         char dm[32];
