@@ -627,6 +627,13 @@ pps_status pps_simulate_prices(const pps_schedule *s, const pps_prices *p,
                                pps_timeline **timeline, pps_analysis *summary,
                                pps_bounds *bounds, pps_error *err);
 
+/* pps_simulate_prices giving the summary (optional) and every rank's activation memory series
+ * as pps_memory_series_all of the timeline gives them, without building the timeline. The
+ * caller frees *points and *first (NULL after a failure). */
+pps_status pps_simulate_memory(const pps_schedule *s, const pps_prices *p,
+                               pps_analysis *summary, pps_memory_point **points, size_t **first,
+                               pps_error *err);
+
 /* pps_simulate followed by pps_analyze, without the timeline: the same numbers, in a fraction
  * of the time and memory. The caller clears *out with pps_analysis_clear. */
 pps_status pps_simulate_summary(const pps_schedule *s, const pps_cost *c, pps_analysis *out,

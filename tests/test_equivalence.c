@@ -87,13 +87,23 @@ static void check_bounds(int i, const pps_timeline *t, const pps_bounds *b)
     }
 }
 
-/* pps_memory_series_all gives each rank what pps_memory_series gives it. */
-static void check_series(int i, const pps_timeline *t)
+/* pps_memory_series_all gives each rank what pps_memory_series gives it, and the simulation
+ * itself (pps_simulate_memory, no timeline) gives the same. */
+static void check_series(int i, const pps_timeline *t, const pps_schedule *s,
+                         const pps_prices *p)
 {
-    pps_memory_point *all = NULL;
-    size_t *first = NULL;
+    pps_memory_point *all = NULL, *sim = NULL;
+    size_t *first = NULL, *sim_first = NULL;
     pps_error err = {0};
     ck_assert_msg(pps_memory_series_all(t, &all, &first, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_msg(pps_simulate_memory(s, p, NULL, &sim, &sim_first, &err) == PPS_OK, "%s",
+                  err.msg);
+    for (int r = 0; r <= t->ranks; r++)
+        ck_assert_msg(sim_first[r] == first[r], "case %d: rank %d's series differ", i, r);
+    for (size_t k = 0; k < first[t->ranks]; k++)
+        ck_assert(sim[k].t == all[k].t && sim[k].bytes == all[k].bytes);
+    free(sim);
+    free(sim_first);
     for (int r = 0; r < t->ranks; r++) {
         pps_memory_point *one = NULL;
         size_t n = 0;
@@ -126,12 +136,14 @@ START_TEST(every_path_matches_the_previous_algorithm_on_1000_random_schedules)
          * its timeline. */
         pps_timeline *t = NULL;
         pps_analysis a = {0};
+        pps_prices p = {0};
+        ck_assert(pps_price(s, &c, &p, &err) == PPS_OK);
         pps_status st = pps_simulate(s, &c, &t, &err);
         SAME(hash_timeline(st, t, &err), stored[i].timeline, "the timeline");
         if (st == PPS_OK) {
             ck_assert(pps_analyze(t, &a, &err) == PPS_OK);
             SAME(hash_analysis(PPS_OK, &a, &err), stored[i].analysis, "the analysis");
-            check_series(i, t);
+            check_series(i, t, s, &p);
             ran++;
         }
         pps_analysis_clear(&a);
@@ -146,8 +158,6 @@ START_TEST(every_path_matches_the_previous_algorithm_on_1000_random_schedules)
         st = pps_simulate_summary(s, &c, &a, &err);
         SAME(hash_analysis(st, &a, &err), stored[i].analysis, "the summary");
         pps_analysis_clear(&a);
-        pps_prices p = {0};
-        ck_assert(pps_price(s, &c, &p, &err) == PPS_OK);
         const pps_analysis *ba = NULL;
         st = pps_batch_simulate(batch, s, &p, &ba, &err);
         SAME(hash_analysis(st, ba, &err), stored[i].analysis, "the batch summary");

@@ -34,9 +34,12 @@ typedef struct cli_input {
     double tf, tb, ti, tw, tfb, latency, bandwidth, inter_latency, inter_bandwidth;
     double send_bytes, act_bytes, act_w_bytes;
     int ranks_per_node, comm_sync;
-    /* 1: the subcommand reads the run's events (show, sim -o/--chrome/--memory); otherwise
-     * only the summary is computed and run->timeline holds the header alone. */
+    /* 1: the subcommand reads the run's events (show, plot, sim -o/--chrome); otherwise only
+     * the summary is computed and run->timeline holds the header alone. */
     int want_events;
+    /* 1: the subcommand writes every rank's memory series (sim --memory): computed by the
+     * simulation itself (run->mem_points) unless the events are wanted anyway. */
+    int want_memory;
 } cli_input;
 
 /* A loaded run: the schedule as given, the costs, the result. */
@@ -47,6 +50,9 @@ typedef struct cli_run {
     pps_cost cost;
     pps_timeline *timeline; /* its events only when the input asked for them (want_events) */
     pps_analysis analysis;
+    /* With want_memory and no events: every rank's memory series (pps_simulate_memory). */
+    pps_memory_point *mem_points;
+    size_t *mem_first;
 } cli_run;
 
 /* The options every input-taking subcommand accepts, for getopt_long; terminated. */
@@ -139,10 +145,11 @@ void cli_print_summary(FILE *fp, const pps_timeline *t, const pps_analysis *a,
 void cli_print_summary_json(FILE *fp, const pps_timeline *t, const pps_analysis *a,
                             const cli_analytic *an);
 
-/* Writes the timeline JSON, the Chrome trace and the memory CSV (each path may be NULL)
+/* Writes run's timeline JSON, Chrome trace and memory CSV (each path may be NULL)
  * atomically: either every file is written or none. Two paths naming one file are refused
- * (exit 2) before anything is written. */
-int cli_write_outputs(const char *cmd, const pps_timeline *t, const char *timeline_path,
+ * (exit 2) before anything is written. The memory series comes from run->mem_points when the
+ * run computed them, else from its events. */
+int cli_write_outputs(const char *cmd, const cli_run *run, const char *timeline_path,
                       const char *chrome_path, const char *memory_path);
 
 /* The end of every subcommand: flushes stdout, and turns a result lost to a write error (a full

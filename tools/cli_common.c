@@ -387,7 +387,10 @@ static pps_status finish_run(const cli_input *in, cli_run *run, pps_error *err)
     pps_status st = pps_schedule_validate(run->sched, err);
     if (st == PPS_OK)
         st = pps_price(run->sched, &run->cost, &prices, err);
-    if (st == PPS_OK)
+    if (st == PPS_OK && in->want_memory && !in->want_events)
+        st = pps_simulate_memory(run->sched, &prices, &run->analysis, &run->mem_points,
+                                 &run->mem_first, err);
+    else if (st == PPS_OK)
         st = pps_simulate_prices(run->sched, &prices, in->want_events ? &run->timeline : NULL,
                                  &run->analysis, NULL, err);
     if (st == PPS_OK && !run->timeline)
@@ -459,6 +462,8 @@ void cli_run_free(cli_run *run)
     pps_timeline_destroy(run->timeline);
     pps_analysis_clear(&run->analysis);
     pps_cost_clear(&run->cost);
+    free(run->mem_points);
+    free(run->mem_first);
     memset(run, 0, sizeof *run);
 }
 
@@ -597,27 +602,32 @@ void cli_print_summary(FILE *fp, const pps_timeline *t, const pps_analysis *a,
     }
 }
 
-/* "rank,time_s,bytes": each rank's activation memory after every change (docs/analysis.md),
- * every rank from one pass over the events. */
-static pps_status write_memory_csv(const pps_timeline *t, FILE *fp, pps_error *err)
+/* "rank,time_s,bytes": each rank's activation memory after every change (docs/analysis.md):
+ * the series the simulation computed, or every rank's from one pass over the events. */
+static pps_status write_memory_csv(const cli_run *run, FILE *fp, pps_error *err)
 {
-    pps_memory_point *pts = NULL;
-    size_t *first = NULL;
-    pps_status st = pps_memory_series_all(t, &pts, &first, err);
-    if (st != PPS_OK)
-        return st;
+    pps_memory_point *pts = run->mem_points, *own = NULL;
+    size_t *first = run->mem_first, *own_first = NULL;
+    if (!pts) {
+        pps_status st = pps_memory_series_all(run->timeline, &own, &own_first, err);
+        if (st != PPS_OK)
+            return st;
+        pts = own;
+        first = own_first;
+    }
     fputs("rank,time_s,bytes\n", fp);
-    for (int r = 0; r < t->ranks; r++)
+    for (int r = 0; r < run->timeline->ranks; r++)
         for (size_t i = first[r]; i < first[r + 1]; i++)
             fprintf(fp, "%d,%.17g,%.17g\n", r, pts[i].t, pts[i].bytes);
-    free(pts);
-    free(first);
+    free(own);
+    free(own_first);
     return ferror(fp) ? pps_error_set(err, PPS_EIO, "memory series: write error") : PPS_OK;
 }
 
-int cli_write_outputs(const char *cmd, const pps_timeline *t, const char *timeline_path,
+int cli_write_outputs(const char *cmd, const cli_run *run, const char *timeline_path,
                       const char *chrome_path, const char *memory_path)
 {
+    const pps_timeline *t = run->timeline;
     enum { NFILES = 3 };
     pps_outfile files[NFILES] = {{0}};
     const char *paths[NFILES] = {timeline_path, chrome_path, memory_path};
@@ -640,7 +650,7 @@ int cli_write_outputs(const char *cmd, const pps_timeline *t, const char *timeli
             st = pps_outfile_check(&files[i],
                                    i == 0   ? pps_timeline_write_json(t, files[i].fp, &err)
                                    : i == 1 ? pps_timeline_write_chrome(t, files[i].fp, &err)
-                                            : write_memory_csv(t, files[i].fp, &err),
+                                            : write_memory_csv(run, files[i].fp, &err),
                                    &err);
     }
     /* Flush all first, so that a device written through (which cannot be undone) reports a

@@ -57,14 +57,15 @@ int cmd_sim(int argc, char **argv)
         cli_error("sim", "unexpected argument '%s'", argv[optind]);
         return EXIT_USAGE;
     }
-    in.want_events = out || chrome || memory;
+    in.want_events = out || chrome;
+    in.want_memory = memory != NULL;
     cli_run run;
     int rc = cli_run_input("sim", &in, &run);
     if (rc != 0) {
         cli_run_free(&run);
         return rc;
     }
-    rc = cli_write_outputs("sim", run.timeline, out, chrome, memory);
+    rc = cli_write_outputs("sim", &run, out, chrome, memory);
     if (rc == 0) {
         cli_analytic an;
         cli_analytic_of(&run, &an);

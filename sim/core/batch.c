@@ -64,7 +64,7 @@ pps_status pps_batch_simulate(pps_batch *b, const pps_schedule *s, const pps_pri
     int graph = s->lowered || p->comm_sync;
     pps_status st = PPS_OK;
     if (!graph) {
-        st = ppse_stream_run(&b->work, s, p, err);
+        st = ppse_stream_run(&b->work, s, p, 0, err);
         if (st == PPS_OK)
             ppse_stream_summary(&b->work, s, &b->summary);
         graph = st == PPS_EDEADLOCK;

@@ -55,25 +55,94 @@ void pps_bounds_clear(pps_bounds *b)
     memset(b, 0, sizeof *b);
 }
 
-/* The graph core on s's lowering (or on s when lowered), then the summary from its timeline. */
-static pps_status via_graph(const pps_schedule *s, const pps_prices *p, pps_timeline **timeline,
-                            pps_analysis *summary, pps_bounds *bounds, pps_error *err)
+/* What a simulation is asked for; every member optional (NULL: not wanted). */
+typedef struct outputs {
+    pps_timeline **timeline;
+    pps_analysis *summary;
+    pps_bounds *bounds;
+    pps_memory_point **points; /* with first: every rank's memory series */
+    size_t **first;
+} outputs;
+
+/* The graph core on s's lowering (or on s when lowered), then the summary and the memory
+ * series from its timeline. */
+static pps_status via_graph(const pps_schedule *s, const pps_prices *p, const outputs *o,
+                            pps_error *err)
 {
     pps_schedule *low = NULL;
     pps_timeline *t = NULL;
     pps_status st = s->lowered ? PPS_OK : pps_schedule_lower(s, &low, err);
     if (st == PPS_OK)
-        st = ppse_graph_run(low ? low : s, p, &t, bounds, err);
-    if (st == PPS_OK && summary)
-        st = pps_analyze(t, summary, err);
-    if (st == PPS_OK && timeline) {
-        *timeline = t;
+        st = ppse_graph_run(low ? low : s, p, &t, o->bounds, err);
+    if (st == PPS_OK && o->summary)
+        st = pps_analyze(t, o->summary, err);
+    if (st == PPS_OK && o->points)
+        st = pps_memory_series_all(t, o->points, o->first, err);
+    if (st == PPS_OK && o->timeline) {
+        *o->timeline = t;
         t = NULL;
     }
-    if (st != PPS_OK && bounds)
-        pps_bounds_clear(bounds);
     pps_timeline_destroy(t);
     pps_schedule_destroy(low);
+    return st;
+}
+
+/* Every output asked for in o, from the stream core when it can run s, else the graph core;
+ * on failure every output is cleared. */
+static pps_status simulate(const pps_schedule *s, const pps_prices *p, const outputs *o,
+                           pps_error *err)
+{
+    if (o->timeline)
+        *o->timeline = NULL;
+    if (o->summary)
+        memset(o->summary, 0, sizeof *o->summary);
+    if (o->bounds)
+        memset(o->bounds, 0, sizeof *o->bounds);
+    if (o->points) {
+        *o->points = NULL;
+        *o->first = NULL;
+    }
+    if (o->bounds && !o->timeline)
+        return pps_error_set(err, PPS_EINPUT, "simulate: bounds index the timeline's events: "
+                             "ask for the timeline too");
+    if (p->stages != s->stages || p->microbatches != s->microbatches || !p->by_stage)
+        return pps_error_set(err, PPS_EINPUT, "simulate: the prices are for %d stages and %d "
+                             "micro-batches, the schedule has %d and %d", p->stages,
+                             p->microbatches, s->stages, s->microbatches);
+    pps_status st = PPS_EDEADLOCK;
+    if (!s->lowered && !p->comm_sync) {
+        ppse_work w = {0};
+        st = ppse_stream_run(&w, s, p, o->points != NULL, err);
+        if (st == PPS_OK && o->summary) {
+            o->summary->per_rank = calloc((size_t)s->ranks, sizeof *o->summary->per_rank);
+            if (o->summary->per_rank)
+                ppse_stream_summary(&w, s, o->summary);
+            else
+                st = pps_error_set(err, PPS_ENOMEM, "out of memory");
+        }
+        if (st == PPS_OK && o->points)
+            st = ppse_stream_series(&w, s, o->points, o->first, err);
+        if (st == PPS_OK && o->timeline)
+            st = ppse_stream_timeline(&w, s, p, o->timeline, o->bounds, err);
+        ppse_work_free(&w);
+    }
+    /* The graph core runs what the stream core cannot, and says why the stream core was stuck. */
+    if (st == PPS_EDEADLOCK)
+        st = via_graph(s, p, o, err);
+    if (st != PPS_OK) {
+        if (o->timeline) {
+            pps_timeline_destroy(*o->timeline);
+            *o->timeline = NULL;
+        }
+        pps_analysis_clear(o->summary);
+        pps_bounds_clear(o->bounds);
+        if (o->points) {
+            free(*o->points);
+            free(*o->first);
+            *o->points = NULL;
+            *o->first = NULL;
+        }
+    }
     return st;
 }
 
@@ -81,38 +150,16 @@ pps_status pps_simulate_prices(const pps_schedule *s, const pps_prices *p,
                                pps_timeline **timeline, pps_analysis *summary,
                                pps_bounds *bounds, pps_error *err)
 {
-    if (timeline)
-        *timeline = NULL;
-    if (summary)
-        memset(summary, 0, sizeof *summary);
-    if (bounds)
-        memset(bounds, 0, sizeof *bounds);
-    if (bounds && !timeline)
-        return pps_error_set(err, PPS_EINPUT, "simulate: bounds index the timeline's events: "
-                             "ask for the timeline too");
-    if (p->stages != s->stages || p->microbatches != s->microbatches || !p->by_stage)
-        return pps_error_set(err, PPS_EINPUT, "simulate: the prices are for %d stages and %d "
-                             "micro-batches, the schedule has %d and %d", p->stages,
-                             p->microbatches, s->stages, s->microbatches);
-    if (s->lowered || p->comm_sync)
-        return via_graph(s, p, timeline, summary, bounds, err);
-    ppse_work w = {0};
-    pps_status st = ppse_stream_run(&w, s, p, err);
-    if (st == PPS_OK && summary) {
-        summary->per_rank = calloc((size_t)s->ranks, sizeof *summary->per_rank);
-        if (summary->per_rank)
-            ppse_stream_summary(&w, s, summary);
-        else
-            st = pps_error_set(err, PPS_ENOMEM, "out of memory");
-    }
-    if (st == PPS_OK && timeline)
-        st = ppse_stream_timeline(&w, s, p, timeline, bounds, err);
-    ppse_work_free(&w);
-    if (st == PPS_EDEADLOCK) /* the stream core only knows it is stuck: the graph core says why */
-        return via_graph(s, p, timeline, summary, bounds, err);
-    if (st != PPS_OK && summary)
-        pps_analysis_clear(summary);
-    return st;
+    outputs o = {.timeline = timeline, .summary = summary, .bounds = bounds};
+    return simulate(s, p, &o, err);
+}
+
+pps_status pps_simulate_memory(const pps_schedule *s, const pps_prices *p,
+                               pps_analysis *summary, pps_memory_point **points, size_t **first,
+                               pps_error *err)
+{
+    outputs o = {.summary = summary, .points = points, .first = first};
+    return simulate(s, p, &o, err);
 }
 
 /* Prices s under c, then runs pps_simulate_prices. */

@@ -32,11 +32,17 @@ typedef struct ppse_cell {
     double b; /* B/I(s, m)'s input: B/I(s + 1, m) ended or arrived, or F(s, m) on the last stage */
 } ppse_cell;
 
-/* A stage's neighbours: the rank of stage s + 1 (s − 1), or -1 when there is none, and the
- * directed link to it between ranks, or -1 when it is on the same rank or there is none. */
+/* What the stream core's fast path reads about a stage, in one row: the rank of stage s + 1
+ * (s − 1), or -1 when there is none, and the directed link to it between ranks, or -1 when it
+ * is on the same rank or there is none; and, from the prices by stage, the durations of F, B, I
+ * and W (indexed by kind), the change each makes to the activation memory (+act for F, −act for
+ * B, −(act − act_w) for I, −act_w for W) and the two transfer times. */
 typedef struct ppse_stage {
     int32_t rank_f, rank_b;
     int32_t link_f, link_b;
+    double dur[PPS_W + 1];   /* s, [PPS_F .. PPS_W] */
+    double delta[PPS_W + 1]; /* bytes, [PPS_F .. PPS_W] */
+    double send_f, send_b;   /* s */
 } ppse_stage;
 
 typedef struct ppse_hslot {
@@ -65,11 +71,17 @@ typedef struct ppse_work {
 void ppse_work_free(ppse_work *w);
 
 /* Runs the compute-only schedule s (valid, not lowered) under p (comm_sync 0) on the compute
- * streams: fills the ready times and each rank's busy time and memory. PPS_EDEADLOCK without a
- * message when some rank cannot finish (the caller asks the graph core why); PPS_EINPUT when s
- * holds an action the stream core does not run (a SEND/RECV: it is not compute-only). */
+ * streams: fills the ready times and each rank's busy time and memory, with its step function
+ * when want_points. PPS_EDEADLOCK without a message when some rank cannot finish (the caller
+ * asks the graph core why); PPS_EINPUT when s holds an action the stream core does not run (a
+ * SEND/RECV: it is not compute-only). */
 pps_status ppse_stream_run(ppse_work *w, const pps_schedule *s, const pps_prices *p,
-                           pps_error *err);
+                           int want_points, pps_error *err);
+
+/* After a successful ppse_stream_run with want_points: every rank's memory series, as
+ * pps_memory_series_all gives them (the caller frees both arrays). */
+pps_status ppse_stream_series(ppse_work *w, const pps_schedule *s, pps_memory_point **points,
+                              size_t **first, pps_error *err);
 
 /* After a successful ppse_stream_run: the summary (out->per_rank has room for s->ranks). */
 void ppse_stream_summary(const ppse_work *w, const pps_schedule *s, pps_analysis *out);

@@ -64,8 +64,10 @@ void ppse_work_free(ppse_work *w)
 {
     if (!w)
         return;
-    for (size_t r = 0; r < w->cap_rank; r++)
+    for (size_t r = 0; r < w->cap_rank; r++) {
         ppsa_mem_release(&w->rank[r].mem);
+        free(w->rank[r].mem.pts);
+    }
     free(w->cell);
     free(w->rank);
     free(w->parked);
@@ -123,8 +125,9 @@ static int32_t link_of(ppse_work *w, size_t mask, int32_t src, int32_t dst)
     return w->hash[h].link;
 }
 
-/* Numbers the directed links between ranks and records each stage's neighbours. */
-static pps_status build_stages(ppse_work *w, const pps_schedule *s, pps_error *err)
+/* Numbers the directed links between ranks and fills each stage's row (engine.h). */
+static pps_status build_stages(ppse_work *w, const pps_schedule *s, const pps_prices *p,
+                               pps_error *err)
 {
     size_t S = (size_t)s->stages, size = 16;
     while (size < 4 * S)
@@ -147,6 +150,19 @@ static pps_status build_stages(ppse_work *w, const pps_schedule *s, pps_error *e
         x->link_b = x->rank_b >= 0 && x->rank_b != rank[st]
                         ? link_of(w, size - 1, rank[st], x->rank_b)
                         : -1;
+        const double *row = &p->by_stage[st * PPS_KIND_COUNT];
+        double act = p->act_bytes[st], act_w = p->act_w_bytes[st];
+        for (int k = PPS_F; k <= PPS_W; k++)
+            x->dur[k] = row[k];
+        x->dur[PPS_IDLE] = x->delta[PPS_IDLE] = 0;
+        /* The same subtractions docs/analysis.md's rules make, once per stage: a − b is
+         * a + (−b) exactly, so adding these deltas gives the running sums bit for bit. */
+        x->delta[PPS_F] = act;
+        x->delta[PPS_B] = -act;
+        x->delta[PPS_I] = -(act - act_w);
+        x->delta[PPS_W] = -act_w;
+        x->send_f = row[PPS_SEND_F];
+        x->send_b = row[PPS_SEND_B];
     }
     for (size_t l = 0; l < w->nlinks; l++)
         w->link_end[l] = 0;
@@ -293,104 +309,142 @@ static int step_by_stage(core *x, int32_t r, const pps_action *a, double *prev)
     return step(x, 0, r, a, prev);
 }
 
-/* Runs rank r's stream until it ends or waits for a ready time not known yet. Returns 0 when
- * it meets an action the stream core does not run (communication).
- *
- * The hot loop of every simulation: F, B, I and W priced by stage, with the stream's state in
- * locals, take a straight path that computes what step() would, in the same order (so the same
- * numbers); anything else goes through step(). Memory: on a compute stream every later change
+/* What a turn of the fast loop ended on. */
+enum { FAST_DONE, FAST_PARKED, FAST_GENERAL };
+
+/* The hot loop of every simulation: runs rank r's F, B, I and W priced by stage until the
+ * stream ends (FAST_DONE), waits for a ready time not known yet (FAST_PARKED) or meets an action
+ * it leaves to step() (FAST_GENERAL, with R->head on it). It computes what step() would, in the
+ * same order (so the same numbers), with the stream's state and the work space's pointers in
+ * locals (a store to a cell could otherwise alias them), a stage's data in one row (ppse_stage)
+ * and no call, so that they stay in registers. Memory: on a compute stream every later change
  * comes at or after an action's end, so an allocation whose action has a length cannot meet a
- * release at its instant and is applied at once (ppsa_mem_stream_action); the open instant's
- * waiting allocations (npend, zero-length forwards) send the rest to step(). */
-static int run_rank(core *x, int32_t r)
+ * release at its instant and is applied at once (as ppsa_mem_stream_action); zero-length
+ * forwards and the allocations they leave waiting (npend) go to step(). */
+__attribute__((optimize("no-tree-slp-vectorize"))) static int fast_turn(core *x, int32_t r)
 {
     ppse_rank *R = &x->w->rank[r];
     const pps_action *act = R->act;
-    const double *by_stage = x->by_stage, *act_b = x->p->act_bytes, *act_w = x->p->act_w_bytes;
-    ppse_cell *cell = x->cell;
+    ppse_cell *const cell = x->cell;
+    const ppse_stage *const stage = x->stage;
+    double *const link_end = x->link_end;
+    int64_t *const parked = x->parked;
+    int32_t *const ready = x->ready;
     const size_t M = x->M;
-    size_t head = R->head, n = R->n;
-    double prev = R->prev_end;
-    ppsa_busy busy = R->busy;
+    size_t head = R->head, n = R->n, nready = x->nready, count = R->busy.compute_actions;
+    double prev = R->prev_end, busy = R->busy.busy, first = R->busy.first_start;
     double mt = R->mem.t, bytes = R->mem.bytes, peak = R->mem.peak;
-    size_t npend = R->mem.npend;
-    int ok = 1;
+    int how = FAST_DONE;
+    if (R->mem.npend != 0 || R->mem.want_points) /* step() records the memory's steps */
+        return FAST_GENERAL;
     /* A rank runs a few actions per turn while the other ranks take theirs, long enough for its
      * next actions to arrive: fetch them now (its program is read once, in order). */
     __builtin_prefetch(&act[head + 8]);
     for (; head < n; head++) {
         const pps_action *a = &act[head];
         pps_kind k = (pps_kind)a->kind;
+        if (k < PPS_F || k > PPS_W) {
+            how = FAST_GENERAL;
+            break;
+        }
         int s = a->stage;
         size_t c = (size_t)s * M + (size_t)a->mb;
-        double t = prev, end, rel;
-        if (npend == 0 && (k == PPS_F || k == PPS_B || k == PPS_I || k == PPS_W)) {
-            if (k == PPS_F && s > 0) {
-                double v = cell[c].f, in = ready_of(v);
+        const ppse_stage *st = &stage[s];
+        double t = prev;
+        if (k == PPS_F) {
+            if (s > 0) {
+                double v = cell[c].f;
                 if (!known(v)) {
-                    x->parked[r] = TAG_F(c);
+                    parked[r] = TAG_F(c);
+                    how = FAST_PARKED;
                     break;
                 }
-                if (in > t)
-                    t = in;
-            } else if (k == PPS_B || k == PPS_I) {
-                double v = cell[c].b, in = ready_of(v);
-                if (!known(v)) {
-                    x->parked[r] = TAG_B(c);
-                    break;
-                }
-                if (in > t)
-                    t = in;
+                if (ready_of(v) > t)
+                    t = ready_of(v);
             }
-            end = t + by_stage[(size_t)s * PPS_KIND_COUNT + (size_t)k];
-            if (k == PPS_F && end > t) {
-                mt = t;
-                bytes += act_b[s];
-                if (bytes > peak)
-                    peak = bytes;
-                forward_out(x, 0, r, s, a->mb, end);
-            } else if (k != PPS_F) {
-                rel = k == PPS_B ? act_b[s] : k == PPS_I ? act_b[s] - act_w[s] : act_w[s];
-                mt = end;
-                bytes -= rel;
-                if (bytes > peak)
-                    peak = bytes;
-                if (k != PPS_W)
-                    backward_out(x, 0, r, s, a->mb, end);
-            } else {
-                goto general; /* a zero-length forward: its allocation waits */
+        } else if (k != PPS_W) {
+            double v = cell[c].b;
+            if (!known(v)) {
+                parked[r] = TAG_B(c);
+                how = FAST_PARKED;
+                break;
             }
-            busy.busy += end - t;
-            busy.compute_actions++;
-            if (t < busy.first_start)
-                busy.first_start = t;
-            busy.last_end = end; /* ends only grow along a stream */
-            prev = end;
-            continue;
+            if (ready_of(v) > t)
+                t = ready_of(v);
         }
-    general:
-        R->mem.t = mt;
-        R->mem.bytes = bytes;
-        R->mem.peak = peak;
-        R->busy = busy;
-        int st = step_by_stage(x, r, a, &prev);
-        mt = R->mem.t;
-        bytes = R->mem.bytes;
-        peak = R->mem.peak;
-        npend = R->mem.npend;
-        busy = R->busy;
-        if (st <= 0) {
-            ok = st == 0;
+        double end = t + st->dur[k];
+        if (k == PPS_F && !(end > t)) {
+            how = FAST_GENERAL; /* a zero-length forward: its allocation waits */
             break;
+        }
+        mt = k == PPS_F ? t : end;
+        bytes += st->delta[k];
+        if (bytes > peak)
+            peak = bytes;
+        busy += end - t;
+        count++;
+        if (t < first)
+            first = t;
+        prev = end;
+        /* The output, as forward_out / backward_out give it. */
+        if (k == PPS_F) {
+            if (st->rank_f < 0) {
+                cell[c].b = as_ready(end);
+            } else if (st->rank_f == r) {
+                cell[c + M].f = as_ready(end);
+            } else {
+                double *l = &link_end[st->link_f];
+                *l = send_start(*l, end) + st->send_f;
+                cell[c + M].f = as_ready(*l);
+                if (parked[st->rank_f] == TAG_F(c + M)) {
+                    parked[st->rank_f] = -1;
+                    ready[nready++] = st->rank_f;
+                }
+            }
+        } else if (k != PPS_W && st->rank_b >= 0) {
+            if (st->rank_b == r) {
+                cell[c - M].b = as_ready(end);
+            } else {
+                double *l = &link_end[st->link_b];
+                *l = send_start(*l, end) + st->send_b;
+                cell[c - M].b = as_ready(*l);
+                if (parked[st->rank_b] == TAG_B(c - M)) {
+                    parked[st->rank_b] = -1;
+                    ready[nready++] = st->rank_b;
+                }
+            }
         }
     }
     R->head = head;
     R->prev_end = prev;
-    R->busy = busy;
+    R->busy.busy = busy;
+    R->busy.compute_actions = count;
+    R->busy.first_start = first;
+    if (count > 0)
+        R->busy.last_end = prev; /* ends only grow along a stream */
     R->mem.t = mt;
     R->mem.bytes = bytes;
     R->mem.peak = peak;
-    return ok;
+    x->nready = nready;
+    return how;
+}
+
+/* Runs rank r's stream until it ends or waits for a ready time not known yet: fast turns, and
+ * step() for what they leave. Returns 0 when it meets an action the stream core does not run
+ * (communication). */
+static int run_rank(core *x, int32_t r)
+{
+    ppse_rank *R = &x->w->rank[r];
+    while (R->head < R->n) {
+        int how = fast_turn(x, r);
+        if (how != FAST_GENERAL)
+            return 1;
+        int res = step_by_stage(x, r, &R->act[R->head], &R->prev_end);
+        if (res <= 0)
+            return res == 0;
+        R->head++;
+    }
+    return 1;
 }
 
 /* The same with per-cell prices: every action through step(). */
@@ -411,12 +465,14 @@ static int run_rank_by_cell(core *x, int32_t r)
 }
 
 pps_status ppse_stream_run(ppse_work *w, const pps_schedule *s, const pps_prices *p,
-                           pps_error *err)
+                           int want_points, pps_error *err)
 {
     size_t cells = (size_t)s->stages * (size_t)s->microbatches, R = (size_t)s->ranks;
     if (R > w->cap_rank) /* the accumulators being dropped may own buffers */
-        for (size_t r = 0; r < w->cap_rank; r++)
+        for (size_t r = 0; r < w->cap_rank; r++) {
             ppsa_mem_release(&w->rank[r].mem);
+            free(w->rank[r].mem.pts);
+        }
     size_t had = w->cap_rank;
     if (!reserve_zeroed((void **)&w->cell, &w->cap_cell, cells, sizeof *w->cell) ||
         !reserve((void **)&w->rank, &w->cap_rank, R, sizeof *w->rank) ||
@@ -425,7 +481,7 @@ pps_status ppse_stream_run(ppse_work *w, const pps_schedule *s, const pps_prices
         return pps_error_set(err, PPS_ENOMEM, "out of memory simulating %zu cells", cells);
     if (w->cap_rank != had) /* fresh: nothing to release in the next run */
         memset(w->rank, 0, w->cap_rank * sizeof *w->rank);
-    pps_status st = build_stages(w, s, err);
+    pps_status st = build_stages(w, s, p, err);
     if (st != PPS_OK)
         return st;
     core x = {.w = w, .p = p, .stage_rank = s->stage_rank, .S = s->stages,
@@ -442,9 +498,10 @@ pps_status ppse_stream_run(ppse_work *w, const pps_schedule *s, const pps_prices
     for (size_t r = 0; r < R; r++) {
         ppse_rank *rk = &w->rank[r];
         ppsa_mem_release(&rk->mem);
+        free(rk->mem.pts); /* points a previous run left unclaimed */
         *rk = (ppse_rank){.act = s->programs[r].actions, .n = s->programs[r].n};
         ppsa_busy_init(&rk->busy);
-        ppsa_mem_init(&rk->mem, 0);
+        ppsa_mem_init(&rk->mem, want_points);
         w->parked[r] = -1;
         w->ready[x.nready++] = (int32_t)(R - 1 - r);
     }
@@ -479,6 +536,30 @@ void ppse_stream_summary(const ppse_work *w, const pps_schedule *s, pps_analysis
     if (w->nlinks > 0 && t0 > 0)
         t0 = 0;
     ppsa_finish(out, s->ranks, s->microbatches, t0, t1);
+}
+
+pps_status ppse_stream_series(ppse_work *w, const pps_schedule *s, pps_memory_point **points,
+                              size_t **first, pps_error *err)
+{
+    size_t R = (size_t)s->ranks, total = 0;
+    size_t *off = malloc((R + 1) * sizeof *off);
+    for (size_t r = 0; off && r < R; r++)
+        total += w->rank[r].mem.npts;
+    pps_memory_point *pts = off ? malloc((total ? total : 1) * sizeof *pts) : NULL;
+    if (!pts) {
+        free(off);
+        return pps_error_set(err, PPS_ENOMEM, "out of memory for %zu memory points", total);
+    }
+    off[0] = 0;
+    for (size_t r = 0; r < R; r++) {
+        const ppsa_mem *m = &w->rank[r].mem;
+        if (m->npts)
+            memcpy(pts + off[r], m->pts, m->npts * sizeof *pts);
+        off[r + 1] = off[r] + m->npts;
+    }
+    *points = pts;
+    *first = off;
+    return PPS_OK;
 }
 
 /* ------------------------------------------------------------------ the timeline */

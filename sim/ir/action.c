@@ -180,7 +180,7 @@ static pps_status parse_composite(const char *text, size_t n, pps_action *out, p
 {
     char q[QUOTE_MAX + 4];
     quote(text, n, q);
-    if (memchr(text + 1, '(', n - 1))
+    if (n > 1 && memchr(text + 1, '(', n - 1)) /* n >= 1: text starts with '(' */
         return pps_error_set(err, PPS_EINPUT, "action '%s': nested composite action", q);
     const char *close = memchr(text, ')', n);
     if (!close)

@@ -10,33 +10,27 @@ static size_t cell(const pps_schedule *s, int stage, int mb)
     return (size_t)stage * (size_t)s->microbatches + (size_t)mb;
 }
 
-/* A receive while planning: its source rank orders the lanes (see below). */
-typedef struct item {
-    int32_t src;
-    ppsl_recv r;
-} item;
-
-/* Sorts items stably by `before`. Each lane's items arrive in sequence order with
+/* Sorts it[0..n) stably by `before`. Each lane's receives arrive in sequence order with
  * non-decreasing `before`, so the list is a few sorted runs (one per peer, in rank order) and a
  * natural merge sort takes one pass per doubling of runs. Stability keeps every lane in the
- * order its peer sends, and items of different lanes before one position grouped by rank.
- * Returns the sorted array: it or tmp. */
-static item *sort_items(item *it, item *tmp, size_t n)
+ * order its peer sends, and receives of different lanes before one position grouped by rank.
+ * tmp has room for n. Returns the sorted array: it or tmp. */
+static ppsl_recv *sort_recvs(ppsl_recv *it, ppsl_recv *tmp, size_t n)
 {
     for (;;) {
         size_t runs = 0, lo = 0, k = 0;
         while (lo < n) {
             size_t mid = lo + 1;
-            while (mid < n && it[mid - 1].r.before <= it[mid].r.before)
+            while (mid < n && it[mid - 1].before <= it[mid].before)
                 mid++;
             if (lo == 0 && mid == n)
                 return it; /* already sorted: nothing to merge */
             size_t hi = mid < n ? mid + 1 : n;
-            while (hi < n && it[hi - 1].r.before <= it[hi].r.before)
+            while (hi < n && it[hi - 1].before <= it[hi].before)
                 hi++;
             size_t a = lo, b = mid;
             while (a < mid && b < hi)
-                tmp[k++] = it[b].r.before < it[a].r.before ? it[b++] : it[a++];
+                tmp[k++] = it[b].before < it[a].before ? it[b++] : it[a++];
             while (a < mid)
                 tmp[k++] = it[a++];
             while (b < hi)
@@ -46,7 +40,7 @@ static item *sort_items(item *it, item *tmp, size_t n)
         }
         if (runs <= 1)
             return n ? tmp : it;
-        item *swap = it;
+        ppsl_recv *swap = it;
         it = tmp;
         tmp = swap;
     }
@@ -69,7 +63,7 @@ pps_status ppsl_plan_build(const pps_schedule *s, ppsl_plan *plan, pps_error *er
     uint32_t *pos_f = malloc((ncells ? ncells : 1) * sizeof *pos_f);
     uint32_t *pos_b = malloc((ncells ? ncells : 1) * sizeof *pos_b);
     size_t *first = calloc(R + 2, sizeof *first);
-    item *it = NULL, *tmp = NULL;
+    ppsl_recv *rv = NULL, *tmp = NULL;
     pps_status st = PPS_OK;
     if (!pos_f || !pos_b || !first)
         goto nomem;
@@ -88,13 +82,16 @@ pps_status ppsl_plan_build(const pps_schedule *s, ppsl_plan *plan, pps_error *er
     /* Count, then place, the receives each rank needs (first[dst + 2] counts, so that after the
      * prefix sum first[dst + 1] is the fill cursor), walking producers rank by rank in program
      * order so that each lane's receives come out in the order its peer sends them. */
+    size_t most = 0; /* receives of the rank with the most: the sort's scratch */
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1) {
-            for (size_t r = 0; r < R; r++)
+            for (size_t r = 0; r < R; r++) {
+                most = first[r + 2] > most ? first[r + 2] : most;
                 first[r + 2] += first[r + 1];
-            it = calloc(first[R + 1] ? first[R + 1] : 1, sizeof *it);
-            tmp = malloc((first[R + 1] ? first[R + 1] : 1) * sizeof *tmp);
-            if (!it || !tmp)
+            }
+            rv = calloc(first[R + 1] ? first[R + 1] : 1, sizeof *rv);
+            tmp = malloc((most ? most : 1) * sizeof *tmp);
+            if (!rv || !tmp)
                 goto nomem;
         }
         for (int r = 0; r < s->ranks; r++) {
@@ -111,32 +108,29 @@ pps_status ppsl_plan_build(const pps_schedule *s, ppsl_plan *plan, pps_error *er
                         continue;
                     }
                     size_t c = cell(s, stage, snd[j].mb);
-                    it[first[dst + 1]++] = (item){
-                        .src = r,
-                        .r = {.before = fwd ? pos_f[c] : pos_b[c], .stage = stage,
-                              .mb = snd[j].mb, .kind = fwd ? PPS_RECV_F : PPS_RECV_B}};
+                    rv[first[dst + 1]++] = (ppsl_recv){
+                        .before = fwd ? pos_f[c] : pos_b[c], .stage = stage, .mb = snd[j].mb,
+                        .src = r, .kind = fwd ? PPS_RECV_F : PPS_RECV_B};
                 }
             }
         }
     }
     /* The fill advanced first[r + 1] to the end of rank r's block: it now starts rank r + 1. */
-    plan->recv = malloc((first[R] ? first[R] : 1) * sizeof *plan->recv);
-    if (!plan->recv)
-        goto nomem;
     for (size_t r = 0; r < R; r++) {
-        item *x = it + first[r];
+        ppsl_recv *x = rv + first[r];
         size_t n = first[r + 1] - first[r];
         /* A receive posted before its consumer must also precede every later receive from the
-         * same peer: `before` becomes the suffix minimum within each lane. Items are grouped
+         * same peer: `before` becomes the suffix minimum within each lane. Receives are grouped
          * by src (producers were walked rank by rank). */
         for (size_t i = n; i-- > 1;)
-            if (x[i - 1].src == x[i].src && x[i].r.before < x[i - 1].r.before)
-                x[i - 1].r.before = x[i].r.before;
-        item *sorted = sort_items(x, tmp + first[r], n);
-        for (size_t i = 0; i < n; i++)
-            plan->recv[first[r] + i] = sorted[i].r;
+            if (x[i - 1].src == x[i].src && x[i].before < x[i - 1].before)
+                x[i - 1].before = x[i].before;
+        if (sort_recvs(x, tmp, n) != x)
+            memcpy(x, tmp, n * sizeof *x);
     }
+    plan->recv = rv;
     plan->first = first;
+    rv = NULL;
     first = NULL;
     goto done;
 nomem:
@@ -146,7 +140,7 @@ done:
     free(pos_f);
     free(pos_b);
     free(first);
-    free(it);
+    free(rv);
     free(tmp);
     return st;
 }

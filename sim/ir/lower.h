@@ -7,12 +7,13 @@
 
 #include "ppsim.h"
 
-/* One receive on a rank: RECV_F or RECV_B (kind) of (stage, mb), inserted before position
- * `before` of the rank's compute-only program. */
+/* One receive on a rank: RECV_F or RECV_B (kind) of (stage, mb) from rank src, inserted before
+ * position `before` of the rank's compute-only program. */
 typedef struct ppsl_recv {
     uint32_t before;
     int32_t stage;
     int32_t mb;
+    int32_t src;
     uint8_t kind;
 } ppsl_recv;
 

@@ -82,23 +82,57 @@ static pps_status check_action(const pps_schedule *s, uint8_t *cells, int r, siz
     }
 }
 
+/* The compute kinds' rules as 4-bit masks (of PPSI_SEEN_F .. PPSI_SEEN_W) packed per kind k at
+ * bits 4k..4k+3: k may come when none of FORBID's kinds and all of NEED's were seen in its
+ * cell. The same rules as see(), in two shifts for the fast path of ppsv_validate; see() words
+ * the error. */
+#define RULE(k, mask) ((uint32_t)(mask) << (4 * (k)))
+static const uint32_t FORBID =
+    RULE(PPS_F, PPSI_SEEN_F) | RULE(PPS_B, PPSI_SEEN_B | PPSI_SEEN_I | PPSI_SEEN_W) |
+    RULE(PPS_I, PPSI_SEEN_B | PPSI_SEEN_I) | RULE(PPS_W, PPSI_SEEN_B | PPSI_SEEN_W);
+static const uint32_t NEED =
+    RULE(PPS_B, PPSI_SEEN_F) | RULE(PPS_I, PPSI_SEEN_F) | RULE(PPS_W, PPSI_SEEN_I);
+/* A complete cell's compute kinds: F and B, or F, I and W. */
+#define COMPUTE_SEEN (PPSI_SEEN_F | PPSI_SEEN_B | PPSI_SEEN_I | PPSI_SEEN_W)
+
 pps_status ppsv_validate(const pps_schedule *s, uint8_t *cells, pps_error *err)
 {
     size_t ncells = (size_t)s->stages * (size_t)s->microbatches;
     memset(cells, 0, ncells);
     pps_status st = PPS_OK;
+    /* Locals: a store to cells (bytes) could alias anything the loop reads through s. */
+    const unsigned S = (unsigned)s->stages, M = (unsigned)s->microbatches;
+    const int32_t *stage_rank = s->stage_rank;
     for (int r = 0; r < s->ranks && st == PPS_OK; r++) {
-        const pps_program *p = &s->programs[r];
-        for (size_t i = 0; i < p->n && st == PPS_OK; i++) {
-            if (!s->lowered && pps_kind_is_comm((pps_kind)p->actions[i].kind))
-                st = at(err, r, i, &p->actions[i], "%s",
-                        "send/receive in a schedule not marked lowered");
+        const pps_action *act = s->programs[r].actions;
+        size_t n = s->programs[r].n;
+        for (size_t i = 0; i < n; i++) {
+            /* The common case, a plain F, B, I or W in range, on its rank and in order, in a
+             * few comparisons; anything else (and every error) takes the path that words it. */
+            const pps_action *a = &act[i];
+            unsigned k = a->kind, stage = (unsigned)a->stage, mb = (unsigned)a->mb;
+            if (k >= PPS_F && k <= PPS_W && stage < S && mb < M && stage_rank[stage] == r) {
+                uint8_t *c = &cells[(size_t)stage * M + mb];
+                unsigned forbid = FORBID >> 4 * k & 15, need = NEED >> 4 * k & 15;
+                if (!(*c & forbid) && (*c & need) == need) {
+                    *c = (uint8_t)(*c | 1u << (k - 1)); /* PPSI_SEEN_F .. PPSI_SEEN_W */
+                    continue;
+                }
+            }
+            if (!s->lowered && pps_kind_is_comm((pps_kind)a->kind))
+                st = at(err, r, i, a, "%s", "send/receive in a schedule not marked lowered");
             else
-                st = check_action(s, cells, r, i, &p->actions[i], err);
+                st = check_action(s, cells, r, i, a, err);
+            if (st != PPS_OK)
+                break;
         }
     }
     /* Every cell needs its forward and a complete backward. */
     for (size_t c = 0; c < ncells && st == PPS_OK; c++) {
+        unsigned seen = cells[c] & COMPUTE_SEEN;
+        if (seen == (PPSI_SEEN_F | PPSI_SEEN_B) ||
+            seen == (PPSI_SEEN_F | PPSI_SEEN_I | PPSI_SEEN_W))
+            continue;
         int stage = (int)(c / (size_t)s->microbatches), mb = (int)(c % (size_t)s->microbatches);
         const char *missing = NULL;
         if (!(cells[c] & PPSI_SEEN_F))
