@@ -1199,5 +1199,33 @@ typedef struct pps_plan_result {
 pps_status pps_plan(const pps_model *m, const pps_plan_options *o, pps_plan_result *out,
                     pps_error *err);
 void pps_plan_result_clear(pps_plan_result *r);
+/* ------------------------------------------------------------------ reports (sim/report/;
+ * docs/plots.md, "Reports") */
+
+/* What `ppsim report DIR` puts in DIR/index.md (Markdown that renders on GitHub as it is) and
+ * beside it. Everything is borrowed. */
+typedef struct pps_report {
+    const char *dir;
+    const char *command;          /* the command that made it, shown; NULL: none */
+    const pps_timeline *timeline; /* the configuration's predicted run */
+    const pps_cost *cost;         /* its costs as given (not resolved), shown */
+    const char *costs_file;       /* where per-stage costs came from; NULL: flags only */
+    double analytic;              /* the schedule's formula for idle/compute; NaN: none */
+    const pps_sweep_row *compare; /* every schedule on the same P, M and costs (a sweep) */
+    size_t ncompare;
+    const pps_sweep_row *sweep;   /* rows of a sweep over M, for the sweep plot; NULL: none */
+    size_t nsweep;
+    const pps_timeline *measured; /* a measured run of the same schedule; NULL: none */
+    const char *measured_name;    /* its file, shown */
+    pps_plot_options plot;        /* how the images are drawn (render, gnuplot, sizes) */
+} pps_report;
+
+/* Writes the report into a new folder beside r->dir and puts it in r->dir's place in one step
+ * (replacing an earlier report there; anything else at r->dir is refused), so a reader sees the
+ * old report or the new one, never a mix. Files: index.md, the timeline (timeline.json), the
+ * tables' data (compare.csv, sweep.csv), and each image with its data and gnuplot script. When
+ * gnuplot is missing or fails nothing is replaced (the error says how to install it; with
+ * r->plot.render 0 the report is written without its images). */
+pps_status pps_report_write(const pps_report *r, pps_error *err);
 
 #endif /* PPSIM_H */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ppsim.h"
@@ -386,6 +387,112 @@ START_TEST(sweep_data_holds_each_schedules_line)
 }
 END_TEST
 
+/* The folder's entries whose name contains part. */
+static int dir_has(const char *d, const char *part)
+{
+    DIR *dd = opendir(d);
+    ck_assert_ptr_nonnull(dd);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(dd)) != NULL)
+        n += strstr(e->d_name, part) != NULL;
+    closedir(dd);
+    return n;
+}
+
+static void remove_tree(const char *d)
+{
+    DIR *dd = opendir(d);
+    if (!dd)
+        return;
+    struct dirent *e;
+    while ((e = readdir(dd)) != NULL) {
+        char p[512];
+        snprintf(p, sizeof p, "%s/%s", d, e->d_name);
+        if (e->d_name[0] != '.')
+            unlink(p);
+    }
+    closedir(dd);
+    rmdir(d);
+}
+
+START_TEST(a_report_holds_the_configuration_result_and_table)
+{
+    /* The worked example as the report's run, its compare table from a sweep of gpipe and
+     * 1f1b at P = 2, M = 2 (t_F = 1, t_B = 2, free links: (M + P − 1)·3 = 9 s each). */
+    const pps_generator *gens[2] = {pps_generator_find("gpipe"), pps_generator_find("1f1b")};
+    const int p2 = 2;
+    pps_cost c;
+    pps_cost_init(&c);
+    pps_sweep_grid g = {.schedules = gens, .nschedules = 2, .ranks = &p2, .nranks = 1,
+                        .microbatches = &p2, .nmicrobatches = 1, .cost = &c};
+    pps_sweep_row *rows = NULL;
+    size_t n = 0;
+    pps_error err = {0};
+    ck_assert(pps_sweep_run(&g, 1, 0, 1, NULL, NULL, &rows, &n, &err) == PPS_OK);
+    char *rdir = path_in("rep");
+    pps_report r = {.dir = rdir, .command = "ppsim report rep -s 1f1b -p 2 -m 2",
+                    .timeline = ex, .cost = &c, .analytic = NAN, .compare = rows,
+                    .ncompare = n};
+    pps_plot_options_init(&r.plot);
+    r.plot.render = 0;
+    ck_assert_msg(pps_report_write(&r, &err) == PPS_OK, "%s", err.msg);
+    char *md = slurp("rep/index.md");
+    ck_assert_ptr_nonnull(strstr(md, "<!-- ppsim report"));
+    ck_assert_ptr_nonnull(strstr(md, "\n# ppsim report: 1f1b, P = 2, M = 2, v = 1\n"));
+    ck_assert_ptr_nonnull(strstr(md, "Made by `ppsim report rep -s 1f1b -p 2 -m 2`"));
+    /* The example: makespan 10, idle/total 0.4, idle/compute 8/12, stage-span 0.4, M/10 = 0.2
+     * micro-batches per second; rank 0 busy 6 s, idle 4 s, holding 2 micro-batches of 1 B. */
+    ck_assert_ptr_nonnull(strstr(md, "| 10.0 s | 40.0% | 66.7% | – | 40.0% | 0.2 "
+                                     "micro-batches/s |"));
+    ck_assert_ptr_nonnull(strstr(md, "| 0 | 6.00 s | 4.00 s | 2 B |"));
+    ck_assert_ptr_nonnull(strstr(md, "| gpipe | 1 | 9.00 s | 33.3% | 50.0% | 50.0% | 33.3% | "
+                                     "2 B |"));
+    ck_assert_ptr_nonnull(strstr(md, "| **1f1b** | 1 | 9.00 s |"));
+    ck_assert_ptr_nonnull(strstr(md, "run `for f in *.gp; do gnuplot"));
+    free(md);
+    /* Its files: the data and scripts of both images, no image (render 0). */
+    ck_assert_int_eq(dir_has(rdir, "timeline.json"), 1);
+    ck_assert_int_eq(dir_has(rdir, "compare.csv"), 1);
+    ck_assert_int_eq(dir_has(rdir, ".gp"), 2);
+    ck_assert_int_eq(dir_has(rdir, ".png"), 0);
+    /* A second run replaces the report; nothing is left beside it. */
+    r.command = "second";
+    ck_assert_msg(pps_report_write(&r, &err) == PPS_OK, "%s", err.msg);
+    md = slurp("rep/index.md");
+    ck_assert_ptr_nonnull(strstr(md, "Made by `second`"));
+    free(md);
+    ck_assert_int_eq(files_with("rep.new", 0), 0);
+    remove_tree(rdir);
+    free(rows);
+    pps_cost_clear(&c);
+}
+END_TEST
+
+START_TEST(a_report_never_replaces_a_folder_it_did_not_write)
+{
+    char *other = path_in("mine");
+    ck_assert_int_eq(mkdir(other, 0755), 0);
+    FILE *fp = fopen(path_in("mine/notes.txt"), "w");
+    fputs("keep me\n", fp);
+    fclose(fp);
+    pps_cost c;
+    pps_cost_init(&c);
+    pps_report r = {.dir = other, .timeline = ex, .cost = &c, .analytic = NAN};
+    pps_plot_options_init(&r.plot);
+    r.plot.render = 0;
+    pps_error err = {0};
+    ck_assert_int_eq(pps_report_write(&r, &err), PPS_EIO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "mine: it exists and is not a ppsim report"));
+    char *kept = slurp("mine/notes.txt");
+    ck_assert_str_eq(kept, "keep me\n");
+    free(kept);
+    ck_assert_int_eq(files_with("mine.new", 0), 0);
+    remove_tree(other);
+    pps_cost_clear(&c);
+}
+END_TEST
+
 START_TEST(an_image_path_without_png_or_svg_is_refused)
 {
     pps_plot_options o = script_only();
@@ -446,6 +553,8 @@ static Suite *suite(void)
     tcase_add_test(p, memory_data_steps_through_each_ranks_activation);
     tcase_add_test(p, diff_marks_the_action_that_moved_most);
     tcase_add_test(p, sweep_data_holds_each_schedules_line);
+    tcase_add_test(p, a_report_holds_the_configuration_result_and_table);
+    tcase_add_test(p, a_report_never_replaces_a_folder_it_did_not_write);
     tcase_add_test(p, an_image_path_without_png_or_svg_is_refused);
     tcase_add_test(p, without_gnuplot_the_data_and_script_stay_and_no_image);
     tcase_add_test(p, a_failing_gnuplot_leaves_no_image);

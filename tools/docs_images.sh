@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# docs_images.sh [PPSIM] — draws the images under docs/img/ that README.md and docs/plots.md show:
+# docs_images.sh [PPSIM] — draws the images under docs/img/ that README.md and docs/plots.md show,
+# and writes the report examples under docs/report-example/:
 # the default configuration's timeline for every schedule (P = 4, M = 8, t_F = 1, t_B = 2, the
 # schedule's default v), its memory curves, a sweep of every schedule at P = 8 over M = 1..256,
 # and the committed CPU validation traces
@@ -7,7 +8,7 @@
 # the data and scripts are drawn in a scratch folder (`ppsim plot` keeps them beside an image).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ppsim=$(realpath "${1:-build/tools/ppsim}")
+ppsim=${1:-build/tools/ppsim}
 out=docs/img
 mkdir -p "$out"
 work=$(mktemp -d)
@@ -41,4 +42,10 @@ for s in 1f1b interleaved-1f1b; do
     draw "diff-$s-cpu" diff "traces/validation/$s.predicted.json" \
         "traces/validation/$s.measured.json"
 done
+# The report examples (docs/report-example/): the default configuration with the sweep, and
+# the CPU validation run of 1F1B, predicted from its calibrated costs against its measurement.
+mkdir -p docs/report-example
+"$ppsim" report docs/report-example/default -s 1f1b -p 4 -m 8 --sweep
+"$ppsim" report docs/report-example/cpu-1f1b -s 1f1b -p 2 -m 16 \
+    --costs traces/validation/1f1b.costs.json --measured traces/validation/1f1b.measured.json
 ls "$out"

@@ -20,6 +20,7 @@ static const command commands[] = {
     {"calibrate", cmd_calibrate, "turn a measured profile (ppexec --profile) into a costs file"},
     {"sweep", cmd_sweep, "simulate a grid of schedules x P x M x v x costs into a CSV (threads, shards)"},
     {"plan", cmd_plan, "the fastest schedule, M, v, recomputation and PP x TP x DP split that fit"},
+    {"report", cmd_report, "write a Markdown report of one configuration with its pictures"},
     {"plot", cmd_plot, "draw a timeline, memory curves or a predicted-vs-measured diff (gnuplot)"},
 };
 

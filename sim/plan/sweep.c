@@ -1,6 +1,7 @@
 /* sweep.c — evaluates a grid of configurations on a pool of threads, one row per configuration. */
 #include "ppsim.h"
 
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -160,10 +161,12 @@ static pps_status run_one(const sweep *sw, size_t index, pps_batch *b, pps_cost 
     row->idle_over_compute = a->idle_over_compute;
     row->stage_span_rate = a->stage_span_rate;
     row->throughput = a->throughput;
-    if (!c->nstages) {
-        pps_stage_cost u = pps_cost_of_stage(c, 0);
+    /* The formulas assume uniform stages and free communication (as `ppsim sim` shows them). */
+    pps_stage_cost u = pps_cost_of_stage(c, 0);
+    double comm = pps_cost_transfer(c, 0, 0, u.send_bytes) +
+                  pps_cost_transfer(c, 0, INT_MAX, u.send_bytes);
+    if (!c->nstages && comm == 0)
         row->analytic = pps_generator_analytic(gen, &p, &u);
-    }
     row->busy_max = row->peak_max = -INFINITY;
     row->peak_min = INFINITY;
     for (int r = 0; r < a->ranks; r++) {

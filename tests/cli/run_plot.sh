@@ -136,12 +136,50 @@ check_no_render() {
     [ -s t.gp ] && [ -s t.dat ] && [ ! -e t.svg ] || return 1
 }
 
+check_report() {
+    run 0 report rep -s 1f1b -p 4 -m 8 --sweep-m 1-16:x2 || return 1
+    [ "$(cat out)" = "wrote rep/index.md" ] || { cat out; return 1; }
+    local f
+    for f in index.md timeline.json compare.csv sweep.csv timeline.png memory.png sweep.png \
+        timeline.gp memory.dat; do
+        [ -s "rep/$f" ] || { echo "rep/$f missing"; return 1; }
+    done
+    # The makespan of 1F1B, P = 4, M = 8: (M + P − 1)·3 = 33 s.
+    grep -q '^| 33.0 s | 27.3% | 37.5% | 37.5% | 27.3% |' rep/index.md ||
+        { echo "result row"; return 1; }
+    # Again, over it: replaced in one step, nothing left beside it.
+    run 0 report rep -s gpipe -p 4 -m 8 || return 1
+    grep -q '^# ppsim report: gpipe, P = 4, M = 8, v = 1$' rep/index.md || return 1
+    [ ! -e rep/sweep.png ] || { echo "the old report's sweep.png is still there"; return 1; }
+    [ -z "$(ls -d rep.new.* 2>/dev/null)" ] || { echo "left: $(ls -d rep.new.*)"; return 1; }
+    # Without gnuplot: one line, the earlier report as it was.
+    env PATH=/nonexistent "$ppsim" report rep -s 1f1b -p 4 -m 8 >out 2>err
+    [ $? -eq 1 ] && [ "$(wc -l <err)" -eq 1 ] || { cat err; return 1; }
+    grep -q 'apt-get install gnuplot-nox' err || { cat err; return 1; }
+    grep -q '^# ppsim report: gpipe' rep/index.md || { echo "old report changed"; return 1; }
+    [ -z "$(ls -d rep.new.* 2>/dev/null)" ] || { echo "left: $(ls -d rep.new.*)"; return 1; }
+    # --no-render needs no gnuplot: data and scripts, no image.
+    env PATH=/nonexistent "$ppsim" report norender -s 1f1b -p 2 -m 2 --no-render >out 2>err ||
+        { cat err; return 1; }
+    [ -s norender/timeline.gp ] && [ ! -e norender/timeline.png ] || return 1
+}
+
+check_measured_report() {
+    local v="$traces/validation"
+    run 0 report cpu -s 1f1b -p 2 -m 16 --costs "$v/1f1b.costs.json" \
+        --measured "$v/1f1b.measured.json" || return 1
+    grep -q '^## Predicted against measured' cpu/index.md || return 1
+    [ -s cpu/diff.png ] && [ -s cpu/measured.png ] && [ -s cpu/measured.json ] || return 1
+}
+
 check_gp png_of_requested_size check_png_of_requested_size
 check_gp svg_hover_titles check_svg_hover_titles
 check_gp script_redraws_alone check_script_redraws_alone
 check_gp many_ranks_memory_panels check_many_ranks_memory_panels
 check_gp measured_timeline_and_diff check_measured_timeline_and_diff
 check_gp big_timeline_is_bounded check_big_timeline_is_bounded
+check_gp report check_report
+check_gp measured_report check_measured_report
 check gnuplot_absent check_gnuplot_absent
 check gnuplot_fails check_gnuplot_fails
 check no_render check_no_render

@@ -1,0 +1,1 @@
+report -s 1f1b -p 2 -m 2 --no-render @DIR@
