@@ -1199,6 +1199,7 @@ typedef struct pps_plan_result {
 pps_status pps_plan(const pps_model *m, const pps_plan_options *o, pps_plan_result *out,
                     pps_error *err);
 void pps_plan_result_clear(pps_plan_result *r);
+
 /* ------------------------------------------------------------------ reports (sim/report/;
  * docs/plots.md, "Reports") */
 
