@@ -1177,6 +1177,9 @@ typedef struct pps_plan_candidate {
     pps_plan_eval eval;       /* owned arrays */
     double tokens_per_s;
     double mfu;               /* model_flops / (step_time · gpus · peak_flops) */
+    double act_budget;        /* bytes of activation per rank a cost-reading schedule (zb-auto)
+                                 was given as its memory limit: the limit less the largest static
+                                 part; 0 for the other schedules */
 } pps_plan_candidate;
 
 typedef struct pps_plan_result {

@@ -216,6 +216,10 @@ static void print_table(const pps_model *m, const pps_plan_options *o, const pps
         printf("%s %s+%s", rk ? "," : "", a, b);
     }
     printf("\n");
+    if (w->act_budget > 0)
+        printf("#1 %s scheduled within %.17g bytes of activation per rank (`ppsim sim -s %s "
+               "--memory-limit %.17g` with --write-costs' file runs the same)\n", w->gen->name,
+               w->act_budget, w->gen->name, w->act_budget);
     for (size_t i = 1; i < r->nbest; i++) {
         const pps_plan_candidate *c = &r->best[i];
         char dm[32];

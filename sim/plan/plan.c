@@ -560,6 +560,13 @@ static pps_status take_best(planner *pl, size_t nfits, pps_plan_result *out, pps
         pps_status st = pps_model_derive(m, &c->l, &mc, err);
         if (st != PPS_OK)
             return st;
+        if (ppsp_reads_cost(c->g)) {
+            double most = 0;
+            for (int r = 0; r < c->l.pp; r++)
+                if (b->eval.rank_static[r] > most)
+                    most = b->eval.rank_static[r];
+            b->act_budget = pl->limit - most;
+        }
         double step = b->eval.step_time;
         b->tokens_per_s = (double)m->global_batch * m->seq_len / step;
         b->mfu = mc.model_flops / (step * pl->o->gpus * m->peak_flops);
