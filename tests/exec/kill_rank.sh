@@ -8,8 +8,10 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 out=$dir/measured.json
 
-# Long enough (hundreds of ms per micro-batch pair) that the kill lands mid-run.
-bash "$here/mpirun.sh" 2 "$ppexec" -s 1f1b -m 200 --hidden 512 --tokens 256 --layers 2 \
+# Long enough (hundreds of ms per micro-batch pair) that the kill lands mid-run. The arguments'
+# order differs from older copies of this test, which picked their victim by "-s 1f1b -m 200
+# --hidden 512" and so could kill this run's rank from another checkout.
+bash "$here/mpirun.sh" 2 "$ppexec" -m 200 -s 1f1b --hidden 512 --tokens 256 --layers 2 \
     --warmup 0 --verbose -o "$out" >"$dir/log" 2>&1 &
 job=$!
 
