@@ -25,7 +25,7 @@ typedef struct ppx_workload {
     int hidden;     /* h */
     int tokens;     /* b */
     int layers;     /* L per stage */
-    int bf16;       /* CUDA only: GEMMs in bf16 with fp32 accumulation */
+    int bf16;       /* GEMMs in bf16 with fp32 accumulation (backends whose .bf16 is set) */
     uint64_t seed;  /* weights and inputs are a deterministic function of (seed, stage, mb) */
 } ppx_workload;
 
@@ -42,9 +42,15 @@ typedef struct ppx_ctx ppx_ctx; /* backend-private */
 
 typedef struct ppx_backend {
     const char *name; /* "cpu", "cuda" */
+    /* 1 when the backend runs --bf16 (ppx_workload.bf16); ppexec refuses --bf16 on the others. */
+    int bf16;
     /* A receive's copy runs on the receiving rank's compute thread (the CPU backend: Open MPI
      * copies a message inside the receiver's MPI calls); profiles say so for calibration. */
     int receiver_copies;
+    /* Optional (NULL: nothing to do). Called once per process, before MPI is initialised and
+     * before any other entry: sets the process-wide environment the backend's libraries read
+     * when they start (a value the user set wins). */
+    void (*prepare)(void);
     /* Collective: when any rank fails, every rank returns an error (so none waits forever). */
     pps_status (*init)(const ppx_setup *setup, ppx_ctx **ctx, pps_error *err);
     /* Compute op `kind` (PPS_F, PPS_I, PPS_W, or PPS_B = I then W) of (stage, mb) as action

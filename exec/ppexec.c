@@ -1,5 +1,6 @@
-/* ppexec.c — the executor's command: under mpirun, one process per pipeline rank replays a
- * lowered schedule with real compute and transfers and writes the measured timeline. */
+/* ppexec.c — the executor's command: one process per pipeline rank (under mpirun; a single-rank
+ * schedule runs as one plain process without MPI) replays a lowered schedule with real compute
+ * and transfers and writes the measured timeline. */
 #include <getopt.h>
 #include <math.h>
 #include <mpi.h>
@@ -12,12 +13,14 @@
 #include "engine.h"
 #include "profile.h"
 #include "workload.h"
+#include "world.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 static const char usage[] =
     "Usage: mpirun -np R ppexec (-s NAME -m M [-v V] | -f FILE) [--backend NAME]\n"
     "              [workload] [--check-grads] [-o MEASURED.json] [--profile PROFILE.json]\n"
+    "       ppexec ...     (the same, for a schedule of one rank: one process, no MPI)\n"
     "Replays one training step of a pipeline schedule on real hardware, one process per rank,\n"
     "and writes the measured timeline in ppsim's format (ppsim analyze/diff read it).\n\n"
     "  -s, --schedule NAME      generate the schedule (R = the number of processes)\n"
@@ -37,7 +40,8 @@ static const char usage[] =
     "      --warmup N           untimed steps before the measured one (default 1)\n"
     "      --timeout SEC        fail a wait after SEC seconds (default 60)\n"
     "      --check-grads        compare weight gradients with a one-process sequential run\n"
-    "      --grad-tolerance X   largest relative error allowed (default 1e-4)\n"
+    "      --grad-tolerance X   largest relative error allowed (default 1e-4; with --bf16,\n"
+    "                           against a reference that rounds as bf16 does, %g)\n"
     "  -o, --output FILE        measured timeline (rank 0 writes it atomically)\n"
     "      --profile FILE       instead of a step: time each op per stage (replaying each\n"
     "                           rank's compute without communication) and each link, and\n"
@@ -45,6 +49,8 @@ static const char usage[] =
     "      --repeats N          profiling: time every op at least N times (default 20)\n"
     "      --verbose            each rank reports on stderr when a step starts and ends\n"
     "  -h, --help               show this help\n\n"
+    "Without an MPI launcher ppexec is one process and never initialises MPI (PPEXEC_MPI=1 or 0\n"
+    "forces or forbids it). CUDA: PPX_CUDA_DEVICE, PPX_NCCL_LIBRARY (docs/executor-cuda.md).\n"
     "A failed or killed rank makes the others stop within the timeout; each surviving rank then\n"
     "writes what it measured to FILE.rankN.json, marked incomplete. Exit: 0 ok, 1 failure,\n"
     "2 usage error.\n";
@@ -74,8 +80,7 @@ static void fail(const char *fmt, ...)
 static void abort_job(void) __attribute__((noreturn));
 static void abort_job(void)
 {
-    MPI_Abort(MPI_COMM_WORLD, EXIT_FAIL);
-    exit(EXIT_FAIL); /* MPI_Abort does not return; this tells the compiler and the analyzers */
+    ppx_world_abort(EXIT_FAIL);
 }
 
 static void on_signal(int sig)
@@ -131,7 +136,7 @@ static int parse_args(int argc, char **argv, options *o)
         {NULL, 0, NULL, 0},
     };
     *o = (options){.backend = "cpu", .warmup = 1, .repeats = 20, .timeout = 60,
-                   .grad_tol = 1e-4,
+                   .grad_tol = -1, /* not given: by precision, below */
                    .work = {.hidden = 512, .tokens = 256, .layers = 2, .seed = 1}};
     int c, seed = 1, bad = 0;
     opterr = world_rank == 0;
@@ -160,7 +165,7 @@ static int parse_args(int argc, char **argv, options *o)
             if (world_rank == 0) {
                 char names[128];
                 ppx_backend_names(names, sizeof names);
-                printf(usage, names);
+                printf(usage, names, PPX_GRAD_TOLERANCE_BF16);
             }
             return -1; /* exit 0 */
         default: return EXIT_USAGE;
@@ -169,6 +174,8 @@ static int parse_args(int argc, char **argv, options *o)
     if (bad)
         return EXIT_USAGE;
     o->work.seed = (uint64_t)seed;
+    if (o->grad_tol < 0)
+        o->grad_tol = o->work.bf16 ? PPX_GRAD_TOLERANCE_BF16 : PPX_GRAD_TOLERANCE_FP32;
     if (!!o->schedule == !!o->file || optind < argc) {
         if (world_rank == 0)
             fail("give exactly one of -s NAME and -f FILE, and no other arguments (see --help)");
@@ -208,7 +215,9 @@ static pps_status load_schedule(const options *o, int world, pps_schedule **low,
         pps_error_prefix(err, "%s", o->file);
     if (st == PPS_OK && s->ranks != world)
         st = pps_error_set(err, PPS_EINPUT, "the schedule has %d ranks but %d processes were "
-                           "started (mpirun -np %d)", s->ranks, world, s->ranks);
+                           "started (mpirun -np %d)%s", s->ranks, world, s->ranks,
+                           ppx_world_uses_mpi() ? "" : "; without an MPI launcher ppexec runs one "
+                           "process, without MPI");
     if (st == PPS_OK && o->ranks && o->ranks != world)
         st = pps_error_set(err, PPS_EINPUT, "-p %d but %d processes were started", o->ranks,
                            world);
@@ -262,10 +271,11 @@ static pps_status new_timeline(const pps_schedule *s, const options *o, const ch
     t->act_w_bytes = malloc((size_t)s->stages * sizeof *t->act_w_bytes);
     if (!t->act_bytes || !t->act_w_bytes)
         return pps_error_set(err, PPS_ENOMEM, "out of memory");
-    size_t n = ppx_msg_floats(&o->work) * sizeof(float);
-    for (int i = 0; i < s->stages; i++) { /* y_0..y_L held from F; y_0..y_{L-1} kept for W */
-        t->act_bytes[i] = (double)((size_t)(o->work.layers + 1) * n);
-        t->act_w_bytes[i] = (double)((size_t)o->work.layers * n);
+    size_t act, act_w, msg; /* bytes, by the element size (bf16: 2) */
+    ppx_stage_bytes(&o->work, &act, &act_w, &msg);
+    for (int i = 0; i < s->stages; i++) {
+        t->act_bytes[i] = (double)act;
+        t->act_w_bytes[i] = (double)act_w;
     }
     return PPS_OK;
 }
@@ -311,10 +321,9 @@ static void gather_hosts(char *out, size_t size)
     enum { HOST = 64 };
     char me[HOST] = {0};
     gethostname(me, HOST - 1);
-    int world;
-    MPI_Comm_size(MPI_COMM_WORLD, &world);
+    int world = ppx_world_size();
     char *all = world_rank == 0 ? calloc((size_t)world, HOST) : NULL;
-    MPI_Gather(me, HOST, MPI_CHAR, all, HOST, MPI_CHAR, 0, MPI_COMM_WORLD);
+    ppx_world_gather_bytes(me, HOST, all);
     if (world_rank != 0)
         return;
     size_t len = (size_t)snprintf(out, size, "hosts:");
@@ -347,6 +356,7 @@ static int check_grads(const options *o, const ppx_backend *be, ppx_ctx *ctx,
         pps_error err = {0};
         if (world_rank == owner && got && be->weight_grads(ctx, st, got, &err) != PPS_OK)
             fail("%s", err.msg);
+        /* A stage not on rank 0 means several ranks, hence MPI (world.h). */
         if (owner != 0 && world_rank == owner)
             MPI_Send(got, (int)per_stage, MPI_FLOAT, 0, 7, MPI_COMM_WORLD);
         if (world_rank != 0)
@@ -369,7 +379,7 @@ static int check_grads(const options *o, const ppx_backend *be, ppx_ctx *ctx,
     }
     free(got);
     free(ref);
-    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    ppx_world_bcast(&ok, sizeof ok, 0);
     if (!ok && world_rank == 0)
         fail("check-grads: weight gradients differ from the sequential reference by more than %g",
              o->grad_tol);
@@ -429,8 +439,7 @@ static int run_step(const options *o, const ppx_backend *be, const ppx_setup *se
                 displs[r] = (int)(2 * g->rank_base[r]);
             }
         }
-        MPI_Gatherv(times, (int)(2 * n), MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, 0,
-                    MPI_COMM_WORLD);
+        ppx_world_gather_doubles(times, (int)(2 * n), all, counts, displs);
         char hosts[128] = "";
         gather_hosts(hosts, sizeof hosts);
         if (world_rank == 0) {
@@ -465,7 +474,7 @@ static int run_step(const options *o, const ppx_backend *be, const ppx_setup *se
         free(counts);
         free(displs);
         free(all);
-        MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        ppx_world_bcast(&rc, sizeof rc, 0);
         if (rc == EXIT_OK && o->check_grads)
             rc = check_grads(o, be, ctx, g->s);
     }
@@ -476,23 +485,29 @@ static int run_step(const options *o, const ppx_backend *be, const ppx_setup *se
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    int world = 1;
-    MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &world);
+    /* Arguments first: the backend may set process-wide environment (CUDA's) that must be in
+     * place before MPI_Init, which a CUDA-aware MPI may use to create a CUDA context. */
+    world_rank = ppx_world_plan();
+    options o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc != 0)
+        return rc < 0 ? EXIT_OK : rc; /* every rank parsed the same arguments */
+    const ppx_backend *be = ppx_backend_find(o.backend);
+    if (be && be->prepare)
+        be->prepare();
+    char why[256];
+    if (ppx_world_init(&argc, &argv, why, sizeof why) != 0) {
+        fail("MPI_Init failed: %s", why);
+        return EXIT_FAIL;
+    }
+    world_rank = ppx_world_rank();
+    int world = ppx_world_size();
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
 
-    options o;
-    int rc = parse_args(argc, argv, &o);
-    if (rc != 0) {
-        MPI_Finalize();
-        return rc < 0 ? EXIT_OK : rc;
-    }
     pps_error err = {0};
     pps_schedule *low = NULL;
     ppsg_graph *g = NULL;
-    const ppx_backend *be = ppx_backend_find(o.backend);
     pps_status st = PPS_OK;
     if (!be) {
         char names[128];
@@ -502,6 +517,9 @@ int main(int argc, char **argv)
                                ? " (the CUDA backend is built only where meson finds nvcc, "
                                  "cuBLAS and NCCL)" : "");
     }
+    if (st == PPS_OK && o.work.bf16 && !be->bf16)
+        st = pps_error_set(&err, PPS_EINPUT, "--bf16: the %s backend computes in fp32 only",
+                           be->name);
     if (st == PPS_OK)
         st = load_schedule(&o, world, &low, &err);
     if (st == PPS_OK)
@@ -510,7 +528,7 @@ int main(int argc, char **argv)
         if (world_rank == 0)
             fprintf(stderr, "ppexec: %s\n", err.msg);
         pps_schedule_destroy(low);
-        MPI_Finalize();
+        ppx_world_finalize();
         return EXIT_FAIL;
     }
     ppx_setup setup = {.rank = world_rank, .ranks = world, .sched = low, .work = o.work,
@@ -532,6 +550,6 @@ int main(int argc, char **argv)
     }
     ppsg_destroy(g);
     pps_schedule_destroy(low);
-    MPI_Finalize();
+    ppx_world_finalize();
     return rc;
 }

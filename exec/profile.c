@@ -10,6 +10,7 @@
 
 #include "poll.h"
 #include "workload.h"
+#include "world.h"
 
 enum { OP_F, OP_I, OP_W, OP_B, NOPS };
 
@@ -187,7 +188,7 @@ static double clock_offset(int a, int b, int me)
  * On ranks other than a and b returns 0 without communicating; the result is on rank a.
  * repeats: at most MAX_LINK_REPEATS. */
 static double one_way(const ppx_backend *be, ppx_ctx *ctx, int a, int b, int stage, int repeats,
-                      float *const *bufs, int nbufs, size_t count)
+                      float *const *bufs, int nbufs, size_t bytes)
 {
     int me;
     MPI_Comm_rank(MPI_COMM_WORLD, &me);
@@ -200,13 +201,13 @@ static double one_way(const ppx_backend *be, ppx_ctx *ctx, int a, int b, int sta
         assert(buf); /* ppx_profile measures links only when every buffer was allocated */
         MPI_Request req;
         if (me == b)
-            MPI_Irecv(buf, (int)count, MPI_FLOAT, peer, 2, MPI_COMM_WORLD, &req);
+            MPI_Irecv(buf, (int)bytes, MPI_BYTE, peer, 2, MPI_COMM_WORLD, &req);
         double offset = clock_offset(a, b, me), arrived = 0;
         if (me == a) {
-            for (size_t i = 0; i < count; i++)
+            for (size_t i = 0; i < bytes / sizeof(float); i++)
                 buf[i] = (float)(i % 251) * 0.01f + (float)k;
             double posted = MPI_Wtime(), seconds;
-            MPI_Isend(buf, (int)count, MPI_FLOAT, peer, 2, MPI_COMM_WORLD, &req);
+            MPI_Isend(buf, (int)bytes, MPI_BYTE, peer, 2, MPI_COMM_WORLD, &req);
             if (be->receiver_copies) /* host compute competes with the transfer; a GPU's does not */
                 be->time_op(ctx, PPS_F, stage, 0, &seconds, NULL);
             wait_like_step(&req);
@@ -263,11 +264,10 @@ static int sending_stage(const pps_schedule *s, int a, int b)
  * *st = PPS_EIO with an empty message (the failing rank reports the cause). */
 static int all_ok(pps_status *st, pps_error *err)
 {
-    int failed = *st != PPS_OK, any_failed = 0;
-    MPI_Allreduce(&failed, &any_failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    if (any_failed && !failed)
+    int ok = *st == PPS_OK, all = ppx_world_min_int(ok);
+    if (!all && ok)
         *st = pps_error_set(err, PPS_EIO, "%s", "");
-    return !any_failed;
+    return all;
 }
 
 pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeats,
@@ -277,6 +277,8 @@ pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeat
     const ppx_workload *wl = &setup->work;
     const int S = s->stages, R = s->ranks, M = s->microbatches;
     const size_t n = ppx_msg_floats(wl);
+    size_t act, act_w, msg; /* bytes, by the element size (bf16: 2) */
+    ppx_stage_bytes(wl, &act, &act_w, &msg);
     /* Each pass times every op of every micro-batch once: enough passes for `repeats` runs. */
     const int passes = (repeats + M - 1) / M, samples = passes * M;
     /* A transfer moves one of M micro-batches' buffers in the step, each cold in cache by the
@@ -316,7 +318,7 @@ pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeat
     if (!all_ok(&st, err))
         goto done;
     /* Each stage is on exactly one rank: a sum gathers them. */
-    MPI_Reduce(mine, all, S * 4, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
+    ppx_world_sum_doubles(mine, all, S * 4);
     find_pairs(s, pairs);
 
     /* Links are measured one pair at a time so that they do not disturb each other; rank 0
@@ -329,8 +331,7 @@ pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeat
                         "\"ti\": %.9g, \"tw\": %.9g, \"act_bytes\": %zu, \"act_w_bytes\": %zu, "
                         "\"send_bytes\": %zu, \"repeats\": %d}",
                     i ? "," : "", i, (int)s->stage_rank[i], c[OP_F], c[OP_B], c[OP_I],
-                    c[OP_W], (size_t)(wl->layers + 1) * n * sizeof(float),
-                    (size_t)wl->layers * n * sizeof(float), n * sizeof(float), samples);
+                    c[OP_W], act, act_w, msg, samples);
         }
         fprintf(fp, "],\n \"links\": [");
     }
@@ -341,16 +342,16 @@ pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeat
                 continue;
             double fig[2] = {latency(a, b, LINK_REPEATS, bufs[0]),
                              one_way(be, ctx, a, b, sending_stage(s, a, b), LINK_REPEATS, bufs,
-                                     nbufs, n)};
+                                     nbufs, msg)};
             MPI_Bcast(fig, 2, MPI_DOUBLE, a, MPI_COMM_WORLD); /* rank a has both */
             if (fig[1] < fig[0]) /* below the latency: clock noise; the message is "free" */
                 fig[1] = fig[0];
             /* latency + bytes / bandwidth reproduces the one-way time of a b·h message */
-            double bw = fig[1] > fig[0] ? (double)(n * sizeof(float)) / (fig[1] - fig[0]) : 0;
+            double bw = fig[1] > fig[0] ? (double)msg / (fig[1] - fig[0]) : 0;
             if (fp)
                 fprintf(fp, "%s\n  {\"src\": %d, \"dst\": %d, \"bytes\": %zu, \"latency\": %.9g, "
                             "\"bandwidth\": %.9g, \"one_way\": %.9g, \"repeats\": %d}",
-                        first ? "" : ",", a, b, n * sizeof(float), fig[0], bw, fig[1],
+                        first ? "" : ",", a, b, msg, fig[0], bw, fig[1],
                         LINK_REPEATS);
             first = 0;
         }

@@ -1,4 +1,5 @@
-/* workload.c — the MLP stage math of workload.h on the CPU with OpenBLAS (one thread per rank). */
+/* workload.c — the MLP stage math of workload.h on the CPU with OpenBLAS (one thread per rank),
+ * in fp32, or rounding to bf16 where the CUDA backend's bf16 path stores its results. */
 #include "workload.h"
 
 #include <cblas.h>
@@ -24,21 +25,57 @@ static void fill_uniform(uint64_t key, float scale, float *v, size_t n)
     }
 }
 
+void ppx_round_bf16(float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &v[i], sizeof u);
+        if ((u & 0x7f800000u) == 0x7f800000u) /* Inf and NaN keep their class */
+            u = (u & 0xffff0000u) | ((u & 0xffffu) ? 0x10000u : 0);
+        else /* round to nearest, ties to even, on the 16 bits that go */
+            u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+        memcpy(&v[i], &u, sizeof u);
+    }
+}
+
+/* Rounds v to bf16 when the workload computes in bf16. */
+static void stored(const ppx_workload *wl, float *v, size_t n)
+{
+    if (wl->bf16)
+        ppx_round_bf16(v, n);
+}
+
 void ppx_init_weights(const ppx_workload *wl, int stage, int layer, float *w)
 {
     uint64_t key = mix(wl->seed ^ mix(((uint64_t)stage << 20) ^ (uint64_t)layer ^ 0x5741ULL));
-    fill_uniform(key, sqrtf(6.0f / (float)wl->hidden), w, (size_t)wl->hidden * wl->hidden);
+    size_t hh = (size_t)wl->hidden * wl->hidden;
+    fill_uniform(key, sqrtf(6.0f / (float)wl->hidden), w, hh);
+    stored(wl, w, hh);
 }
 
 void ppx_init_input(const ppx_workload *wl, int mb, float *x)
 {
     uint64_t key = mix(wl->seed ^ mix((uint64_t)mb ^ 0x1a7aULL));
     fill_uniform(key, 1.0f, x, ppx_msg_floats(wl));
+    stored(wl, x, ppx_msg_floats(wl));
 }
 
 size_t ppx_msg_floats(const ppx_workload *wl)
 {
     return (size_t)wl->tokens * (size_t)wl->hidden;
+}
+
+size_t ppx_elem_bytes(const ppx_workload *wl)
+{
+    return wl->bf16 ? 2 : sizeof(float);
+}
+
+void ppx_stage_bytes(const ppx_workload *wl, size_t *act, size_t *act_w, size_t *msg)
+{
+    size_t m = ppx_msg_floats(wl) * ppx_elem_bytes(wl);
+    *act = (size_t)(wl->layers + 1) * m;
+    *act_w = (size_t)wl->layers * m;
+    *msg = m;
 }
 
 static void progress_if(ppx_progress_fn progress, void *arg)
@@ -56,6 +93,7 @@ void ppx_forward(const ppx_workload *wl, const float *w, ppx_acts *a, ppx_progre
         float *y = a->y + (size_t)l * n;
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, h, h, 1.0f,
                     a->y + (size_t)(l - 1) * n, h, w + (size_t)(l - 1) * hh, h, 0.0f, y, h);
+        stored(wl, y, n);
         for (size_t i = 0; i < n; i++)
             y[i] = y[i] > 0 ? y[i] : 0;
         progress_if(progress, arg);
@@ -68,6 +106,7 @@ void ppx_loss_grad(const ppx_workload *wl, const ppx_acts *a, float *dy)
     const float *y = a->y + (size_t)wl->layers * n;
     for (size_t i = 0; i < n; i++)
         dy[i] = y[i] / (float)wl->tokens;
+    stored(wl, dy, n);
 }
 
 void ppx_backward_input(const ppx_workload *wl, const float *w, ppx_acts *a, float *dy,
@@ -84,6 +123,7 @@ void ppx_backward_input(const ppx_workload *wl, const float *w, ppx_acts *a, flo
         float *out = l == 1 ? dx : dy;
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, h, h, 1.0f, g, h,
                     w + (size_t)(l - 1) * hh, h, 0.0f, out, h);
+        stored(wl, out, n);
         progress_if(progress, arg);
     }
 }

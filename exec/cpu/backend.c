@@ -5,7 +5,8 @@
  * compute polls the queues between layers (ppx_forward & co. take a progress hook) and waits
  * poll them too. Each queue posts its next operation only when the previous one has completed,
  * exactly as the semantics say, and every operation's start (post) and end (completion seen)
- * are recorded with MPI_Wtime relative to a start taken after a barrier. */
+ * are recorded with ppx_world_time (MPI_Wtime under MPI) relative to a start taken after a
+ * barrier. A rank alone (world.h) has no queues and never calls MPI. */
 #include <limits.h>
 #include <mpi.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "engine.h"
 #include "poll.h"
 #include "workload.h"
+#include "world.h"
 
 typedef struct op {
     int32_t id;
@@ -35,7 +37,7 @@ struct ppx_ctx {
     ppx_setup setup;
     const pps_schedule *s;
     MPI_Comm comm;
-    double t0;         /* MPI_Wtime of the common start */
+    double t0;         /* ppx_world_time of the common start */
     double *start;     /* [nactions] seconds since t0, -1 = not run */
     double *end;
     float **weights;   /* [stages] L·h·h, only this rank's stages */
@@ -51,7 +53,7 @@ struct ppx_ctx {
 
 static double now(const ppx_ctx *c)
 {
-    return MPI_Wtime() - c->t0;
+    return ppx_world_time() - c->t0;
 }
 
 static size_t cell(const ppx_ctx *c, int stage, int mb)
@@ -214,7 +216,7 @@ static pps_status cpu_recv(ppx_ctx *c, int32_t id, int peer, pps_kind kind, int 
 /* Polls until action id has ended, spinning and then napping between polls (poll.h). */
 static pps_status wait_for(ppx_ctx *c, int32_t id, const char *what, pps_error *err)
 {
-    double t_begin = MPI_Wtime();
+    double t_begin = ppx_world_time();
     for (;;) {
         pps_status st = progress(c, err);
         if (st != PPS_OK)
@@ -223,7 +225,7 @@ static pps_status wait_for(ppx_ctx *c, int32_t id, const char *what, pps_error *
             return PPS_OK;
         if (ppx_stop_signal)
             return pps_error_set(err, PPS_EIO, "stopped by a signal while waiting for %s", what);
-        double waited = MPI_Wtime() - t_begin;
+        double waited = ppx_world_time() - t_begin;
         if (waited > c->setup.timeout)
             return pps_error_set(err, PPS_EIO, "%s did not complete within %g s (a peer failed "
                                  "or the schedule deadlocks)", what, c->setup.timeout);
@@ -342,9 +344,9 @@ static pps_status cpu_time_op(ppx_ctx *c, pps_kind kind, int stage, int mb, doub
     pps_status st = check_local(c, stage, mb, err);
     if (st != PPS_OK)
         return st;
-    double t0 = MPI_Wtime();
+    double t0 = ppx_world_time();
     st = run_op(c, kind, stage, mb, NULL, err);
-    *seconds = MPI_Wtime() - t0;
+    *seconds = ppx_world_time() - t0;
     return st;
 }
 
@@ -456,8 +458,7 @@ static pps_status queue_receives(ppx_ctx *c, pps_error *err)
  * failure fails all of them instead of leaving the rest in a barrier. Returns 1 when all are. */
 static int all_ranks_ok(const ppx_ctx *c, int ok, pps_error *err)
 {
-    int mine = ok ? INT_MAX : c->setup.rank, first_bad = INT_MAX;
-    MPI_Allreduce(&mine, &first_bad, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    int first_bad = ppx_world_min_int(ok ? INT_MAX : c->setup.rank);
     if (first_bad != INT_MAX && ok)
         pps_error_set(err, PPS_EIO, "cpu: rank %d failed to set up", first_bad);
     return first_bad == INT_MAX;
@@ -528,13 +529,14 @@ static pps_status cpu_init(const ppx_setup *setup, ppx_ctx **out, pps_error *err
     }
     if (!all_ranks_ok(c, 1, err))
         goto fail;
-    if (MPI_Comm_dup(MPI_COMM_WORLD, &c->comm) != MPI_SUCCESS) {
+    /* Transfers get a communicator of their own; one rank alone (no MPI, world.h) has none. */
+    if (ppx_world_uses_mpi() && MPI_Comm_dup(MPI_COMM_WORLD, &c->comm) != MPI_SUCCESS) {
         pps_error_set(err, PPS_EIO, "cpu: MPI_Comm_dup failed");
         goto fail;
     }
     /* The common start: every rank leaves the barrier within microseconds of the others. */
-    MPI_Barrier(c->comm);
-    c->t0 = MPI_Wtime();
+    ppx_world_barrier();
+    c->t0 = ppx_world_time();
     *out = c; /* the step's first poll posts the first receive from each peer */
     return PPS_OK;
 nomem:

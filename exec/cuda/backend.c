@@ -147,8 +147,10 @@ static pps_status advance(ppx_ctx *c, cstream *q, int *moved, pps_error *err)
 {
     while (q->done < q->n) {
         cudaError_t e = cudaEventQuery(c->ev_end[ppxc_slot(c, q->ids[q->done])]);
-        if (e == cudaErrorNotReady)
+        if (e == cudaErrorNotReady) {
+            ppxc_clear_not_ready();
             break;
+        }
         CUDACHECK(e);
         q->done++;
         *moved = 1;
@@ -254,18 +256,37 @@ static void cuda_describe(ppx_ctx *c, char *buf, size_t size)
         snprintf(buf, size, "cuda");
         return;
     }
-    int v = 0;
-    ncclGetVersion(&v);
-    snprintf(buf, size, "%s: GPU %d %s (sm_%d%d), NCCL %d.%d.%d, %s GEMMs", c->host, c->device,
-             c->devname, c->cc_major, c->cc_minor, v / 10000, (v / 100) % 100, v % 100,
-             c->bf16 ? "bf16" : "fp32");
+    char nccl[64];
+    ppxc_nccl_describe(nccl, sizeof nccl);
+    snprintf(buf, size, "%s: GPU %d %s (sm_%d%d), %s, %s GEMMs", c->host, c->device, c->devname,
+             c->cc_major, c->cc_minor, nccl, c->bf16 ? "bf16" : "fp32");
 }
 
 static void destroy_stream(cstream *q)
 {
     if (q->s)
         cudaStreamDestroy(q->s);
-    free(q->ids);
+}
+
+static void release_host(ppx_ctx *c);
+
+/* 1 when every stream of the context has finished its work, polled for up to `patience`
+ * seconds (aborted NCCL kernels take a moment to exit). */
+static int streams_idle(ppx_ctx *c, double patience)
+{
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        int idle = cudaStreamQuery(c->compute.s) == cudaSuccess;
+        for (int i = 0; idle && i < c->nsend; i++)
+            idle = cudaStreamQuery(c->sendq[i].s) == cudaSuccess;
+        for (int i = 0; idle && i < c->nrecv; i++)
+            idle = cudaStreamQuery(c->recvq[i].s) == cudaSuccess;
+        (void)cudaGetLastError(); /* NotReady, or the error a failed run already reported */
+        if (idle || seconds_since(&start) >= patience)
+            return idle;
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    }
 }
 
 static void cuda_finalize(ppx_ctx *c)
@@ -275,14 +296,16 @@ static void cuda_finalize(ppx_ctx *c)
     if (c->device_set) {
         cudaSetDevice(c->device);
         /* A clean finish destroys the communicators; with work still queued (a failed run)
-         * they are aborted, since ncclCommDestroy could wait forever for a lost peer. */
-        int idle = cudaStreamQuery(c->compute.s) == cudaSuccess;
-        for (int i = 0; idle && i < c->nsend; i++)
-            idle = cudaStreamQuery(c->sendq[i].s) == cudaSuccess;
-        for (int i = 0; idle && i < c->nrecv; i++)
-            idle = cudaStreamQuery(c->recvq[i].s) == cudaSuccess;
-        (void)cudaGetLastError();
+         * they are aborted first, since ncclCommDestroy could wait forever for a lost peer and
+         * cudaFree, which synchronises the device, for a kernel stuck in NCCL. */
+        int idle = streams_idle(c, 0);
         ppxc_close_comms(c, idle);
+        if (!idle && !streams_idle(c, 1.0)) {
+            /* Still busy after the abort (a compute kernel waiting on a transfer that will never
+             * come): freeing would block. The process is ending; the driver reclaims it all. */
+            release_host(c);
+            return;
+        }
         for (int i = 0; i < c->nsend; i++)
             destroy_stream(&c->sendq[i]);
         for (int i = 0; i < c->nrecv; i++)
@@ -300,6 +323,17 @@ static void cuda_finalize(ppx_ctx *c)
             cudaFree(c->allocs[i]);
         (void)cudaGetLastError();
     }
+    release_host(c);
+}
+
+/* Frees the context's host memory (finalize's last part). */
+static void release_host(ppx_ctx *c)
+{
+    for (int i = 0; c->sendq && i < c->nsend; i++)
+        free(c->sendq[i].ids);
+    for (int i = 0; c->recvq && i < c->nrecv; i++)
+        free(c->recvq[i].ids);
+    free(c->compute.ids);
     if (c->stages)
         for (int i = 0; i < c->nstages; i++)
             free(c->stages[i].mb);
@@ -350,20 +384,21 @@ static pps_status agreed(ppx_ctx *c, pps_status local, pps_error *err)
     return PPS_OK;
 }
 
-/* The common start: barrier, an all-reduce (which leaves every GPU at the same moment, give or
- * take its latency), then t0 on the compute stream; the queues' streams wait on t0 so that no
- * action of this run can start before it. */
+/* Keeps the GPU busy for at least this long right before the time base (seconds): an idle H200
+ * clocks down to about 345 MHz, and a step measured while it ramps up again would be slow at
+ * first. */
+#define PPX_BUSY_BEFORE_T0 0.1
+
+/* The common start t0, recorded on the compute stream; the queues' streams wait on t0 so that no
+ * action of this run can start before it. One rank: right after cudaDeviceSynchronize (no MPI,
+ * no NCCL). Several: after a barrier and an all-reduce (ppxc_align_ranks), which leave every GPU
+ * at the same moment, give or take its latency. */
 static pps_status time_base(ppx_ctx *c, pps_error *err)
 {
-    CUDACHECK(cudaDeviceSynchronize());
-    for (int it = 0; it < 2; it++) { /* the first all-reduce warms it up */
-        if (c->mpi && c->ranks > 1)
-            MPICHECK(MPI_Barrier(MPI_COMM_WORLD));
-        NCCLCHECK(ncclAllReduce(c->scr_f, c->scr_f, 1, ncclFloat32, ncclSum, c->world,
-                                c->compute.s));
-        if (it == 0)
-            CUDACHECK(cudaStreamSynchronize(c->compute.s));
-    }
+    if (c->ranks == 1)
+        CUDACHECK(cudaDeviceSynchronize());
+    else
+        TRY(ppxc_align_ranks(c, err));
     CUDACHECK(cudaEventCreate(&c->t0));
     CUDACHECK(cudaEventRecord(c->t0, c->compute.s));
     c->have_t0 = 1;
@@ -530,21 +565,38 @@ static pps_status cuda_init_ctx(ppx_ctx *c, const ppx_setup *setup, pps_error *e
         local = init_local(c, err);
     TRY(agreed(c, local, err));
 
-    TRY(ppxc_init_world(c, err));
-    TRY(ppxc_init_links(c, err));
-    TRY(ppxc_warm_links(c, err));
-    TRY(ppxc_warm_compute(c, err));
-    return time_base(c, err);
+    /* Each collective step is followed by agreement, so that a rank failing in it makes every
+     * rank stop, rather than leave them in the next collective. One rank needs no NCCL at all. */
+    if (c->ranks > 1) {
+        TRY(agreed(c, ppxc_nccl_load(err), err));
+        TRY(agreed(c, ppxc_init_world(c, err), err));
+        TRY(agreed(c, ppxc_init_links(c, err), err));
+        TRY(agreed(c, ppxc_warm_links(c, err), err));
+    }
+    local = ppxc_warm_compute(c, err);
+    if (local == PPS_OK)
+        local = ppxc_keep_busy(c, PPX_BUSY_BEFORE_T0, err);
+    TRY(agreed(c, local, err));
+    return agreed(c, time_base(c, err), err);
+}
+
+/* Process-wide settings CUDA reads once, when it starts (backend.h: ppexec calls this before
+ * MPI_Init, since a CUDA-aware MPI may start CUDA inside it); a value set by the user wins.
+ * - More hardware queues than CUDA's default 8, so that the compute stream, the queues' streams
+ *   and NCCL's internal ones do not share queues (false dependencies between streams).
+ * - Eager module loading: every kernel (cuBLAS's included) is loaded when CUDA starts, so none
+ *   is loaded lazily inside the timed step. */
+static void cuda_prepare(void)
+{
+    setenv("CUDA_DEVICE_MAX_CONNECTIONS", "32", 0);
+    setenv("CUDA_MODULE_LOADING", "EAGER", 0);
 }
 
 static pps_status cuda_init(const ppx_setup *setup, ppx_ctx **ctx, pps_error *err)
 {
     *ctx = NULL;
     TRY(check_setup(setup, err));
-    /* More hardware queues than CUDA's default 8, so that the compute stream, the queues'
-     * streams and NCCL's internal ones do not share queues (false dependencies). Read when the
-     * CUDA context is created; a value set by the user wins. */
-    setenv("CUDA_DEVICE_MAX_CONNECTIONS", "32", 0);
+    cuda_prepare(); /* for callers other than ppexec; too late only if CUDA already started */
     ppx_ctx *c = calloc(1, sizeof *c);
     if (!c)
         return pps_error_set(err, PPS_ENOMEM, "cuda: out of host memory");
@@ -563,7 +615,9 @@ static pps_status cuda_init(const ppx_setup *setup, ppx_ctx **ctx, pps_error *er
 
 const ppx_backend ppx_backend_cuda = {
     .name = "cuda",
+    .bf16 = 1,
     .receiver_copies = 0, /* NCCL's kernels move the data, beside the compute stream */
+    .prepare = cuda_prepare,
     .init = cuda_init,
     .compute = cuda_compute,
     .time_op = cuda_time_op,

@@ -16,7 +16,8 @@
  * - a send first waits on the end event of its producer (the compute action that wrote its
  *   buffer), then ncclSend; a receive is ncclRecv on its queue's stream, nothing more;
  * - every action is bracketed by a start and an end event on its stream; times() measures them
- *   from one start event recorded after a barrier and an all-reduce.
+ *   from one start event t0 (after a barrier and an all-reduce with several ranks; after
+ *   cudaDeviceSynchronize with one, which uses neither MPI nor NCCL).
  *
  * Buffers are never reused within a run: every (stage, micro-batch) has its own activations,
  * gradients and receive targets, so no transfer can overwrite data still to be read, and no
@@ -35,7 +36,8 @@
 
 #include "backend.h"
 
-/* ncclCommSplit (one communicator per link) and ncclBfloat16 need NCCL 2.18 or newer. */
+/* ncclCommSplit (one communicator per link) and ncclBfloat16 need NCCL 2.18 or newer: at build
+ * time (nccl.h, for its types) and at run time (queues.c loads the library). */
 #if NCCL_VERSION_CODE < NCCL_VERSION(2, 18, 0)
 #error "the CUDA backend needs NCCL 2.18 or newer (ncclCommSplit)"
 #endif
@@ -51,15 +53,6 @@
         if (e_ != cudaSuccess)                                                                 \
             return pps_error_set(err, PPS_EIO, "cuda: %s:%d: %s: %s (%s)", __FILE__, __LINE__, \
                                  #call, cudaGetErrorString(e_), cudaGetErrorName(e_));         \
-    } while (0)
-
-#define NCCLCHECK(call)                                                                        \
-    do {                                                                                       \
-        ncclResult_t r_ = (call);                                                              \
-        if (r_ != ncclSuccess)                                                                 \
-            return pps_error_set(err, PPS_EIO, "cuda: %s:%d: %s: NCCL error: %s (%s)",         \
-                                 __FILE__, __LINE__, #call, ncclGetErrorString(r_),            \
-                                 ncclGetLastError(NULL));                                      \
     } while (0)
 
 #define CUBLASCHECK(call)                                                                      \
@@ -82,6 +75,15 @@
                                  __LINE__, #call, s_);                                         \
         }                                                                                      \
     } while (0)
+
+/* After a query (cudaEventQuery, cudaStreamQuery) returned cudaErrorNotReady: the runtime may
+ * keep that as the last error, and a kernel launcher, which returns cudaGetLastError(), would
+ * then report it as its own failure. Clears it, and only it. */
+static inline void ppxc_clear_not_ready(void)
+{
+    if (cudaPeekAtLastError() == cudaErrorNotReady)
+        (void)cudaGetLastError();
+}
 
 #define TRY(call)                                                                              \
     do {                                                                                       \
@@ -194,23 +196,39 @@ pps_status ppxc_run_op(ppx_ctx *c, cstage *st, cmb *m, pps_kind kind, pps_error 
  * and the initial weights and inputs copied into them. */
 pps_status ppxc_make_buffers(ppx_ctx *c, pps_error *err);
 pps_status ppxc_upload_initial_values(ppx_ctx *c, pps_error *err);
-/* Runs each GEMM shape and kernel of the step twice on scratch buffers (cuBLAS loads kernels on
- * first use), and waits for them. */
+/* Warm-up, before the time base: twice, every compute kind this rank's program runs on each of
+ * its stages, exactly as the step runs it (ppxc_run_op on micro-batch 0's own buffers), so that
+ * cuBLAS meets the step's own GEMM calls (shapes, transposes, types, beta = 1 for W's
+ * accumulation, pointer alignments) and picks and loads their kernels now, not inside the timed
+ * step. dW, which W accumulated into, is zeroed again. Waits for it all. */
 pps_status ppxc_warm_compute(ppx_ctx *c, pps_error *err);
+/* Runs the first local stage's F on micro-batch 0 again and again for at least `seconds` (host
+ * clock), waiting for it, so that the GPU is at its working clocks when the time base is taken. */
+pps_status ppxc_keep_busy(ppx_ctx *c, double seconds, pps_error *err);
 
 /* ------------------------------------------------------------------ queues.c */
 
+/* Opens NCCL (PPX_NCCL_LIBRARY, else libnccl.so.2 on the loader's path) once per process and
+ * checks it is 2.18 or newer. Only runs of more than one rank call it. */
+pps_status ppxc_nccl_load(pps_error *err);
+/* "NCCL 2.21.5 from /path/libnccl.so.2", or that it was not loaded. */
+void ppxc_nccl_describe(char *buf, size_t size);
 /* The queue in qs[0..nq) whose peer is `peer`, or NULL. */
 cstream *ppxc_queue_to(cstream *qs, int nq, int peer);
 /* The directed links of the schedule, each given a round of ncclCommSplit (find_links), and the
- * streams of the send and receive queues of this rank's links (make_queues). */
+ * streams of the send and receive queues of this rank's links (make_queues). No NCCL call. */
 pps_status ppxc_find_links(ppx_ctx *c, pps_error *err);
 pps_status ppxc_make_queues(ppx_ctx *c, pps_error *err);
-/* Collective: the world communicator (init_world), then one 2-rank communicator per link
- * (init_links), then two full-size messages over every link (NCCL connects lazily). */
+/* Collective (several ranks, NCCL loaded): the world communicator (init_world), one 2-rank
+ * communicator per link (init_links), two full-size messages over every link, since NCCL
+ * connects lazily (warm_links), and the ranks' common moment: a barrier and an all-reduce on the
+ * compute stream, twice (align_ranks). Communicators are non-blocking: each call is waited for
+ * up to the run's --timeout, then every communicator is aborted and the step fails, so a lost
+ * peer never hangs a rank. */
 pps_status ppxc_init_world(ppx_ctx *c, pps_error *err);
 pps_status ppxc_init_links(ppx_ctx *c, pps_error *err);
 pps_status ppxc_warm_links(ppx_ctx *c, pps_error *err);
+pps_status ppxc_align_ranks(ppx_ctx *c, pps_error *err);
 /* The backend's send and recv (backend.h). */
 pps_status ppxc_send(ppx_ctx *c, int32_t id, int peer, pps_kind kind, int stage, int mb,
                      pps_error *err);
@@ -220,8 +238,9 @@ pps_status ppxc_recv(ppx_ctx *c, int32_t id, int peer, pps_kind kind, int stage,
 pps_status ppxc_comm_error(ppx_ctx *c, pps_error *err);
 /* Aborts every communicator (unblocking kernels stuck in NCCL) and forgets them. */
 void ppxc_abort_comms(ppx_ctx *c);
-/* Releases every communicator: destroyed when `idle` (a clean finish), else aborted, since
- * ncclCommDestroy could wait forever for a lost peer. */
+/* Releases every communicator: finalized and destroyed when `idle` (a clean finish), else (or
+ * when finalizing outlasts the timeout) aborted, since ncclCommDestroy could wait forever for a
+ * lost peer. */
 void ppxc_close_comms(ppx_ctx *c, int idle);
 
 #endif

@@ -264,24 +264,62 @@ pps_status ppxc_upload_initial_values(ppx_ctx *c, pps_error *err)
     return st;
 }
 
-/* Warm-up of the compute stream: each GEMM shape and kernel runs twice on scratch buffers
- * (cuBLAS loads kernels on first use). scr_f (zeros) serves as an h×h weight; the NT product
- * writes fp32 into it, which is zeroed again afterwards. */
+/* Bit k set in (*used)[li] when this rank's program runs compute kind k (PPS_F, PPS_I, PPS_W,
+ * PPS_B) on local stage li, an OVERLAP_F_B's halves included. */
+static pps_status kinds_used(ppx_ctx *c, unsigned **used, pps_error *err)
+{
+    unsigned *u = calloc((size_t)c->nstages + 1, sizeof *u);
+    if (!u)
+        return pps_error_set(err, PPS_ENOMEM, "cuda: out of host memory");
+    const pps_program *p = &c->s->programs[c->rank];
+    for (size_t i = 0; i < p->n; i++) {
+        const pps_action *a = &p->actions[i];
+        int halves = a->kind == PPS_OVERLAP_F_B ? 2 : 1;
+        for (int h = 0; h < halves; h++) {
+            pps_kind k = (pps_kind)(h ? a->kind2 : a->kind == PPS_OVERLAP_F_B ? PPS_F : a->kind);
+            int stage = h ? a->stage2 : a->stage;
+            if (pps_kind_is_compute(k) && stage >= 0 && stage < c->S && c->local_of[stage] >= 0)
+                u[c->local_of[stage]] |= 1u << k;
+        }
+    }
+    *used = u;
+    return PPS_OK;
+}
+
 pps_status ppxc_warm_compute(ppx_ctx *c, pps_error *err)
 {
-    for (int it = 0; it < 2; it++) {
-        TRY(gemm(c, CUBLAS_OP_N, CUBLAS_OP_N, c->h, c->b, c->h, c->scr_f, c->scr_a, c->scr_b, 0,
-                 0.0f, err));
-        TRY(gemm(c, CUBLAS_OP_T, CUBLAS_OP_N, c->h, c->b, c->h, c->scr_f, c->scr_a, c->scr_b, 0,
-                 0.0f, err));
-        TRY(gemm(c, CUBLAS_OP_N, CUBLAS_OP_T, c->h, c->h, c->b, c->scr_a, c->scr_b, c->scr_f, 1,
-                 0.0f, err));
-        CUDACHECK(ppxk_relu(c->scr_b, c->n, c->bf16, c->compute.s));
-        CUDACHECK(ppxk_relu_backward(c->scr_b, c->scr_a, c->scr_b, c->n, c->bf16, c->compute.s));
-        CUDACHECK(ppxk_divide(c->scr_b, c->scr_a, (float)c->b, c->n, c->bf16, c->compute.s));
-    }
+    static const pps_kind kinds[] = {PPS_F, PPS_I, PPS_W, PPS_B};
+    unsigned *used = NULL;
+    TRY(kinds_used(c, &used, err));
+    pps_status st = PPS_OK;
+    for (int it = 0; it < 2 && st == PPS_OK; it++) /* the first loads, the second confirms */
+        for (int li = 0; li < c->nstages && st == PPS_OK; li++)
+            for (size_t k = 0; k < sizeof kinds / sizeof *kinds && st == PPS_OK; k++)
+                if (used[li] & (1u << kinds[k]))
+                    st = ppxc_run_op(c, &c->stages[li], &c->stages[li].mb[0], kinds[k], err);
+    free(used);
+    TRY(st);
+    /* W accumulated into dW: the step starts from zero. */
+    for (int li = 0; li < c->nstages; li++)
+        CUDACHECK(cudaMemsetAsync(c->stages[li].dw, 0, (size_t)c->L * c->hh * sizeof(float),
+                                  c->compute.s));
     CUDACHECK(cudaStreamSynchronize(c->compute.s));
-    CUDACHECK(cudaMemsetAsync(c->scr_f, 0, (c->hh > c->n ? c->hh : c->n) * sizeof(float),
-                              c->compute.s));
     return PPS_OK;
+}
+
+pps_status ppxc_keep_busy(ppx_ctx *c, double seconds, pps_error *err)
+{
+    if (c->nstages == 0)
+        return PPS_OK;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    cstage *st = &c->stages[0];
+    for (;;) {
+        for (int i = 0; i < 4; i++) /* a few forwards per check keep the queue from running dry */
+            TRY(ppxc_run_op(c, st, &st->mb[0], PPS_F, err));
+        CUDACHECK(cudaStreamSynchronize(c->compute.s));
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if ((double)(t.tv_sec - t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - t0.tv_nsec) >= seconds)
+            return PPS_OK;
+    }
 }

@@ -7,7 +7,7 @@
 
 #include <cuda_runtime_api.h>
 
-#include "cuda_testutil.h"
+#include "single_rank.h"
 
 /* backends.c lists the CPU backend too; this suite does not link it. */
 const ppx_backend ppx_backend_cpu = {.name = "cpu"};

@@ -4,10 +4,12 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cuda_runtime_api.h>
 
-#include "cuda_testutil.h"
+#include "internal.h"
+#include "single_rank.h"
 
 /* backends.c lists the CPU backend too; this suite does not link it. */
 const ppx_backend ppx_backend_cpu = {.name = "cpu"};
@@ -108,6 +110,32 @@ START_TEST(null_context_is_harmless)
 }
 END_TEST
 
+/* NCCL is loaded at run time, by runs of several ranks only: a missing library is one clear
+ * error; the toolkit's own libnccl.so.2 (where there is one, as on the build machine) loads,
+ * which proves every symbol the backend resolves exists under the name it uses. */
+START_TEST(nccl_loads_at_run_time_or_says_why_not)
+{
+    pps_error err = {0};
+    setenv("PPX_NCCL_LIBRARY", "/nonexistent/libnccl.so.2", 1);
+    ck_assert_int_eq(ppxc_nccl_load(&err), PPS_EIO);
+    ck_assert_msg(strstr(err.msg, "runs of more than one rank need NCCL") != NULL &&
+                      strstr(err.msg, "/nonexistent/libnccl.so.2") != NULL, "%s", err.msg);
+    char desc[128];
+    ppxc_nccl_describe(desc, sizeof desc);
+    ck_assert_str_eq(desc, "NCCL not loaded (one rank)");
+    const char *home = getenv("CUDA_HOME");
+    char path[512];
+    snprintf(path, sizeof path, "%s/lib64/libnccl.so.2", home && *home ? home : "/usr/local/cuda");
+    if (access(path, R_OK) == 0) {
+        setenv("PPX_NCCL_LIBRARY", path, 1);
+        ck_assert_msg(ppxc_nccl_load(&err) == PPS_OK, "%s", err.msg);
+        ppxc_nccl_describe(desc, sizeof desc);
+        ck_assert_msg(strncmp(desc, "NCCL 2.", 7) == 0 && strstr(desc, path), "%s", desc);
+    }
+    unsetenv("PPX_NCCL_LIBRARY");
+}
+END_TEST
+
 static Suite *cuda_suite(void)
 {
     Suite *s = suite_create("cuda_nogpu");
@@ -117,6 +145,7 @@ static Suite *cuda_suite(void)
     tcase_add_test(tc, init_refuses_more_ranks_than_the_schedule_has);
     tcase_add_test(tc, init_without_a_gpu_fails_with_one_line_naming_it);
     tcase_add_test(tc, null_context_is_harmless);
+    tcase_add_test(tc, nccl_loads_at_run_time_or_says_why_not);
     suite_add_tcase(s, tc);
     return s;
 }

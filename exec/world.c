@@ -1,0 +1,141 @@
+/* world.c — the processes of one ppexec run (world.h): MPI_COMM_WORLD under a launcher, one plain
+ * process without MPI otherwise. */
+#include "world.h"
+
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int plan_mpi = -1; /* ppx_world_plan's decision; -1 before it ran */
+static int mpi_up, my_rank, my_size = 1;
+
+/* The launcher's rank variables: Open MPI's mpirun, PMIx (srun --mpi=pmix, Open MPI 5, MPICH's
+ * hydra with PMIx) and PMI-1/2 (MPICH, Intel MPI, srun --mpi=pmi2). */
+static const char *const launcher_rank_vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"};
+
+int ppx_world_plan(void)
+{
+    const char *force = getenv("PPEXEC_MPI");
+    int launched = getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE");
+    int rank = 0;
+    for (size_t i = 0; i < sizeof launcher_rank_vars / sizeof *launcher_rank_vars; i++) {
+        const char *v = getenv(launcher_rank_vars[i]);
+        if (v) {
+            launched = 1;
+            rank = (int)strtol(v, NULL, 10); /* only picks who prints: a bad value prints twice */
+            break;
+        }
+    }
+    if (force && strcmp(force, "1") == 0)
+        plan_mpi = 1;
+    else if (force && strcmp(force, "0") == 0)
+        plan_mpi = 0;
+    else
+        plan_mpi = launched;
+    return rank;
+}
+
+int ppx_world_init(int *argc, char ***argv, char *why, size_t size)
+{
+    if (plan_mpi < 0)
+        ppx_world_plan();
+    if (!plan_mpi)
+        return 0;
+    int rc = MPI_Init(argc, argv);
+    if (rc != MPI_SUCCESS) {
+        char text[MPI_MAX_ERROR_STRING] = "";
+        int len = 0;
+        MPI_Error_string(rc, text, &len);
+        snprintf(why, size, "%s", text);
+        return -1;
+    }
+    mpi_up = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &my_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &my_size);
+    return 0;
+}
+
+void ppx_world_finalize(void)
+{
+    if (mpi_up)
+        MPI_Finalize();
+    mpi_up = 0;
+}
+
+void ppx_world_abort(int code)
+{
+    if (mpi_up)
+        MPI_Abort(MPI_COMM_WORLD, code);
+    exit(code); /* MPI_Abort does not return; this tells the compiler and the analyzers */
+}
+
+int ppx_world_rank(void)
+{
+    return my_rank;
+}
+
+int ppx_world_size(void)
+{
+    return my_size;
+}
+
+int ppx_world_uses_mpi(void)
+{
+    return mpi_up;
+}
+
+double ppx_world_time(void)
+{
+    if (mpi_up)
+        return MPI_Wtime();
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+void ppx_world_barrier(void)
+{
+    if (mpi_up)
+        MPI_Barrier(MPI_COMM_WORLD);
+}
+
+int ppx_world_min_int(int v)
+{
+    int low = v;
+    if (mpi_up)
+        MPI_Allreduce(&v, &low, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    return low;
+}
+
+void ppx_world_bcast(void *buf, size_t bytes, int root)
+{
+    if (mpi_up)
+        MPI_Bcast(buf, (int)bytes, MPI_BYTE, root, MPI_COMM_WORLD);
+}
+
+void ppx_world_sum_doubles(const double *in, double *out, int n)
+{
+    if (mpi_up)
+        MPI_Reduce(in, out, n, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
+    else if (out != in)
+        memcpy(out, in, (size_t)n * sizeof *out);
+}
+
+void ppx_world_gather_bytes(const void *mine, int bytes, void *all)
+{
+    if (mpi_up)
+        MPI_Gather(mine, bytes, MPI_BYTE, all, bytes, MPI_BYTE, 0, MPI_COMM_WORLD);
+    else if (all)
+        memcpy(all, mine, (size_t)bytes);
+}
+
+void ppx_world_gather_doubles(const double *mine, int n, double *all, const int *counts,
+                              const int *displs)
+{
+    if (mpi_up)
+        MPI_Gatherv(mine, n, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    else if (all)
+        memcpy(all + displs[0], mine, (size_t)n * sizeof *all);
+}
