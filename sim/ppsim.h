@@ -577,8 +577,9 @@ typedef struct pps_memory_point {
 } pps_memory_point;
 
 /* The activation memory time series of one rank (F holds from its start; I releases
- * act - act_w at its end, W the rest at its end, B all at its end; releases at one instant come
- * before allocations). Caller frees *points with free(). */
+ * act - act_w at its end, W the rest at its end, B all at its end; at one instant the releases
+ * of actions that ran up to it come first, then zero-length actions in program order, then
+ * allocations; docs/analysis.md). Caller frees *points with free(). */
 pps_status pps_memory_series(const pps_timeline *t, int rank, pps_memory_point **points,
                              size_t *n, pps_error *err);
 

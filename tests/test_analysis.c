@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "equiv_cases.h"
 #include "ppsim.h"
 
 #define EPS 1e-12
@@ -267,6 +268,112 @@ START_TEST(releases_come_before_allocations_at_the_same_instant)
 }
 END_TEST
 
+/* With every time 0 (--tf 0 --tb 0) the whole step happens at one instant; its actions still
+ * run in program order, so 1F1B's rank r holds min(P - r, M) activations at its peak (Narayanan
+ * et al.), as with any positive times: 4, 3, 2, 1 for P = 4, M = 8. Checked on the simulator's
+ * own summary and on pps_analyze of its timeline. */
+START_TEST(zero_length_actions_hold_memory_in_program_order)
+{
+    pps_error err = {0};
+    pps_gen_params p = {.ranks = 4, .microbatches = 8};
+    pps_schedule *s = NULL;
+    pps_timeline *t = NULL;
+    pps_cost c;
+    pps_cost_init(&c);
+    c.uniform.tf = 0;
+    c.uniform.tb = 0;
+    ck_assert_msg(pps_generate(pps_generator_find("1f1b"), &p, &s, &err) == PPS_OK, "%s",
+                  err.msg);
+    ck_assert_msg(pps_cost_resolve_for(&c, s, &err) == PPS_OK, "%s", err.msg);
+    pps_analysis sum = {0}, a = {0};
+    ck_assert_msg(pps_simulate_summary(s, &c, &sum, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_msg(pps_simulate(s, &c, &t, &err) == PPS_OK, "%s", err.msg);
+    analyze(t, &a);
+    for (int r = 0; r < 4; r++) {
+        ck_assert_double_eq_tol(sum.per_rank[r].peak_activation, 4 - r, EPS);
+        ck_assert_double_eq_tol(a.per_rank[r].peak_activation, 4 - r, EPS);
+    }
+    pps_analysis_clear(&a);
+    pps_analysis_clear(&sum);
+    pps_timeline_destroy(t);
+    pps_schedule_destroy(s);
+    pps_cost_clear(&c);
+}
+END_TEST
+
+/* The same rule where a rank's events are out of time order and are sorted: F0, F1, B0, B1 all
+ * at t = 0 hold 2 at the peak (in their order), not 0 (all releases first); F2 at 5..6 listed
+ * first makes the rank's changes out of order. */
+START_TEST(zero_length_actions_keep_their_order_when_sorted)
+{
+    pps_timeline *t = new_timeline(1, 1, 3);
+    compute(t, 0, PPS_F, 0, 2, 5, 6);
+    compute(t, 0, PPS_F, 0, 0, 0, 0);
+    compute(t, 0, PPS_F, 0, 1, 0, 0);
+    compute(t, 0, PPS_B, 0, 0, 0, 0);
+    compute(t, 0, PPS_B, 0, 1, 0, 0);
+    compute(t, 0, PPS_B, 0, 2, 6, 7);
+    pps_analysis a;
+    analyze(t, &a);
+    ck_assert_double_eq_tol(a.per_rank[0].peak_activation, 2, EPS);
+    pps_analysis_clear(&a);
+    pps_timeline_destroy(t);
+}
+END_TEST
+
+/* A second method for the peak: on a rank's compute stream one action runs at a time, so
+ * walking its actions in program order (each F's allocation, then each backward's release, an
+ * OVERLAP_F_B's allocation before its release) meets the changes in the order they happen,
+ * whatever the times, zero-length ones included. On the 1,000 random schedules and costs of
+ * the equivalence cases (random costs include zero times), that running maximum is the peak
+ * analysis reports. */
+START_TEST(peak_is_the_program_order_running_maximum_on_random_schedules)
+{
+    int checked = 0;
+    for (int i = 0; i < EQ_CASES; i++) {
+        pps_schedule *s = NULL;
+        pps_cost c;
+        char desc[128];
+        if (!eq_case(i, &s, &c, desc, sizeof desc))
+            continue;
+        pps_timeline *t = NULL;
+        pps_error err = {0};
+        if (pps_simulate(s, &c, &t, &err) == PPS_OK) {
+            pps_analysis a;
+            analyze(t, &a);
+            for (int r = 0; r < t->ranks; r++) {
+                double held = 0, peak = 0;
+                for (size_t k = 0; k < t->n; k++) {
+                    const pps_event *e = &t->events[k];
+                    if (e->rank != r || e->stream != PPS_STREAM_COMPUTE)
+                        continue;
+                    const pps_action *x = &e->action;
+                    int st = x->stage, bs = x->kind == PPS_OVERLAP_F_B ? x->stage2 : x->stage;
+                    pps_kind back = x->kind == PPS_OVERLAP_F_B ? (pps_kind)x->kind2
+                                                               : (pps_kind)x->kind;
+                    if (x->kind == PPS_F || x->kind == PPS_OVERLAP_F_B)
+                        held += t->act_bytes ? t->act_bytes[st] : 1;
+                    peak = fmax(peak, held);
+                    double act = t->act_bytes ? t->act_bytes[bs] : 1;
+                    double act_w = t->act_w_bytes ? t->act_w_bytes[bs] : 0;
+                    held -= back == PPS_B ? act : back == PPS_I ? act - act_w
+                            : back == PPS_W ? act_w : 0;
+                }
+                ck_assert_msg(fabs(a.per_rank[r].peak_activation - peak) <= 1e-9 * fmax(1, peak),
+                              "case %d (%s) rank %d: peak %.17g, program order gives %.17g", i,
+                              desc, r, a.per_rank[r].peak_activation, peak);
+            }
+            pps_analysis_clear(&a);
+            checked++;
+        }
+        pps_timeline_destroy(t);
+        pps_schedule_destroy(s);
+        pps_cost_clear(&c);
+    }
+    ck_assert_int_gt(checked, EQ_CASES / 2);
+}
+END_TEST
+
 START_TEST(overlap_allocates_its_forward_and_releases_its_backward)
 {
     pps_timeline *t = new_timeline(1, 1, 2);
@@ -335,6 +442,9 @@ static Suite *analysis_suite(void)
     tcase_add_test(tc, worked_example_memory_series);
     tcase_add_test(tc, input_and_weight_backward_release_in_two_parts);
     tcase_add_test(tc, releases_come_before_allocations_at_the_same_instant);
+    tcase_add_test(tc, zero_length_actions_hold_memory_in_program_order);
+    tcase_add_test(tc, zero_length_actions_keep_their_order_when_sorted);
+    tcase_add_test(tc, peak_is_the_program_order_running_maximum_on_random_schedules);
     tcase_add_test(tc, overlap_allocates_its_forward_and_releases_its_backward);
     tcase_add_test(tc, memory_series_of_a_rank_without_compute_is_empty);
     tcase_add_test(tc, analysis_of_a_million_events_finishes);

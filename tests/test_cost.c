@@ -263,6 +263,74 @@ START_TEST(a_negative_tfb_is_refused)
 }
 END_TEST
 
+/* Prices gpipe with P = 1 (one stage, no transfers) and M micro-batches under t_F = 1 and
+ * t_B = tb; returns pps_price's status, err its message. */
+static pps_status price_one_stage(int M, double tb, pps_error *err)
+{
+    pps_gen_params p = {.ranks = 1, .microbatches = M};
+    pps_schedule *s = NULL;
+    pps_prices pr = {0};
+    pps_cost c;
+    pps_cost_init(&c);
+    c.uniform.tb = tb;
+    ck_assert(pps_generate(pps_generator_find("gpipe"), &p, &s, err) == PPS_OK);
+    ck_assert_msg(pps_cost_resolve_for(&c, s, err) == PPS_OK, "%s", err->msg);
+    pps_status st = pps_price(s, &c, &pr, err);
+    pps_prices_clear(&pr);
+    pps_schedule_destroy(s);
+    pps_cost_clear(&c);
+    return st;
+}
+
+/* The step of one stage lasts at most M (t_F + t_B); its smallest cost is t_F = 1 (t_I and t_W
+ * are t_B / 2). With t_B = 2^41: M = 3 gives 3 (1 + 2^41) ≈ 6.6e12 ≤ 2^43 ≈ 8.8e12, accepted;
+ * M = 4 gives 4 + 2^43 > 2^43, refused, where t_F would keep under 10 bits. */
+START_TEST(a_step_may_last_at_most_2_to_the_43_times_its_smallest_cost)
+{
+    pps_error err = {0};
+    ck_assert_msg(price_one_stage(3, 0x1p41, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_int_eq(price_one_stage(4, 0x1p41, &err), PPS_EINPUT);
+    ck_assert_str_eq(err.msg, "costs: tf = 1 s (of stage 0) is lost to rounding in a step that "
+                              "may last 8.8e+12 s (largest cost: tb = 2199023255552 s (of stage "
+                              "0)); the costs of a step may add up to at most 2^43 (8.8e12) times "
+                              "its smallest non-zero compute time");
+    /* A zero cost is never too small: only non-zero costs can be rounded away. */
+    ck_assert_msg(price_one_stage(4, 0, &err) == PPS_OK, "%s", err.msg);
+}
+END_TEST
+
+/* The issue's two cases on 1F1B, P = 4, M = 8: a latency of 1e15 s beside times of 1 ms (the
+ * ranks' busy time came out 0), and 1e15 bytes over 1e-300 B/s (an infinite makespan). */
+START_TEST(transfers_that_overflow_or_swamp_the_compute_are_refused)
+{
+    pps_gen_params p = {.ranks = 4, .microbatches = 8};
+    pps_schedule *s = NULL;
+    pps_error err = {0};
+    ck_assert(pps_generate(pps_generator_find("1f1b"), &p, &s, &err) == PPS_OK);
+    pps_cost c;
+    pps_prices pr = {0};
+    pps_cost_init(&c);
+    c.uniform.tf = 0.001;
+    c.uniform.tb = 0.002;
+    c.intra.latency = c.inter.latency = 1e15;
+    ck_assert(pps_cost_resolve_for(&c, s, &err) == PPS_OK);
+    ck_assert_int_eq(pps_price(s, &c, &pr, &err), PPS_EINPUT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "tf = 0.001 s (of stage 0) is lost to rounding"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "largest cost: intra-node latency = 1e+15 s"));
+    pps_cost_init(&c);
+    c.uniform.send_bytes = 1e15;
+    c.intra.bandwidth = c.inter.bandwidth = 1e-300;
+    ck_assert(pps_cost_resolve_for(&c, s, &err) == PPS_OK);
+    ck_assert_int_eq(pps_price(s, &c, &pr, &err), PPS_EINPUT);
+    ck_assert_str_eq(err.msg, "costs: the transfer from stage 0 to stage 1 takes latency + "
+                              "send_bytes / bandwidth = inf s (1e+15 B at 1e-300 B/s "
+                              "on the intra-node link); a time may be at most 1e+15 s");
+    pps_prices_clear(&pr);
+    pps_cost_clear(&c);
+    pps_schedule_destroy(s);
+}
+END_TEST
+
 static Suite *cost_suite(void)
 {
     Suite *s = suite_create("cost");
@@ -280,6 +348,8 @@ static Suite *cost_suite(void)
     tcase_add_test(tc, an_uneven_placement_splits_each_ranks_share_over_its_own_stages);
     tcase_add_test(tc, overlapped_f_and_b_take_the_sum_of_their_halves_unless_tfb_is_set);
     tcase_add_test(tc, a_negative_tfb_is_refused);
+    tcase_add_test(tc, a_step_may_last_at_most_2_to_the_43_times_its_smallest_cost);
+    tcase_add_test(tc, transfers_that_overflow_or_swamp_the_compute_are_refused);
     suite_add_tcase(s, tc);
     return s;
 }

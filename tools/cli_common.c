@@ -385,8 +385,9 @@ static pps_status finish_run(const cli_input *in, cli_run *run, pps_error *err)
 {
     pps_prices prices = {0};
     pps_status st = pps_schedule_validate(run->sched, err);
-    if (st == PPS_OK)
-        st = pps_price(run->sched, &run->cost, &prices, err);
+    if (st == PPS_OK && (st = pps_price(run->sched, &run->cost, &prices, err)) != PPS_OK &&
+        in->costs_file && strncmp(err->msg, "costs", 5) == 0)
+        pps_error_prefix(err, "%s", in->costs_file); /* the limits of the costs it gave */
     if (st == PPS_OK && in->want_memory && !in->want_events)
         st = pps_simulate_memory(run->sched, &prices, &run->analysis, &run->mem_points,
                                  &run->mem_first, err);

@@ -11,9 +11,10 @@
 #include <stdlib.h>
 
 /* The activation memory of one rank, one change at a time. Changes must come in time order
- * (non-decreasing t); at one instant every release is applied before every allocation, each
- * group in arrival order, as docs/analysis.md sorts them. Allocations of the open instant wait
- * in `pend` until the instant closes (more than one only with zero-length actions). */
+ * (non-decreasing t); at one instant the releases of actions that ran up to it come first, then
+ * the changes of zero-length actions in arrival (program) order, then the allocations of actions
+ * that start running, as docs/analysis.md sorts them. Allocations of the open instant wait in
+ * `pend` until the instant closes. */
 typedef struct ppsa_mem {
     double t;        /* the open instant, s (-INFINITY before the first change) */
     double bytes;    /* held after every change applied so far */
@@ -163,8 +164,13 @@ static inline void ppsa_mem_action(ppsa_mem *m, const ppsa_act_sizes *z, const p
     pps_kind k = (pps_kind)a->kind, back = k;
     int bstage = a->stage;
     if (k == PPS_F || k == PPS_OVERLAP_F_B) {
-        if (ppsa_stage_ok(z, a->stage))
+        /* A zero-length action's changes come in program order: nothing else of this stream
+         * runs at its instant, so it cannot wait for the releases there (all times 0 would
+         * otherwise release everything before anything is held, and give a peak of 0). */
+        if (ppsa_stage_ok(z, a->stage) && end > start)
             ppsa_mem_alloc_at(m, start, ppsa_act(z, a->stage));
+        else if (ppsa_stage_ok(z, a->stage) && ppsa_mem_at(m, start))
+            ppsa_mem_apply(m, ppsa_act(z, a->stage));
         if (k == PPS_F)
             return;
         back = (pps_kind)a->kind2;

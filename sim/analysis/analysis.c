@@ -33,17 +33,21 @@ static ppsa_act_sizes sizes_of(const pps_timeline *t)
 typedef struct mem_change {
     double t;     /* seconds */
     double delta; /* bytes, + allocation, - release */
-    int alloc;    /* 0 release, 1 allocation: releases sort first at equal times */
-    size_t seq;   /* creation order, to make the sort deterministic */
+    int cls;      /* at equal times: CH_RELEASE, then CH_ZERO in order, then CH_ALLOC */
+    size_t seq;   /* creation order (program order for zero-length actions) */
 } mem_change;
+
+/* The order of changes at one instant (docs/analysis.md): releases of actions that ran up to
+ * it, the changes of zero-length actions as they come, allocations of actions that start. */
+enum { CH_RELEASE = 0, CH_ZERO = 1, CH_ALLOC = 2 };
 
 static int cmp_change(const void *a, const void *b)
 {
     const mem_change *x = a, *y = b;
     if (x->t != y->t)
         return x->t < y->t ? -1 : 1;
-    if (x->alloc != y->alloc)
-        return x->alloc - y->alloc;
+    if (x->cls != y->cls)
+        return x->cls - y->cls;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
@@ -53,10 +57,10 @@ static size_t event_changes(const ppsa_act_sizes *z, const pps_event *e, mem_cha
 {
     const pps_action *a = &e->action;
     pps_kind k = (pps_kind)a->kind, back = k;
-    int bstage = a->stage;
+    int bstage = a->stage, zero = e->end == e->start;
     if (k == PPS_F || k == PPS_OVERLAP_F_B) {
         if (ppsa_stage_ok(z, a->stage)) {
-            ch[n] = (mem_change){e->start, ppsa_act(z, a->stage), 1, n};
+            ch[n] = (mem_change){e->start, ppsa_act(z, a->stage), zero ? CH_ZERO : CH_ALLOC, n};
             n++;
         }
         if (k == PPS_F)
@@ -65,13 +69,14 @@ static size_t event_changes(const ppsa_act_sizes *z, const pps_event *e, mem_cha
         bstage = a->stage2;
     }
     if ((back == PPS_B || back == PPS_I || back == PPS_W) && ppsa_stage_ok(z, bstage)) {
-        ch[n] = (mem_change){e->end, -ppsa_released(z, back, bstage), 0, n};
+        ch[n] = (mem_change){e->end, -ppsa_released(z, back, bstage), zero ? CH_ZERO : CH_RELEASE,
+                             n};
         n++;
     }
     return n;
 }
 
-/* Rank's memory from its changes sorted by (time, release first, order): the same sums as the
+/* Rank's memory from its changes sorted by (time, class, order): the same sums as the
  * running accumulator, in the order the sort gives. Fills m (points when m->want_points). */
 static pps_status sorted_series(const pps_timeline *t, int rank, ppsa_mem *m, pps_error *err)
 {

@@ -24,4 +24,12 @@ pps_stage_cost ppsc_merge(pps_stage_cost base, const pps_stage_cost *over);
  * send_bytes is kept whole. */
 pps_stage_cost ppsc_share(pps_stage_cost x, int k);
 
+/* The limits of docs/cost-model.md ("Limits") for schedule s under c, resolved for it: every
+ * transfer finite and at most PPSC_MAX seconds, and the step's longest possible length (the sum
+ * of all its actions' and transfers' times) at most 2^43 times its smallest non-zero compute
+ * time (F, B, I, W, t_FB, UNSHARD, RESHARD, REDUCE_GRAD).
+ * PPS_EINPUT names the cost and the limit. O(stages); O(actions) when UNSHARD, RESHARD or
+ * REDUCE_GRAD cost anything. (step_limits.c) */
+pps_status ppsc_check_step(const pps_schedule *s, const pps_cost *c, pps_error *err);
+
 #endif /* PPS_COST_FIELDS_H */

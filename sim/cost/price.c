@@ -1,6 +1,6 @@
 /* price.c — the pricing step: turns the cost model and a schedule's placement into the numbers
  * the event core reads (pps_prices in ppsim.h), so that the core never calls the cost model. */
-#include "ppsim.h"
+#include "cost_fields.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +67,7 @@ pps_status pps_price(const pps_schedule *s, const pps_cost *c, pps_prices *p, pp
         p->act_bytes[st] = x.act_bytes;
         p->act_w_bytes[st] = x.act_w_bytes;
     }
-    return PPS_OK;
+    return ppsc_check_step(s, c, err); /* times the core can add up without losing any */
 }
 
 /* Kinds that name one cell (stage, micro-batch). */
