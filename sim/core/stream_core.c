@@ -415,6 +415,21 @@ __attribute__((optimize("no-tree-slp-vectorize"))) static int fast_turn(core *x,
             }
         }
     }
+    if (how == FAST_PARKED && head + 2 < n) {
+        /* It runs again after other ranks' turns: fetch the cells its next actions read and
+         * write meanwhile (a turn's misses were mostly these and its program). */
+        for (size_t j = head + 1; j <= head + 2; j++) {
+            int s = act[j].stage;
+            if (act[j].kind < PPS_F || act[j].kind > PPS_W)
+                continue; /* the cells of other kinds are not where stage and mb say */
+            size_t c = (size_t)s * M + (size_t)act[j].mb;
+            __builtin_prefetch(&cell[c]);
+            if (stage[s].rank_f >= 0)
+                __builtin_prefetch(&cell[c + M]);
+            if (s > 0)
+                __builtin_prefetch(&cell[c - M]);
+        }
+    }
     R->head = head;
     R->prev_end = prev;
     R->busy.busy = busy;
