@@ -628,6 +628,17 @@ pps_status pps_simulate_prices(const pps_schedule *s, const pps_prices *p,
                                pps_timeline **timeline, pps_analysis *summary,
                                pps_bounds *bounds, pps_error *err);
 
+/* Trace-driven replay: gives p (priced for the schedule t ran) per-cell prices taken from the
+ * events of timeline t, measured or simulated. A compute event's duration is end − start; an
+ * OVERLAP_F_B's goes to its F half, its backward half gets 0 and the t_FB of its F stage NaN, so
+ * that the pair costs what was measured. A transfer's time is its RECV's end − the later of its
+ * SEND's start and the RECV's (the semantics' rule, docs/semantics.md). Cells without an event
+ * keep their price. Simulating t's schedule under p then reproduces t's times where the
+ * semantics held when it was measured (to rounding: start + (end − start) may differ from end
+ * in the last bit). PPS_EINPUT when t's stages and micro-batches are not p's, or an event names
+ * a cell out of range; PPS_ENOMEM. */
+pps_status pps_prices_from_timeline(pps_prices *p, const pps_timeline *t, pps_error *err);
+
 /* pps_simulate_prices giving the summary (optional) and every rank's activation memory series
  * as pps_memory_series_all of the timeline gives them, without building the timeline. The
  * caller frees *points and *first (NULL after a failure). */

@@ -278,6 +278,97 @@ START_TEST(compute_only_schedule_simulates_as_its_lowering)
 }
 END_TEST
 
+/* The index of the event of rank r whose action text is `text`. */
+static size_t event_index(const pps_timeline *t, int rank, const char *text)
+{
+    return (size_t)(find_event(t, rank, text) - t->events);
+}
+
+/* The record of what bound each start gives the worked example's critical path (by hand: 0F0 1,
+ * transfer 0.5, 1F0 1, 1B0 2, 1F1 1, 1B1 2, transfer 0.5, 0B1 2 = 10, the makespan), walking back
+ * from the last event: a start to its predecessor's end, a transfer to the later start of its
+ * SEND and RECV. Both cores record it. */
+START_TEST(bounds_give_the_worked_example_critical_path)
+{
+    static const char *const want[][2] = {
+        {"0", "0B1"}, {"0", "0RECV_B1"}, {"1", "1SEND_B1"}, {"1", "1B1"}, {"1", "1F1"},
+        {"1", "1B0"}, {"1", "1F0"}, {"1", "1RECV_F0"}, {"0", "0SEND_F0"}, {"0", "0F0"}};
+    pps_schedule *s = schedule_from_rows(2, 2, 2, one_f_one_b_p2_m2), *low = NULL;
+    pps_error err = {0};
+    ck_assert(pps_schedule_lower(s, &low, &err) == PPS_OK);
+    pps_cost c = example_cost();
+    pps_prices p = {0};
+    ck_assert(pps_price(s, &c, &p, &err) == PPS_OK);
+    const pps_schedule *both[2] = {s, low}; /* the stream core, then the graph core */
+    for (int k = 0; k < 2; k++) {
+        pps_timeline *t = NULL;
+        pps_bounds b = {0};
+        ck_assert_msg(pps_simulate_prices(both[k], &p, &t, NULL, &b, &err) == PPS_OK, "%s",
+                      err.msg);
+        size_t at = event_index(t, 0, "0B1"), n = 0;
+        for (;;) {
+            char text[PPS_ACTION_TEXT_MAX];
+            pps_action_format(&t->events[at].action, text, sizeof text);
+            ck_assert_msg(n < 10 && atoi(want[n][0]) == t->events[at].rank &&
+                              strcmp(want[n][1], text) == 0,
+                          "core %d, step %zu: %s on rank %d", k, n, text, t->events[at].rank);
+            n++;
+            int32_t q = b.partner[at];
+            const pps_event *e = &t->events[at];
+            /* A RECV ends when its transfer does: go to the SEND when it started later. */
+            if (e->stream == PPS_STREAM_RECV && q >= 0 && t->events[q].start > e->start) {
+                at = (size_t)q;
+                continue;
+            }
+            if (b.bound[at] == PPS_BOUND_NONE)
+                break;
+            at = (size_t)b.pred[at];
+        }
+        ck_assert_uint_eq(n, 10);
+        pps_bounds_clear(&b);
+        pps_timeline_destroy(t);
+    }
+    pps_prices_clear(&p);
+    pps_schedule_destroy(s);
+    pps_schedule_destroy(low);
+}
+END_TEST
+
+/* Replay: prices taken from a timeline reproduce it. Here ARCHITECTURE's table written as a
+ * "measured" timeline gives back t_F = 1, t_B = 2 and transfers of 0.5, whatever the costs
+ * the prices started from; the simulation under them gives the table again. */
+START_TEST(prices_from_a_timeline_replay_it)
+{
+    pps_schedule *s = schedule_from_rows(2, 2, 2, one_f_one_b_p2_m2);
+    pps_cost c = example_cost();
+    pps_timeline *want = NULL;
+    pps_error err = {0};
+    ck_assert(pps_simulate(s, &c, &want, &err) == PPS_OK);
+    c.uniform.tf = 7; /* costs far from the table's */
+    c.uniform.tb = 3;
+    c.uniform.ti = c.uniform.tw = NAN;
+    c.intra.latency = 4;
+    ck_assert(pps_cost_resolve(&c, 2, &err) == PPS_OK);
+    pps_prices p = {0};
+    ck_assert(pps_price(s, &c, &p, &err) == PPS_OK);
+    ck_assert_msg(pps_prices_from_timeline(&p, want, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_double_eq(pps_price_of(&p, PPS_F, 1, 1), 1);
+    ck_assert_double_eq(pps_price_of(&p, PPS_B, 0, 0), 2);
+    ck_assert_double_eq(pps_price_of(&p, PPS_SEND_F, 0, 1), 0.5);
+    ck_assert_double_eq(pps_price_of(&p, PPS_SEND_B, 1, 0), 0.5);
+    pps_timeline *got = NULL;
+    ck_assert(pps_simulate_prices(s, &p, &got, NULL, NULL, &err) == PPS_OK);
+    ck_assert_uint_eq(got->n, want->n);
+    for (size_t i = 0; i < got->n; i++)
+        ck_assert(got->events[i].start == want->events[i].start &&
+                  got->events[i].end == want->events[i].end);
+    pps_timeline_destroy(got);
+    pps_timeline_destroy(want);
+    pps_prices_clear(&p);
+    pps_schedule_destroy(s);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -293,6 +384,8 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, sends_and_receives_in_different_orders_are_refused);
     tcase_add_test(tc, send_without_receive_is_refused);
     tcase_add_test(tc, compute_only_schedule_simulates_as_its_lowering);
+    tcase_add_test(tc, bounds_give_the_worked_example_critical_path);
+    tcase_add_test(tc, prices_from_a_timeline_replay_it);
     suite_add_tcase(s, tc);
     return s;
 }

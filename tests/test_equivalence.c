@@ -5,6 +5,7 @@
  * printed (tests/data/equivalence.txt, from equivalence_digest.c), failures included (the same
  * status and message). */
 #include <check.h>
+#include <float.h>
 
 #include "equiv_cases.h"
 
@@ -176,6 +177,26 @@ START_TEST(every_path_matches_the_previous_algorithm_on_1000_random_schedules)
             pps_bounds_clear(&b);
             pps_analysis_clear(&a3);
             pps_timeline_destroy(t3);
+        }
+        /* Replay: prices taken from the timeline give it back, to rounding. */
+        if (t) {
+            pps_timeline *t4 = NULL;
+            ck_assert_msg(pps_prices_from_timeline(&p, t, &err) == PPS_OK, "%s", err.msg);
+            ck_assert_msg(pps_simulate_prices(s, &p, &t4, NULL, NULL, &err) == PPS_OK, "%s",
+                          err.msg);
+            /* Each step of a chain may round start + (end − start) by an ulp: at most a few
+             * ulps of the makespan per event. */
+            double last = 0;
+            for (size_t k = 0; k < t->n; k++)
+                last = t->events[k].end > last ? t->events[k].end : last;
+            double tol = 4 * DBL_EPSILON * last * (double)t->n;
+            for (size_t k = 0; k < t->n; k++)
+                ck_assert_msg(fabs(t4->events[k].start - t->events[k].start) <= tol &&
+                                  fabs(t4->events[k].end - t->events[k].end) <= tol,
+                              "case %d (%s): replayed event %zu at %.17g..%.17g, not %.17g..%.17g",
+                              i, stored[i].desc, k, t4->events[k].start, t4->events[k].end,
+                              t->events[k].start, t->events[k].end);
+            pps_timeline_destroy(t4);
         }
         pps_prices_clear(&p);
         pps_timeline_destroy(t);

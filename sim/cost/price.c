@@ -2,6 +2,7 @@
  * the event core reads (pps_prices in ppsim.h), so that the core never calls the cost model. */
 #include "cost_fields.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +94,87 @@ pps_status pps_prices_override(pps_prices *p, pps_kind k, pps_error *err)
             cell[st * M + m] = p->by_stage[st * PPS_KIND_COUNT + (size_t)k];
     p->by_cell[k] = cell;
     return PPS_OK;
+}
+
+/* The start of each cell's SEND_F/SEND_B and the start and end of its RECV, while reading a
+ * timeline: a transfer is keyed by the cell of its RECV. */
+typedef struct transfer_seen {
+    double send_start, recv_start, recv_end;
+} transfer_seen;
+
+pps_status pps_prices_from_timeline(pps_prices *p, const pps_timeline *t, pps_error *err)
+{
+    if (t->stages != p->stages || t->microbatches != p->microbatches)
+        return pps_error_set(err, PPS_EINPUT, "replay: the timeline has %d stages and %d "
+                             "micro-batches, the prices %d and %d", t->stages, t->microbatches,
+                             p->stages, p->microbatches);
+    static const pps_kind kinds[] = {PPS_F, PPS_B, PPS_I, PPS_W, PPS_SEND_F, PPS_SEND_B};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        pps_status st = pps_prices_override(p, kinds[i], err);
+        if (st != PPS_OK)
+            return st;
+    }
+    size_t S = (size_t)p->stages, M = (size_t)p->microbatches;
+    transfer_seen *fwd = malloc(S * M * sizeof *fwd), *bwd = malloc(S * M * sizeof *bwd);
+    if (!fwd || !bwd) {
+        free(fwd);
+        free(bwd);
+        return pps_error_set(err, PPS_ENOMEM, "replay: out of memory for %zu cells", S * M);
+    }
+    for (size_t c = 0; c < S * M; c++)
+        fwd[c] = bwd[c] = (transfer_seen){NAN, NAN, NAN};
+    pps_status st = PPS_OK;
+    for (size_t i = 0; i < t->n && st == PPS_OK; i++) {
+        const pps_event *e = &t->events[i];
+        const pps_action *a = &e->action;
+        pps_kind k = (pps_kind)a->kind;
+        int in_range = a->stage >= 0 && (size_t)a->stage < S && a->mb >= 0 && (size_t)a->mb < M;
+        if (k == PPS_OVERLAP_F_B)
+            in_range = in_range && a->stage2 >= 0 && (size_t)a->stage2 < S && a->mb2 >= 0 &&
+                       (size_t)a->mb2 < M && (a->kind2 == PPS_B || a->kind2 == PPS_I);
+        if (!pps_kind_is_compute(k) && !pps_kind_is_comm(k))
+            continue; /* UNSHARD & co. keep their prices by stage */
+        if (!in_range) {
+            st = pps_error_set(err, PPS_EINPUT, "replay: event %zu names a stage or micro-batch "
+                               "out of range", i);
+            break;
+        }
+        size_t c = (size_t)a->stage * M + (size_t)a->mb;
+        double d = e->end - e->start;
+        switch (k) {
+        case PPS_F: case PPS_B: case PPS_I: case PPS_W: p->by_cell[k][c] = d; break;
+        case PPS_OVERLAP_F_B:
+            p->by_cell[PPS_F][c] = d;
+            p->by_cell[a->kind2][(size_t)a->stage2 * M + (size_t)a->mb2] = 0;
+            p->by_stage[(size_t)a->stage * PPS_KIND_COUNT + PPS_OVERLAP_F_B] = NAN;
+            break;
+        /* A transfer is keyed by its receiver's cell: SEND_F(s,m) pairs with RECV_F(s+1,m). */
+        case PPS_SEND_F:
+            if ((size_t)a->stage + 1 < S)
+                fwd[c + M].send_start = e->start;
+            break;
+        case PPS_SEND_B:
+            if (a->stage > 0)
+                bwd[c - M].send_start = e->start;
+            break;
+        case PPS_RECV_F: fwd[c].recv_start = e->start, fwd[c].recv_end = e->end; break;
+        case PPS_RECV_B: bwd[c].recv_start = e->start, bwd[c].recv_end = e->end; break;
+        default: break;
+        }
+    }
+    /* A transfer moves from the later of its two starts: its time is what remains. */
+    for (size_t c = 0; c < S * M && st == PPS_OK; c++) {
+        const transfer_seen *f = &fwd[c], *b = &bwd[c];
+        if (c >= M && !isnan(f->send_start) && !isnan(f->recv_end))
+            p->by_cell[PPS_SEND_F][c - M] =
+                f->recv_end - (f->send_start > f->recv_start ? f->send_start : f->recv_start);
+        if (c + M < S * M && !isnan(b->send_start) && !isnan(b->recv_end))
+            p->by_cell[PPS_SEND_B][c + M] =
+                b->recv_end - (b->send_start > b->recv_start ? b->send_start : b->recv_start);
+    }
+    free(fwd);
+    free(bwd);
+    return st;
 }
 
 void pps_prices_clear(pps_prices *p)
