@@ -108,22 +108,29 @@ for name in sys.argv[1:]:
             print(d)
 PY
 }
-cuda_lib=""
-for d in ${CUDA_HOME:+"$CUDA_HOME/lib64"} /usr/local/cuda/lib64 /usr/local/cuda-*/lib64 \
-    /usr/lib/x86_64-linux-gnu $(python_lib_dirs cuda_runtime cublas); do
-    if [ -e "$d/libcudart.so.13" ] && [ -e "$d/libcublas.so.13" ]; then cuda_lib=$d; break; fi
-done
+first_with() { # FILE DIR...: the first DIR holding FILE
+    local f=$1 d
+    shift
+    for d in "$@"; do [ -n "$d" ] && [ -e "$d/$f" ] && { echo "$d"; return; }; done
+}
+# Python is asked only when the usual places lack the library.
+cuda_lib=$(first_with libcublas.so.13 ${CUDA_HOME:+"$CUDA_HOME/lib64"} /usr/local/cuda/lib64 \
+    /usr/local/cuda-*/lib64 /usr/lib/x86_64-linux-gnu)
+[ -n "$cuda_lib" ] || cuda_lib=$(first_with libcublas.so.13 $(python_lib_dirs cublas))
+cudart=$(first_with libcudart.so.13 "$cuda_lib")
+[ -n "$cudart" ] || cudart=$(first_with libcudart.so.13 $(python_lib_dirs cuda_runtime))
+if [ -n "$cudart" ] && [ "$cudart" != "$cuda_lib" ]; then cuda_lib=${cuda_lib:+$cuda_lib:}$cudart; fi
 nccl=${PPX_NCCL_LIBRARY:-}
 if [ -z "$nccl" ]; then
-    for d in "$cuda_lib" /usr/lib/x86_64-linux-gnu /usr/local/lib $(python_lib_dirs nccl); do
-        if [ -n "$d" ] && [ -e "$d/libnccl.so.2" ]; then nccl=$d/libnccl.so.2; break; fi
-    done
+    d=$(first_with libnccl.so.2 ${cuda_lib//:/ } /usr/lib/x86_64-linux-gnu /usr/local/lib)
+    [ -n "$d" ] || d=$(first_with libnccl.so.2 $(python_lib_dirs nccl))
+    [ -z "$d" ] || nccl=$d/libnccl.so.2
 fi
-[ -n "$nccl" ] && export PPX_NCCL_LIBRARY=$nccl
+if [ -n "$nccl" ]; then export PPX_NCCL_LIBRARY=$nccl; fi
 export LD_LIBRARY_PATH="$bundle/lib${cuda_lib:+:$cuda_lib}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 if [ "${PPX_BUNDLE_REPORT:-0}" = 1 ]; then
     echo "bundle: $bundle" >&2
-    echo "CUDA libraries: ${cuda_lib:-not found (libcudart.so.13 and libcublas.so.13)}" >&2
+    echo "CUDA libraries: ${cuda_lib:-not found (libcudart.so.13, libcublas.so.13)}" >&2
     echo "NCCL: ${nccl:-not found (needed only by runs of more than one rank)}" >&2
 fi
 EOF
@@ -157,15 +164,19 @@ bundle_mpi() {
     cp -a "$plugdir/." "$prefix/${plugdir#/usr/}/" || return 1
     cp -a /usr/share/openmpi "$prefix/share/" || return 1
     copy_libs "$dir/lib/mpi" "$prefix/bin/orterun" "$prefix/bin/orted" "$plugdir"/*.so || return 1
+    # Debian's Open MPI uses an external PMIx, whose optional plugins (compression, resource
+    # managers) are not bundled: without them PMIx prints that it cannot find a help file, and
+    # the run goes on (checked with the system's Open MPI and PMIx folders hidden).
     cat >"$dir/bin/mpirun" <<'EOF'
 #!/usr/bin/env bash
 # mpirun — launcher of the bundled Open MPI (validate_gpu.sh --prepare --with-mpi): relocated by
 # OPAL_PREFIX; the ranks it starts inherit the library path.
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../lib/paths.sh"
+mpi=$(cd "$here/../mpi" && pwd)
 export LD_LIBRARY_PATH=$here/../lib/mpi:$LD_LIBRARY_PATH
-export OPAL_PREFIX=$here/../mpi PATH=$here/../mpi/bin:$PATH
-exec "$here/../mpi/bin/orterun" -x LD_LIBRARY_PATH -x PPX_NCCL_LIBRARY -x OPAL_PREFIX "$@"
+export OPAL_PREFIX=$mpi PATH=$mpi/bin:$PATH
+exec "$mpi/bin/orterun" -x LD_LIBRARY_PATH -x PPX_NCCL_LIBRARY -x OPAL_PREFIX "$@"
 EOF
     chmod +x "$dir/bin/mpirun"
 }
