@@ -18,7 +18,7 @@ check() {
     local name=$1 np=$2 stages=$3 pairs=$4
     shift 4
     local p=$dir/$name.profile.json c=$dir/$name.costs.json
-    if ! timeout 120 bash "$here/mpirun.sh" "$np" "$ppexec" "$@" "${small[@]}" --repeats 8 \
+    if ! timeout 120 bash "$here/mpirun.sh" "$np" "$ppexec" "$@" "${small[@]}" --repeats 32 \
         --profile "$p" >"$dir/$name.log" 2>&1; then
         bad "$name: ppexec --profile failed"; sed 's/^/     /' "$dir/$name.log"; return
     fi
@@ -41,7 +41,8 @@ need(ranks == [i % np_ for i in range(stages)], f"stage ranks {ranks}")
 for s in p["stage_costs"]:
     need(all(s[k] > 0 for k in ("tf", "tb", "ti", "tw")), f"non-positive time in {s}")
     need(s["repeats"] >= 8, f"repeats {s['repeats']} < 8")
-    # tb is the median of per-micro-batch I + W sums: near the sum of the two medians
+    # tb is the median of per-micro-batch I + W sums: near the sum of the two medians (32
+    # samples each: with 8, one rank descheduled mid-op at R = 4 on 2 busy cores broke this)
     need(abs(s["tb"] - s["ti"] - s["tw"]) <= 0.5 * s["tb"], f"tb far from ti + tw in {s}")
 got = [f"{l['src']}-{l['dst']}" for l in p["links"]]
 need(got == pairs, f"links {got}, expected {pairs}")
