@@ -101,6 +101,10 @@ pps_status cli_gen_costs(const cli_input *in, const pps_generator *g, pps_gen_pa
  * given as flags follow the rule of the cost model: t_B alone splits evenly into I and W; I and
  * W alone define t_B. The caller clears *c (also after a failure). */
 pps_status cli_input_costs(const cli_input *in, pps_cost *c, pps_error *err);
+/* Checks once what every schedule of a run shares (compare, sweep): the costs file reads and
+ * the costs resolve for any schedule's stages. Prints one error line and returns the exit code,
+ * or 0. */
+int cli_check_costs(const char *cmd, const cli_input *in);
 
 /* Generates or reads, validates and simulates (a compute-only schedule runs as its lowering
  * would, without the lowered copy); on success fills run and returns 0, else prints one error

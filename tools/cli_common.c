@@ -336,6 +336,21 @@ pps_status cli_input_costs(const cli_input *in, pps_cost *c, pps_error *err)
     return PPS_OK;
 }
 
+int cli_check_costs(const char *cmd, const cli_input *in)
+{
+    pps_cost c;
+    pps_error err = {0};
+    pps_status st = cli_input_costs(in, &c, &err);
+    /* What holds whatever the schedule: resolved for as many stages as the file describes
+     * (one when it describes none), every rank holding one. The split over a rank's stages
+     * only divides values, so no schedule passes what this refuses. */
+    if (st == PPS_OK && (st = pps_cost_resolve(&c, c.nstages ? c.nstages : 1, &err)) != PPS_OK &&
+        in->costs_file && strncmp(err.msg, "costs", 5) == 0)
+        pps_error_prefix(&err, "%s", in->costs_file);
+    pps_cost_clear(&c);
+    return st == PPS_OK ? 0 : cli_fail(cmd, &err);
+}
+
 /* cli_input_costs resolved for schedule s (the rank-share rule). */
 static pps_status build_costs(const cli_input *in, const pps_schedule *s, pps_cost *c,
                               pps_error *err)
@@ -653,6 +668,8 @@ int cli_write_outputs(const char *cmd, const cli_run *run, const char *timeline_
                                    : i == 1 ? pps_timeline_write_chrome(t, files[i].fp, &err)
                                             : write_memory_csv(run, files[i].fp, &err),
                                    &err);
+        if (st == PPS_EINPUT) /* what cannot go into this file: say which file */
+            pps_error_prefix(&err, "%s", paths[i]);
     }
     /* Flush all first, so that a device written through (which cannot be undone) reports a
      * full disk before any file is renamed; then rename: either every file is written or none

@@ -25,11 +25,12 @@ int cmd_calibrate(int argc, char **argv)
     };
     const char *out = "-";
     int c;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'h': fputs(calibrate_usage, stdout); return EXIT_OK;
-        default: fprintf(stderr, "Try 'ppsim calibrate --help'.\n"); return EXIT_USAGE;
+        default: return cli_bad_option("calibrate", c, argv);
         }
     }
     if (optind != argc - 1) {
@@ -42,8 +43,8 @@ int cmd_calibrate(int argc, char **argv)
     pps_cost_init(&cost);
     pps_outfile of = {0};
     pps_status st = pps_profile_read(argv[optind], &p, &err);
-    if (st == PPS_OK)
-        st = pps_profile_to_costs(p, &cost, &err);
+    if (st == PPS_OK && (st = pps_profile_to_costs(p, &cost, &err)) == PPS_EINPUT)
+        pps_error_prefix(&err, "%s", argv[optind]); /* the profile whose values gave it */
     if (st == PPS_OK)
         st = pps_outfile_open(&of, out, &err);
     if (st == PPS_OK)

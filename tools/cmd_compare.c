@@ -136,6 +136,8 @@ int cmd_compare(int argc, char **argv)
     const pps_generator *list[MAX_SCHEDULES];
     size_t count = 0;
     int rc = cli_schedule_list("compare", in.schedule, list, MAX_SCHEDULES, &count);
+    if (rc == 0) /* costs every row shares: one error, not a reason to skip each row */
+        rc = cli_check_costs("compare", &in);
     if (rc != 0)
         return rc;
 

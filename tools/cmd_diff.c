@@ -223,7 +223,8 @@ int cmd_diff(int argc, char **argv)
     };
     int json = 0, c, rc;
     double tol = 0.05;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 't':
             if ((rc = cli_parse_double("diff", "--tolerance", optarg, &tol)) != 0)
@@ -231,7 +232,7 @@ int cmd_diff(int argc, char **argv)
             break;
         case OPT_JSON: json = 1; break;
         case 'h': fputs(diff_usage, stdout); return EXIT_OK;
-        default: fprintf(stderr, "Try 'ppsim diff --help'.\n"); return EXIT_USAGE;
+        default: return cli_bad_option("diff", c, argv);
         }
     }
     if (optind != argc - 2) {

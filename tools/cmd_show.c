@@ -31,7 +31,8 @@ static int is_compute_event(const pps_event *e)
     return e->stream == PPS_STREAM_COMPUTE && pps_kind_is_compute((pps_kind)e->action.kind);
 }
 
-static void draw(const pps_timeline *t, const pps_analysis *a, int width)
+/* Prints the drawing; -1 when out of memory (nothing printed). */
+static int draw(const pps_timeline *t, const pps_analysis *a, int width)
 {
     double t0 = INFINITY, min_dur = INFINITY;
     int label_max = 1;
@@ -52,18 +53,34 @@ static void draw(const pps_timeline *t, const pps_analysis *a, int width)
         double w = isfinite(min_dur) ? ceil(span / min_dur * (label_max + 1)) : 80;
         width = w < 20 ? 20 : w > AUTO_WIDTH_CAP ? AUTO_WIDTH_CAP : (int)w;
     }
+    /* Each rank's compute events, grouped by a counting sort (by[first[r] .. first[r + 1]), in
+     * timeline order), so that drawing is linear in events, not ranks times events. */
     char *line = malloc((size_t)width + 1);
-    if (!line)
-        return;
+    size_t *first = calloc((size_t)t->ranks + 1, sizeof *first);
+    size_t *by = malloc((t->n ? t->n : 1) * sizeof *by);
+    if (!line || !first || !by) {
+        free(line);
+        free(first);
+        free(by);
+        return -1;
+    }
+    for (size_t i = 0; i < t->n; i++)
+        first[t->events[i].rank + 1] += is_compute_event(&t->events[i]) != 0;
+    for (int r = 0; r < t->ranks; r++)
+        first[r + 1] += first[r];
+    for (size_t i = 0; i < t->n; i++)
+        if (is_compute_event(&t->events[i]))
+            by[first[t->events[i].rank]++] = i;
+    for (int r = t->ranks; r > 0; r--) /* the fill moved each start to its end: shift back */
+        first[r] = first[r - 1];
+    first[0] = 0;
     printf("%s: %d ranks, %d micro-batches; 0 .. %.6g s, one column = %.4g s\n", t->schedule,
            t->ranks, t->microbatches, span, span / width);
     for (int r = 0; r < t->ranks; r++) {
         memset(line, '.', (size_t)width);
         line[width] = '\0';
-        for (size_t i = 0; i < t->n; i++) {
-            const pps_event *e = &t->events[i];
-            if (e->rank != r || !is_compute_event(e))
-                continue;
+        for (size_t k = first[r]; k < first[r + 1]; k++) {
+            const pps_event *e = &t->events[by[k]];
             int c0 = (int)floor((e->start - t0) / span * width + 1e-9);
             int c1 = (int)floor((e->end - t0) / span * width + 1e-9);
             if (c1 <= c0)
@@ -84,6 +101,9 @@ static void draw(const pps_timeline *t, const pps_analysis *a, int width)
         printf("rank %-3d| %s\n", r, line);
     }
     free(line);
+    free(first);
+    free(by);
+    return 0;
 }
 
 int cmd_show(int argc, char **argv)
@@ -121,8 +141,10 @@ int cmd_show(int argc, char **argv)
     cli_run run;
     in.want_events = 1;
     int rc = cli_timeline_input("show", &in, optind < argc ? argv[optind] : NULL, &run);
-    if (rc == 0)
-        draw(run.timeline, &run.analysis, width);
+    if (rc == 0 && draw(run.timeline, &run.analysis, width) != 0) {
+        cli_error("show", "out of memory drawing %zu events", run.timeline->n);
+        rc = EXIT_BAD_INPUT;
+    }
     cli_run_free(&run);
     return rc;
 }

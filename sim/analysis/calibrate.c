@@ -1,6 +1,6 @@
 /* calibrate.c — calibration: a measured profile turned into a cost model
  * (docs/validation-method.md). */
-#include "ppsim.h"
+#include "cost/cost_fields.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -54,20 +54,40 @@ static double copy_seconds_per_byte(const pps_profile *p, double *scratch)
 /* receiver_copies: charges each message's copy to the compute that consumes it on the receiving
  * rank (F of a stage whose previous stage is elsewhere, B and I of a stage whose next stage is
  * elsewhere); the link keeps only its latency. */
-static void charge_receive_copies(const pps_profile *p, double per_byte, pps_cost *out)
+static pps_status charge_receive_copies(const pps_profile *p, double per_byte, pps_cost *out,
+                                        pps_error *err)
 {
     for (int s = 0; s < p->stages; s++) {
         pps_stage_cost *c = &out->stage[s];
         int rank = p->stage_costs[s].rank;
-        if (s > 0 && p->stage_costs[s - 1].rank != rank)
-            c->tf += per_byte * p->stage_costs[s - 1].send_bytes;
-        if (s + 1 < p->stages && p->stage_costs[s + 1].rank != rank) {
-            double t = per_byte * p->stage_costs[s + 1].send_bytes;
-            c->tb += t;
-            c->ti += t;
+        for (int k = 0; k < 2; k++) {
+            int from = k == 0 ? s - 1 : s + 1; /* F gets the activation, B/I the gradient */
+            if (from < 0 || from >= p->stages || p->stage_costs[from].rank == rank)
+                continue;
+            double t = per_byte * p->stage_costs[from].send_bytes;
+            double *v = k == 0 ? &c->tf : &c->tb;
+            /* A copy too large for the cost model is refused here, where its sources can be
+             * named (the measured time, the message size, the link's one-way time). */
+            if (!(*v + t <= PPSC_MAX)) {
+                char a[32], b[32], pb[32], sum[32];
+                pps_format_exact(*v, a, sizeof a);
+                pps_format_exact(p->stage_costs[from].send_bytes, b, sizeof b);
+                pps_format_exact(per_byte, pb, sizeof pb);
+                pps_format_exact(*v + t, sum, sizeof sum);
+                return pps_error_set(err, PPS_EINPUT,
+                                     "$.stage_costs[%d].%s = %s s plus the copy of "
+                                     "$.stage_costs[%d].send_bytes = %s B that receiver_copies "
+                                     "charges it (%s s per byte, from $.links[].one_way) is %s s, "
+                                     "above the cost model's limit of %g s",
+                                     s, k == 0 ? "tf" : "tb", a, from, b, pb, sum, PPSC_MAX);
+            }
+            *v += t;
+            if (k == 1)
+                c->ti += t;
         }
     }
     out->intra.bandwidth = 0; /* unlimited: the transfer's time is in the consumer's compute */
+    return PPS_OK;
 }
 
 pps_status pps_profile_to_costs(const pps_profile *p, pps_cost *out, pps_error *err)
@@ -113,7 +133,13 @@ pps_status pps_profile_to_costs(const pps_profile *p, pps_cost *out, pps_error *
         out->intra.bandwidth = median(bw, p->nlinks);
     }
     if (p->receiver_copies) {
-        charge_receive_copies(p, copy_seconds_per_byte(p, lat), out);
+        pps_status st = charge_receive_copies(p, copy_seconds_per_byte(p, lat), out, err);
+        if (st != PPS_OK) {
+            free(lat);
+            free(bw);
+            pps_cost_clear(out);
+            return st;
+        }
         /* the uniform entry follows the per-stage ones */
         pps_stage_cost m = {0};
         for (int s = 0; s < p->stages; s++) {
@@ -132,7 +158,7 @@ pps_status pps_profile_to_costs(const pps_profile *p, pps_cost *out, pps_error *
     free(bw);
     pps_status st = pps_cost_resolve(out, p->stages, err);
     if (st != PPS_OK) {
-        pps_error_prefix(err, "calibrate");
+        pps_error_prefix(err, "calibrated"); /* "calibrated costs: stage 1: ..." */
         pps_cost_clear(out);
     }
     return st;

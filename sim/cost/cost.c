@@ -74,23 +74,34 @@ pps_stage_cost ppsc_share(pps_stage_cost x, int k)
 static pps_status check_stage(const pps_stage_cost *x, const char *where, pps_error *err)
 {
     const double *v = &x->tf;
+    /* Values in their shortest exact form: %g would show 1.0000000000000002 as 1, and then
+     * "act_w_bytes = 1 exceeds act_bytes = 1". */
+    char a[32], b[32];
     for (int i = 0; i < PPS_STAGE_COST_FIELDS; i++) {
         if (isnan(v[i]) && i >= 1 && i <= 3)
             return pps_error_set(err, PPS_EINPUT, "%s: %s is not set (give tb, or ti and tw)",
                                  where, ppsc_field_names[i]);
         if (isnan(v[i]) && i == 7) /* tfb unset: the sum of the halves */
             continue;
-        if (!isfinite(v[i]) || v[i] < 0 || v[i] > PPSC_MAX)
+        if (!isfinite(v[i]) || v[i] < 0 || v[i] > PPSC_MAX) {
+            pps_format_exact(v[i], a, sizeof a);
             return pps_error_set(err, PPS_EINPUT,
-                                 "%s: %s = %g must be finite, non-negative and at most %g", where,
-                                 ppsc_field_names[i], v[i], PPSC_MAX);
+                                 "%s: %s = %s must be finite, non-negative and at most %g", where,
+                                 ppsc_field_names[i], a, PPSC_MAX);
+        }
     }
-    if (fabs(x->ti + x->tw - x->tb) > 1e-9 * (x->tb > 1 ? x->tb : 1))
-        return pps_error_set(err, PPS_EINPUT, "%s: ti + tw = %g differs from tb = %g", where,
-                             x->ti + x->tw, x->tb);
-    if (x->act_w_bytes > x->act_bytes)
-        return pps_error_set(err, PPS_EINPUT, "%s: act_w_bytes = %g exceeds act_bytes = %g",
-                             where, x->act_w_bytes, x->act_bytes);
+    if (fabs(x->ti + x->tw - x->tb) > 1e-9 * (x->tb > 1 ? x->tb : 1)) {
+        pps_format_exact(x->ti + x->tw, a, sizeof a);
+        pps_format_exact(x->tb, b, sizeof b);
+        return pps_error_set(err, PPS_EINPUT, "%s: ti + tw = %s differs from tb = %s", where, a,
+                             b);
+    }
+    if (x->act_w_bytes > x->act_bytes) {
+        pps_format_exact(x->act_w_bytes, a, sizeof a);
+        pps_format_exact(x->act_bytes, b, sizeof b);
+        return pps_error_set(err, PPS_EINPUT, "%s: act_w_bytes = %s exceeds act_bytes = %s",
+                             where, a, b);
+    }
     return PPS_OK;
 }
 

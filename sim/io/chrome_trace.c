@@ -246,11 +246,16 @@ pps_status pps_timeline_write_chrome(const pps_timeline *t, FILE *fp, pps_error 
         if (e->action.kind == PPS_IDLE)
             continue;
         long long t0, t1;
-        if (!to_ns(e->start, &t0) || !to_ns(e->end, &t1))
-            return pps_error_set(err, PPS_EINPUT, "chrome trace: event %zu: time %g or %g "
-                                 "cannot be written in nanoseconds", i, e->start, e->end);
         char act[PPS_ACTION_TEXT_MAX];
         pps_action_format(&e->action, act, sizeof act);
+        int bad_start = !to_ns(e->start, &t0);
+        if (bad_start || !to_ns(e->end, &t1)) {
+            char v[32];
+            pps_format_exact(bad_start ? e->start : e->end, v, sizeof v);
+            return pps_error_set(err, PPS_EINPUT, "chrome trace: event %zu (%s on rank %d): its "
+                                 "%s, %s s, is beyond the 9e9 s a trace holds in nanoseconds",
+                                 i, act, (int)e->rank, bad_start ? "start" : "end", v);
+        }
         /* Integer printf is cheap; the times go through fmt_us, not printf of doubles. */
         char line[192 + PPS_ACTION_TEXT_MAX], *p = line;
         p += snprintf(p, 128 + PPS_ACTION_TEXT_MAX,

@@ -81,6 +81,16 @@ const char *ppsj_type_name(const cJSON *v)
     return "an invalid value";
 }
 
+const char *ppsj_not_integer(const cJSON *v)
+{
+    if (!cJSON_IsNumber(v))
+        return ppsj_type_name(v);
+    /* cJSON reads a number beyond a double (1e400) as infinity: too large, not a fraction. */
+    if (!isfinite(v->valuedouble))
+        return "a number too large for a double";
+    return v->valuedouble != floor(v->valuedouble) ? "a fraction" : NULL;
+}
+
 /* Finds member key (case-sensitive); reports a missing required member. */
 static pps_status member(const cJSON *obj, const char *key, int required, const cJSON **v,
                          const char *name, const char *path, pps_error *err)
@@ -99,14 +109,18 @@ pps_status ppsj_get_int(const cJSON *obj, const char *key, int required, long lo
     pps_status st = member(obj, key, required, &v, name, path, err);
     if (st != PPS_OK || !v)
         return st;
-    double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
-    if (!cJSON_IsNumber(v) || !isfinite(d) || d != floor(d))
+    const char *why = ppsj_not_integer(v);
+    if (why)
         return pps_error_set(err, PPS_EINPUT, "%s: %s.%s: expected an integer, got %s", name,
-                             path, key, cJSON_IsNumber(v) ? "a fraction" : ppsj_type_name(v));
+                             path, key, why);
+    double d = v->valuedouble;
     /* (double)LONG_MAX rounds up to 2^63, which (long) cannot hold: refuse it explicitly. */
-    if (d < (double)lo || d > (double)hi || d >= 9223372036854775808.0)
-        return pps_error_set(err, PPS_EINPUT, "%s: %s.%s: %.17g is out of range [%ld, %ld]", name,
-                             path, key, d, lo, hi);
+    if (d < (double)lo || d > (double)hi || d >= 9223372036854775808.0) {
+        char num[32];
+        pps_format_exact(d, num, sizeof num);
+        return pps_error_set(err, PPS_EINPUT, "%s: %s.%s: %s is out of range [%ld, %ld]", name,
+                             path, key, num, lo, hi);
+    }
     *out = (long)d;
     return PPS_OK;
 }

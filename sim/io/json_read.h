@@ -37,6 +37,10 @@ pps_status ppsj_get_object(const cJSON *obj, const char *key, int required, cons
 pps_status ppsj_check_keys(const cJSON *obj, const char *const *allowed, const char *name,
                            const char *path, pps_error *err);
 
+/* NULL when v is a number with an integer value; else what it is instead, for "expected an
+ * integer, got ...": "a fraction", "a number too large for a double", "a string", ... */
+const char *ppsj_not_integer(const cJSON *v);
+
 /* A short description of a value's type for messages: "a string", "an array", ... */
 const char *ppsj_type_name(const cJSON *v);
 

@@ -69,13 +69,13 @@ static pps_status parse_stage_list(const cJSON *list, int ranks, int stages, int
         return pps_error_set(err, PPS_ENOMEM, "%s: out of memory", name);
     int i = 0;
     for (const cJSON *e = list->child; e; e = e->next, i++) {
-        double d = cJSON_IsNumber(e) ? e->valuedouble : NAN;
-        if (!isfinite(d) || d != floor(d)) {
+        const char *why = ppsj_not_integer(e);
+        if (why) {
             free(sr);
             return pps_error_set(err, PPS_EINPUT,
-                                 "%s: $.placement[%d]: expected an integer, got %s", name, i,
-                                 cJSON_IsNumber(e) ? "a fraction" : ppsj_type_name(e));
+                                 "%s: $.placement[%d]: expected an integer, got %s", name, i, why);
         }
+        double d = e->valuedouble;
         int ranks_ok = ranks >= 1 && ranks <= PPS_MAX_RANKS;
         if (d < 0 || (ranks_ok && d >= ranks) || d > INT32_MAX) {
             free(sr);

@@ -751,6 +751,10 @@ pps_status pps_timeline_parse_json(const char *text, size_t len, const char *nam
     pps_status st;
 
     *out = NULL;
+    /* A leading UTF-8 byte order mark is skipped, as every other reader does (cJSON's, the
+     * CSV reader). */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        c.pos = 3;
     skip_ws(&c);
     if (c.pos == len)
         return pps_error_set(err, PPS_EINPUT, "%s: empty file, expected a JSON document", name);

@@ -1,0 +1,1 @@
+calibrate @DIR@/calibrate_missing_value.profile.json -o

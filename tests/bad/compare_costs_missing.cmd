@@ -1,0 +1,1 @@
+compare --costs @DIR@/compare_costs_missing.costs.json

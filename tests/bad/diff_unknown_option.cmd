@@ -1,0 +1,1 @@
+diff --foo @DIR@/diff_unknown_option.json @DIR@/diff_unknown_option.json

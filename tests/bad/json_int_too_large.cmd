@@ -1,0 +1,1 @@
+sim -f @DIR@/json_int_too_large.json -o @OUT@
