@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run_plan.sh PPSIM_BINARY TRACES_DIR — end-to-end checks of `ppsim plan` (docs/planner.md): the
-# table, the layout a model file fixes, "nothing fits", the same answer on 1 and 2 threads, no
-# progress line off a terminal, and the winner's costs reproduced by `ppsim sim`.
+# table, the layout a model file fixes, "nothing fits", the same answer on 1 and 2 threads, a
+# progress line on a terminal and none off it, and the winner's costs reproduced by `ppsim sim`.
 set -u
 
 if [ $# -ne 2 ]; then
@@ -61,6 +61,16 @@ check_threads_agree() {
     [ -s one ] && diff one two >/dev/null || { echo "tables differ:"; diff one two; return 1; }
 }
 
+check_progress_on_a_terminal() {
+    # On a terminal (util-linux `script` gives one), stderr shows "plan: N/M configurations"
+    # lines ended by a carriage return, erased before the table.
+    command -v script >/dev/null || { echo "(script not installed: skipped)"; return 0; }
+    script -qfec "$ppsim plan --model $model7 --gpus 8 --top 1" typescript >/dev/null 2>&1 ||
+        { echo "plan on a terminal failed"; return 1; }
+    grep -aq 'plan: [0-9]*/[0-9]* configurations' typescript || { echo "no progress line"; return 1; }
+    grep -aq '^1 ' typescript || { echo "no table"; return 1; }
+}
+
 check_layout_from_file() {
     python3 - "$model7" <<'EOF' >fixed.json
 import json, sys
@@ -100,8 +110,8 @@ if abs(got - step * scale) > 0.005 * got:
 EOF
 }
 
-for t in check_help check_table check_threads_agree check_layout_from_file check_nothing_fits \
-    check_costs_reproduce_the_pipeline; do
+for t in check_help check_table check_threads_agree check_progress_on_a_terminal \
+    check_layout_from_file check_nothing_fits check_costs_reproduce_the_pipeline; do
     if "$t"; then
         echo "ok   $t"
         passed=$((passed + 1))
