@@ -1,0 +1,1 @@
+sim -s dualpipe-v -p 4 -m 7

@@ -1,0 +1,1 @@
+gen -s interleaved-zb -p 2 -m 5

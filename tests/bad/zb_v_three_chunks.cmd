@@ -1,0 +1,1 @@
+sim -s ZBVZeroBubble -p 4 -m 8 -v 3
