@@ -70,10 +70,12 @@ static inline zba_op *zba_row(const zba_orders *o, int r)
 
 /* A schedule's score: the step time first, then the largest idle time inside one rank's span
  * (first start to last end), so that among equal step times the one whose busiest rank never
- * waits wins (the Zero Bubble paper's stage_span_rate 0). */
+ * waits wins (the Zero Bubble paper's stage_span_rate 0), then the sum of the ranks' end times
+ * (which gives the local search a slope where the first two are flat). */
 typedef struct zba_score {
     double makespan;
     double span_idle;
+    double end_sum;
 } zba_score;
 
 /* 1 when a is better than b (relative tolerance 1e-9 on the makespan). */
@@ -155,6 +157,27 @@ pps_status zba_greedy(const zba_problem *pb, const zba_greedy_params *gp, zba_cl
  * limit, the fallback when nothing better fits. */
 void zba_sequential(const zba_problem *pb, zba_orders *o);
 
+/* ---- seeds from repeating patterns (zb_auto_blocks.c) */
+
+/* One stage per rank: stage r's slot x runs F_x, I_{x-a}, W_{x-b} (each when its index is in
+ * [0, M)) with a = ka·(P-1-r) and b = kb·(P-1) when b_global, else kb·(P-1-r) (b >= a): ZB-H1 is
+ * (1, 1, 1), ZB-H2 (2, 2, 1) (REFERENCE's orderings). */
+void zba_offset_orders(const zba_problem *pb, int ka, int kb, int b_global, zba_orders *o);
+
+/* A building block on the V placement (Qi et al., arXiv 2405.15362): micro-batch 0's F of
+ * chunk 0 on rank r at slot k·r, the other passes offset by 1 or k between neighbouring ranks
+ * and turning the V after g1, g2, g3 slots; micro-batch m 6·m slots later; W in each rank's two
+ * free slots of every six. V-Half is (2, 1, 1 or 4, 2), V-Min (1, 1, 1 or 3, 1). */
+typedef struct zba_block {
+    int k, g1, g2, g3;
+} zba_block;
+
+/* Writes block b's orders (rank by rank, in slot order); 0 when b is not usable for pb (two
+ * actions of a rank in one slot, or pb not on the V placement). */
+int zba_block_orders(const zba_problem *pb, const zba_block *b, zba_orders *o);
+/* The usable blocks for pb with k in 1..5 and g1, g2, g3 in 1..6 (at most cap). */
+size_t zba_blocks(const zba_problem *pb, zba_block *out, size_t cap);
+
 /* ---- the search (zb_auto_search.c) */
 
 typedef struct zba_stats {
@@ -171,8 +194,25 @@ typedef struct zba_stats {
 pps_status zba_solve(const zba_problem *pb, long budget, zba_orders *best, zba_stats *stats,
                      pps_error *err);
 
-/* Default local-search budget: about 2^21 timed actions in all, at most 4000 evaluations, none
+/* Default local-search budget: about 2^20 timed actions in all, at most 4000 evaluations, none
  * when that is fewer than 16. */
 long zba_default_budget(const zba_problem *pb);
+
+/* ---- the exact search (zb_exact.c) */
+
+typedef struct zbx_result {
+    zba_score best;     /* makespan: the optimum when proven, else the best found */
+    int proven;         /* 1: the search finished within its node limit */
+    long long nodes;    /* search nodes expanded */
+    double lower_bound; /* the bound at the start state */
+} zbx_result;
+
+/* Branch and bound over all per-rank orders of pb (each kind in micro-batch order) under its
+ * memory limit, for the smallest makespan. `incumbent` (allocated for pb) seeds the bound with
+ * its orders when they are a valid schedule, and is replaced by any better orders found. Stops
+ * after node_limit nodes (proven = 0). At most 255 micro-batches (it is meant for small cases:
+ * P <= 4, M <= 8 take seconds). */
+pps_status zbx_search(const zba_problem *pb, long long node_limit, zba_orders *incumbent,
+                      zbx_result *res, pps_error *err);
 
 #endif /* PPS_ZB_AUTO_H */
