@@ -296,6 +296,43 @@ START_TEST(zb_auto_takes_one_chunk_and_zb_v_auto_two)
 }
 END_TEST
 
+/* The issue's grid: P <= 16, M <= 128 and random cost ratios (t_I/t_F, t_W/t_F, latency and
+ * M_W/M_B), sampled with a fixed seed. ZB-H1 fits 1x and ZB-H2 2x (their peaks are checked
+ * here), and zb-auto under the same limit is never slower. */
+START_TEST(zb_auto_is_never_slower_than_zb_h1_at_1x_nor_zb_h2_at_2x)
+{
+    int compared = 0;
+    rng_state = 2024;
+    for (int trial = 0; trial < 28; trial++) {
+        int P = 2 + (int)(uniform01() * 15), M = 1 + (int)(uniform01() * 128);
+        double ti = 0.5 + 1.5 * uniform01(), tw = 0.25 + 1.25 * uniform01();
+        pps_cost c = uniform_cost(1, ti, tw, uniform01(), 0.5 * uniform01());
+        for (int h = 1; h <= 2; h++) {
+            outcome fixed = run(h == 1 ? "zb-h1" : "zb-h2", P, 1, M, &c, NULL, NULL);
+            if (fixed.status == PPS_EUNSUPPORTED)
+                continue;
+            ck_assert_msg(fixed.status == PPS_OK, "%s", fixed.err.msg);
+            zba_problem pb;
+            pps_error err;
+            ck_assert(zba_problem_init(&pb, P, 1, M, &c, &err) == PPS_OK);
+            ck_assert_msg(peak_of(&fixed.a) <= h * pb.unit * (1 + 1e-12), "zb-h%d over %dx",
+                          h, h);
+            outcome mine = run("zb-auto", P, 1, M, &c, h == 1 ? "1x" : "2x", NULL);
+            ck_assert_msg(mine.status == PPS_OK, "%s", mine.err.msg);
+            ck_assert_msg(mine.a.makespan <= fixed.a.makespan * (1 + 1e-9),
+                          "P=%d M=%d t_I=%g t_W=%g: zb-auto at %dx %.9g, zb-h%d %.9g", P, M, ti,
+                          tw, h, mine.a.makespan, h, fixed.a.makespan);
+            ck_assert(peak_of(&mine.a) <= h * pb.unit * (1 + 1e-12));
+            compared++;
+            zba_problem_free(&pb);
+            pps_analysis_clear(&mine.a);
+            pps_analysis_clear(&fixed.a);
+        }
+    }
+    ck_assert_int_ge(compared, 40);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ the exact search */
 
 /* Every order of one stage's F, I and W for M micro-batches, each kind in micro-batch order, I
@@ -466,6 +503,7 @@ static Suite *zb_auto_suite(void)
     tcase_add_test(tc, simulated_peak_never_exceeds_the_limit);
     tcase_add_test(tc, a_limit_below_one_micro_batch_is_refused_with_the_rank);
     tcase_add_test(tc, zb_auto_takes_one_chunk_and_zb_v_auto_two);
+    tcase_add_test(tc, zb_auto_is_never_slower_than_zb_h1_at_1x_nor_zb_h2_at_2x);
     tcase_add_test(tc, exact_search_equals_brute_force_over_every_order);
     tcase_add_test(tc, zb_auto_is_within_one_percent_of_the_optimum_on_small_cases);
     suite_add_tcase(s, tc);

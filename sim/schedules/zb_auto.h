@@ -39,7 +39,6 @@ typedef struct zba_problem {
     double *rank_act;       /* [P] one micro-batch's activation over rank r's stages */
     double mem_limit;       /* bytes of activation each rank may hold at once */
     double unit;            /* 1F1B's peak on the same model ("1x"): max_r min(P-r, M)·rank_act */
-    int exact_timing;       /* 1: zba_replay gives the simulator's times (overlapped comm) */
     const pps_cost *cost;   /* the resolved costs, for the simulator-backed score */
     pps_cost own_cost;      /* the defaults, when the caller gave no costs */
 } zba_problem;
@@ -115,18 +114,26 @@ double zba_dep_ready(const zba_clock *k, const zba_op *op);
 double zba_clock_put(zba_clock *k, int r, const zba_op *op);
 
 /* Times every rank's order with the semantics of docs/semantics.md (overlapped communication,
- * in-order transfers per directed link) and scores it. Returns PPS_EINPUT when the orders are
- * not a complete valid schedule (an action out of micro-batch order, a dependency never met:
- * a deadlock) and PPS_EUNSUPPORTED when a rank's activation exceeds the memory limit; the
- * message names the rank. Per-rank peaks stay in k->peak. */
+ * in-order transfers per directed link) and scores it; the clock of the greedy and of the local
+ * search's critical path (candidates are scored by the simulator itself: zb_auto_search.c).
+ * Returns PPS_EINPUT when the orders are not a complete valid schedule (an action out of
+ * micro-batch order, a dependency never met: a deadlock) and PPS_EUNSUPPORTED when a rank's
+ * activation exceeds the memory limit; the message names the rank. Per-rank peaks stay in
+ * k->peak. */
 pps_status zba_replay(zba_clock *k, const zba_orders *o, zba_score *score, pps_error *err);
+
+/* 1 when every rank's order is complete and in order (each kind in micro-batch order, I after
+ * its F, W after its I, on the stage's own rank), without timing it (uses k's counters). The
+ * data dependencies across ranks may still deadlock. */
+int zba_orders_ok(zba_clock *k, const zba_orders *o);
 
 /* The score of the actions the clock has run so far (all of them after a replay or a greedy
  * run). */
 zba_score zba_clock_score(const zba_clock *k);
 
 /* The score as ppsim's simulator computes it (validate, lower, simulate, analyze), for any cost
- * model (also --comm sync); the same as zba_replay's when pb->exact_timing. */
+ * model; the same as zba_replay's unless communication runs on the compute stream (--comm
+ * sync), which zba_replay does not model. */
 pps_status zba_simulate_score(const zba_problem *pb, const zba_orders *o, zba_score *score,
                               pps_error *err);
 
@@ -146,6 +153,8 @@ typedef struct zba_greedy_params {
     int depth;          /* 0: warm-up limited by memory only; k > 0: at most k·(P-r) micro-batches
                            in flight on rank r */
     int later_chunk_first; /* V: among ready F (or I), the later stage's first */
+    int reserve_all;    /* V: a micro-batch enters a rank only with room for the later-stage
+                           activation of all admitted ones (1) or of the next one (0) */
 } zba_greedy_params;
 
 /* Builds orders with the greedy list scheduler; the clock k ends holding its times. Returns

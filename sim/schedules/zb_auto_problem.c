@@ -48,7 +48,6 @@ pps_status zba_problem_init(zba_problem *pb, int P, int v, int M, const pps_cost
         c = &pb->own_cost;
     }
     pb->cost = c;
-    pb->exact_timing = !pb->cost->comm_sync;
     pb->mem_limit = INFINITY;
     size_t ns = (size_t)S;
     pb->rank_of = malloc(ns * sizeof *pb->rank_of);
@@ -391,6 +390,28 @@ static int in_order(const zba_clock *k, int r, const zba_op *op)
     case PPS_W: return op->mb == k->nw[s] && op->mb < k->ni[s];
     default: return 0;
     }
+}
+
+int zba_orders_ok(zba_clock *k, const zba_orders *o)
+{
+    const zba_problem *pb = k->pb;
+    memset(k->nf, 0, (size_t)pb->S * sizeof *k->nf);
+    memset(k->ni, 0, (size_t)pb->S * sizeof *k->ni);
+    memset(k->nw, 0, (size_t)pb->S * sizeof *k->nw);
+    for (int r = 0; r < pb->P; r++) {
+        const zba_op *row = zba_row(o, r);
+        for (size_t i = 0; i < o->n[r]; i++) {
+            const zba_op *op = &row[i];
+            if (!in_order(k, r, op))
+                return 0;
+            int32_t *count = op->kind == PPS_F ? k->nf : op->kind == PPS_I ? k->ni : k->nw;
+            count[op->stage]++;
+        }
+    }
+    for (int s = 0; s < pb->S; s++)
+        if (k->nw[s] != pb->M)
+            return 0;
+    return 1;
 }
 
 static const char *kind_letter(int kind)

@@ -15,33 +15,48 @@ typedef struct search {
     zba_orders cand;
     int32_t *pos;       /* [3·S·M] position of (kind, stage, mb) in its rank's row */
     zba_op *tmp;        /* [per_rank] scratch of apply */
+    pps_batch *batch;   /* the simulator's reusable buffers, */
+    pps_schedule *sched; /* the schedule refilled for each candidate, */
+    pps_prices prices;  /* priced once: prices depend on stages and kinds only */
     uint64_t rng;
     long evals, budget;
     zba_stats *stats;
 } search;
 
-/* Scores orders: zba_replay always (it checks order and memory and times them exactly when
- * communication overlaps); ppsim's simulator when it does not (--comm sync).
- * Returns 0 when the orders are not a valid schedule under the limit. */
+/* Scores orders with ppsim's own simulator (its batch API: the schedule, prices and buffers
+ * are reused, so a candidate allocates nothing): the step time, the largest idle time inside a
+ * rank's span and the sum of the ranks' end times, from the simulated summary. Returns 0 when
+ * the orders are not a valid schedule, deadlock, or hold more than the limit on some rank. */
 static int score_orders(search *x, const zba_orders *o, zba_score *sc)
 {
-    if (zba_replay(&x->k, o, sc, NULL) != PPS_OK)
+    const zba_problem *pb = x->pb;
+    if (!zba_orders_ok(&x->k, o) ||
+        pps_schedule_reset(x->sched, pb->P, pb->S, pb->M,
+                           pb->vshape ? PPS_PLACE_V : PPS_PLACE_LOOP, NULL, NULL) != PPS_OK ||
+        zba_orders_to_schedule(o, x->sched, NULL) != PPS_OK)
         return 0;
-    if (!x->pb->exact_timing && zba_simulate_score(x->pb, o, sc, NULL) != PPS_OK)
+    const pps_analysis *a;
+    if (pps_batch_simulate(x->batch, x->sched, &x->prices, &a, NULL) != PPS_OK)
         return 0;
+    *sc = (zba_score){a->makespan, 0, 0};
+    for (int r = 0; r < a->ranks; r++) {
+        const pps_rank_stats *q = &a->per_rank[r];
+        if (q->peak_activation > pb->mem_limit * (1 + 1e-12))
+            return 0;
+        double idle = q->last_end - q->first_start - q->busy;
+        sc->span_idle = idle > sc->span_idle ? idle : sc->span_idle;
+        sc->end_sum += q->last_end;
+    }
     return 1;
 }
 
-/* Keeps o in best when it scores better (or when best has none yet). `known` is o's score
- * when the caller has it exactly (a greedy run's own clock), else NULL. */
-static void offer(search *x, const zba_orders *o, const zba_score *known, zba_orders *best,
-                  zba_score *best_sc, int *have)
+/* Keeps o in best when it scores better (or when best has none yet). */
+static void offer(search *x, const zba_orders *o, zba_orders *best, zba_score *best_sc,
+                  int *have)
 {
     zba_score sc;
     x->stats->candidates++;
-    if (known && x->pb->exact_timing)
-        sc = *known;
-    else if (!score_orders(x, o, &sc))
+    if (!score_orders(x, o, &sc))
         return;
     if (!*have || zba_score_better(sc, *best_sc)) {
         zba_orders_copy(best, o);
@@ -50,9 +65,10 @@ static void offer(search *x, const zba_orders *o, const zba_score *known, zba_or
     }
 }
 
-/* A family of candidates: candidate i's orders into o and its exact score into sc (for
- * --comm sync, the score of overlapped communication: offer() simulates); 0 when it is not
- * usable (stuck, or over the memory limit). The first `lead` are the paper's heuristic. */
+/* A family of candidates: candidate i's orders into o and their score by the family's own
+ * clock into sc (exact for overlapped communication; it ranks candidates on the proxy, the
+ * simulator scores them in full); 0 when it is not usable (stuck, or over the memory limit).
+ * The first `lead` are the paper's heuristic. */
 typedef int (*candidate_fn)(const zba_problem *pb, const void *items, size_t i, zba_clock *k,
                             zba_orders *o, zba_score *sc);
 
@@ -93,7 +109,8 @@ static int offset_candidate(const zba_problem *pb, const void *items, size_t i, 
 /* The greedy's choices: first the paper's three binary ones (warm-up past the first B, F before
  * an arriving B in the steady state, W in a gap shorter than t_W), then ours: warm-up depth
  * below what memory allows (k·(P-r) micro-batches in flight) and W at a fixed lag behind I
- * (-2 stands for P-1); on the V placement each with either chunk first. */
+ * (-2 stands for P-1); on the V placement each with either chunk first and either admission
+ * rule (4 variants: PAPER_CHOICES · 4 lead the list there). */
 #define PAPER_CHOICES 8
 static size_t greedy_choices(const zba_problem *pb, zba_greedy_params *out)
 {
@@ -102,14 +119,15 @@ static size_t greedy_choices(const zba_problem *pb, zba_greedy_params *out)
     for (size_t d = 0; d < 3; d++)
         for (size_t l = 0; l < 4; l++)
             for (int c = 0; c < 8; c++)
-                for (int lf = 0; lf < pb->v; lf++)
+                for (int vv = 0; vv < (pb->vshape ? 4 : 1); vv++)
                     out[n++] = (zba_greedy_params){
                         .warmup_overrun = c & 1, .steady_overrun = (c >> 1) & 1,
                         .w_overrun = (c >> 2) & 1, .depth = depths[d],
-                        .w_lag = lags[l] == -2 ? pb->P - 1 : lags[l], .later_chunk_first = lf};
+                        .w_lag = lags[l] == -2 ? pb->P - 1 : lags[l],
+                        .later_chunk_first = vv & 1, .reserve_all = vv >> 1};
     return n;
 }
-#define MAX_CHOICES (3 * 4 * 8 * 2)
+#define MAX_CHOICES (3 * 4 * 8 * 4)
 #define MAX_BLOCKS ((size_t)5 * 6 * 6 * 6)
 
 /* A family's work is bounded in actions placed: a problem small enough runs every candidate;
@@ -117,7 +135,7 @@ static size_t greedy_choices(const zba_problem *pb, zba_greedy_params *out)
  * micro-batches, where warm-up and cool-down, in which they differ, are alike, and runs the
  * best few in full. */
 #define GRID_ACTIONS (1 << 21)
-#define PROXY_ACTIONS (1 << 20)
+#define PROXY_ACTIONS (1 << 19)
 #define PROXY_KEEP 2
 
 typedef struct ranked {
@@ -192,9 +210,10 @@ static pps_status run_family(search *x, const family *fam, zba_orders *best, zba
     pps_status st = choose(x, fam, run, &nrun, err);
     for (size_t j = 0; st == PPS_OK && j < nrun; j++) {
         zba_score sc;
-        if (!fam->make(x->pb, fam->items, run[j], &x->k, &x->cand, &sc))
+        if (!fam->make(x->pb, fam->items, run[j], &x->k, &x->cand, &sc) ||
+            !score_orders(x, &x->cand, &sc))
             continue;
-        offer(x, &x->cand, &sc, best, best_sc, have);
+        offer(x, &x->cand, best, best_sc, have);
         if (run[j] < fam->lead && (isinf(x->stats->heuristic.makespan) ||
                                    zba_score_better(sc, x->stats->heuristic)))
             x->stats->heuristic = sc;
@@ -433,7 +452,11 @@ pps_status zba_solve(const zba_problem *pb, long budget, zba_orders *best, zba_s
         st = pps_error_set(err, PPS_ENOMEM, "out of memory for the search");
         goto out;
     }
-    if ((st = zba_orders_alloc(&x.cand, pb, err)) != PPS_OK)
+    if ((st = zba_orders_alloc(&x.cand, pb, err)) != PPS_OK ||
+        (st = pps_batch_create(&x.batch, err)) != PPS_OK ||
+        (st = pps_schedule_create(pb->P, pb->S, pb->M, pb->vshape ? PPS_PLACE_V : PPS_PLACE_LOOP,
+                                  NULL, &x.sched, err)) != PPS_OK ||
+        (st = pps_price(x.sched, pb->cost, &x.prices, err)) != PPS_OK)
         goto out;
 
     zba_score best_sc = {INFINITY, INFINITY, INFINITY};
@@ -441,7 +464,8 @@ pps_status zba_solve(const zba_problem *pb, long budget, zba_orders *best, zba_s
     int have = 0;
     zba_greedy_params choices[MAX_CHOICES];
     family fams[3] = {
-        {greedy_candidate, choices, greedy_choices(pb, choices), PAPER_CHOICES * (size_t)pb->v},
+        {greedy_candidate, choices, greedy_choices(pb, choices),
+         PAPER_CHOICES * (size_t)(pb->vshape ? 4 : 1)},
         {offset_candidate, offset_shapes, pb->vshape ? 0 : 5, 0},
         {block_candidate, NULL, 0, 0},
     };
@@ -475,6 +499,9 @@ pps_status zba_solve(const zba_problem *pb, long budget, zba_orders *best, zba_s
     x.stats->replays = (int)x.evals;
     x.stats->best = best_sc;
 out:
+    pps_prices_clear(&x.prices);
+    pps_schedule_destroy(x.sched);
+    pps_batch_destroy(x.batch);
     zba_orders_free(&x.cand);
     free(x.pos);
     free(x.tmp);
