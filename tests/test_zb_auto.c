@@ -92,6 +92,24 @@ static double uniform01(void)
     return (double)(rng_state >> 11) / 9007199254740992.0;
 }
 
+/* Per-stage entries for S stages: t_F and t_I in [0.5, 1.5), t_W in [0.2, 1.2), activation 1
+ * (plus up to act_spread), the part kept for W up to w_frac of it, up to send_max bytes sent. */
+static pps_cost random_stage_costs(int S, double act_spread, double w_frac, double send_max)
+{
+    pps_cost c;
+    pps_cost_init(&c);
+    c.nstages = S;
+    c.stage = malloc((size_t)S * sizeof *c.stage);
+    ck_assert_ptr_nonnull(c.stage);
+    for (int s = 0; s < S; s++) {
+        double tf = 0.5 + uniform01(), ti = 0.5 + uniform01(), tw = 0.2 + uniform01();
+        double act = 1 + act_spread * uniform01();
+        c.stage[s] = (pps_stage_cost){tf, ti + tw, ti, tw, act, act * w_frac * uniform01(),
+                                      send_max * uniform01(), NAN};
+    }
+    return c;
+}
+
 /* ------------------------------------------------------------------ the clock */
 
 /* Per-stage random costs with links of random latency and bandwidth: the second method that
@@ -103,17 +121,7 @@ START_TEST(replay_times_equal_the_simulator_on_random_costs)
         int v = trial % 3 == 2 ? 2 : 1;
         int P = 1 + (int)(uniform01() * 5), M = 1 + (int)(uniform01() * 9);
         int S = P * v;
-        pps_cost c;
-        pps_cost_init(&c);
-        c.nstages = S;
-        c.stage = malloc((size_t)S * sizeof *c.stage);
-        ck_assert_ptr_nonnull(c.stage);
-        for (int s = 0; s < S; s++) {
-            double tf = 0.5 + uniform01(), ti = 0.5 + uniform01(), tw = 0.2 + uniform01();
-            double act = 1 + uniform01();
-            c.stage[s] = (pps_stage_cost){tf, ti + tw, ti, tw, act, act * uniform01(),
-                                          1000 * uniform01()};
-        }
+        pps_cost c = random_stage_costs(S, 1, 1, 1000);
         c.intra.latency = c.inter.latency = 0.3 * uniform01();
         c.intra.bandwidth = c.inter.bandwidth = 500 + 2000 * uniform01();
         pps_error err;
@@ -411,15 +419,7 @@ START_TEST(exact_search_equals_brute_force_over_every_order)
     const int shapes[][2] = {{2, 2}, {3, 2}, {2, 3}};
     for (int trial = 0; trial < 9; trial++) {
         int P = shapes[trial % 3][0], M = shapes[trial % 3][1];
-        pps_cost c;
-        pps_cost_init(&c);
-        c.nstages = P;
-        c.stage = malloc((size_t)P * sizeof *c.stage);
-        ck_assert_ptr_nonnull(c.stage);
-        for (int s = 0; s < P; s++) {
-            double tf = 0.5 + uniform01(), ti = 0.5 + uniform01(), tw = 0.2 + uniform01();
-            c.stage[s] = (pps_stage_cost){tf, ti + tw, ti, tw, 1, 0.5 * uniform01(), 0, NAN};
-        }
+        pps_cost c = random_stage_costs(P, 0, 0.5, 0);
         c.intra.latency = c.inter.latency = 0.3 * uniform01();
         resolve_shape(&c, P, 1);
         double limit = 1 + (double)(trial % 3) * 0.6; /* 1, 1.6 or 2.2 micro-batches */

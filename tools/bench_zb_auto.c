@@ -105,7 +105,7 @@ static int speed(int P, int M, int repeats)
         make_cost(&unit, P, 1, &c);
         pps_gen_params p = {.ranks = P, .chunks = 1, .microbatches = M, .cost = &c};
         p.settings[p.nsettings++] = (pps_gen_setting){"memory-limit", limits[l]};
-        double wall[64], cpu[64];
+        double wall[64] = {0}, cpu[64] = {0};
         size_t actions = 0;
         for (int k = 0; k < repeats; k++) {
             pps_schedule *s = NULL;
