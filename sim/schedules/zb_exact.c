@@ -273,8 +273,8 @@ static int eligible(const xsearch *x, int r, zba_op *out)
     for (int c = 0; c < pb->v; c++) {
         int s = pb->stages_of[(size_t)r * pb->v + c];
         zba_op op = {.stage = s, .mb = k->ni[s], .kind = PPS_I};
-        double t = zba_dep_ready(k, &op);
-        if (k->ni[s] < k->nf[s] && t >= 0) {
+        double t = k->ni[s] < k->nf[s] ? zba_dep_ready(k, &op) : -1;
+        if (t >= 0) {
             out[n++] = op;
             at_once |= t <= now;
         }
