@@ -92,6 +92,24 @@ static double uniform01(void)
     return (double)(rng_state >> 11) / 9007199254740992.0;
 }
 
+/* Per-stage entries for S stages: t_F and t_I in [0.5, 1.5), t_W in [0.2, 1.2), activation 1
+ * (plus up to act_spread), the part kept for W up to w_frac of it, up to send_max bytes sent. */
+static pps_cost random_stage_costs(int S, double act_spread, double w_frac, double send_max)
+{
+    pps_cost c;
+    pps_cost_init(&c);
+    c.nstages = S;
+    c.stage = malloc((size_t)S * sizeof *c.stage);
+    ck_assert_ptr_nonnull(c.stage);
+    for (int s = 0; s < S; s++) {
+        double tf = 0.5 + uniform01(), ti = 0.5 + uniform01(), tw = 0.2 + uniform01();
+        double act = 1 + act_spread * uniform01();
+        c.stage[s] = (pps_stage_cost){tf, ti + tw, ti, tw, act, act * w_frac * uniform01(),
+                                      send_max * uniform01(), NAN};
+    }
+    return c;
+}
+
 /* ------------------------------------------------------------------ the clock */
 
 /* Per-stage random costs with links of random latency and bandwidth: the second method that
@@ -103,17 +121,7 @@ START_TEST(replay_times_equal_the_simulator_on_random_costs)
         int v = trial % 3 == 2 ? 2 : 1;
         int P = 1 + (int)(uniform01() * 5), M = 1 + (int)(uniform01() * 9);
         int S = P * v;
-        pps_cost c;
-        pps_cost_init(&c);
-        c.nstages = S;
-        c.stage = malloc((size_t)S * sizeof *c.stage);
-        ck_assert_ptr_nonnull(c.stage);
-        for (int s = 0; s < S; s++) {
-            double tf = 0.5 + uniform01(), ti = 0.5 + uniform01(), tw = 0.2 + uniform01();
-            double act = 1 + uniform01();
-            c.stage[s] = (pps_stage_cost){tf, ti + tw, ti, tw, act, act * uniform01(),
-                                          1000 * uniform01()};
-        }
+        pps_cost c = random_stage_costs(S, 1, 1, 1000);
         c.intra.latency = c.inter.latency = 0.3 * uniform01();
         c.intra.bandwidth = c.inter.bandwidth = 500 + 2000 * uniform01();
         pps_error err;
@@ -241,7 +249,7 @@ START_TEST(simulated_peak_never_exceeds_the_limit)
         double limit = one * (1 + uniform01() * (3 * P - 1));
         char text[32];
         snprintf(text, sizeof text, "%.6f", limit);
-        limit = atof(text);
+        limit = strtod(text, NULL);
         if (limit < one)
             continue;
         outcome o = run(name, P, v, M, &c, text, NULL);
@@ -296,6 +304,193 @@ START_TEST(zb_auto_takes_one_chunk_and_zb_v_auto_two)
 }
 END_TEST
 
+/* The issue's grid: P <= 16, M <= 128 and random cost ratios (t_I/t_F, t_W/t_F, latency and
+ * M_W/M_B), sampled with a fixed seed. ZB-H1 fits 1x and ZB-H2 2x (their peaks are checked
+ * here), and zb-auto under the same limit is never slower. */
+START_TEST(zb_auto_is_never_slower_than_zb_h1_at_1x_nor_zb_h2_at_2x)
+{
+    int compared = 0;
+    rng_state = 2024;
+    for (int trial = 0; trial < 28; trial++) {
+        int P = 2 + (int)(uniform01() * 15), M = 1 + (int)(uniform01() * 128);
+        double ti = 0.5 + 1.5 * uniform01(), tw = 0.25 + 1.25 * uniform01();
+        pps_cost c = uniform_cost(1, ti, tw, uniform01(), 0.5 * uniform01());
+        for (int h = 1; h <= 2; h++) {
+            outcome fixed = run(h == 1 ? "zb-h1" : "zb-h2", P, 1, M, &c, NULL, NULL);
+            if (fixed.status == PPS_EUNSUPPORTED)
+                continue;
+            ck_assert_msg(fixed.status == PPS_OK, "%s", fixed.err.msg);
+            zba_problem pb;
+            pps_error err;
+            ck_assert(zba_problem_init(&pb, P, 1, M, &c, &err) == PPS_OK);
+            ck_assert_msg(peak_of(&fixed.a) <= h * pb.unit * (1 + 1e-12), "zb-h%d over %dx",
+                          h, h);
+            outcome mine = run("zb-auto", P, 1, M, &c, h == 1 ? "1x" : "2x", NULL);
+            ck_assert_msg(mine.status == PPS_OK, "%s", mine.err.msg);
+            ck_assert_msg(mine.a.makespan <= fixed.a.makespan * (1 + 1e-9),
+                          "P=%d M=%d t_I=%g t_W=%g: zb-auto at %dx %.9g, zb-h%d %.9g", P, M, ti,
+                          tw, h, mine.a.makespan, h, fixed.a.makespan);
+            ck_assert(peak_of(&mine.a) <= h * pb.unit * (1 + 1e-12));
+            compared++;
+            zba_problem_free(&pb);
+            pps_analysis_clear(&mine.a);
+            pps_analysis_clear(&fixed.a);
+        }
+    }
+    ck_assert_int_ge(compared, 40);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ the exact search */
+
+/* Every order of one stage's F, I and W for M micro-batches, each kind in micro-batch order, I
+ * after its F and W after its I: the linear extensions, listed by brute force. */
+#define MAX_ORDERS 64
+typedef struct orders_of_stage {
+    int n;
+    int kind[MAX_ORDERS][12];
+} orders_of_stage;
+
+static void extend(orders_of_stage *o, int *seq, int len, int M, int nf, int ni, int nw)
+{
+    if (len == 3 * M) {
+        ck_assert_int_lt(o->n, MAX_ORDERS);
+        memcpy(o->kind[o->n++], seq, (size_t)len * sizeof *seq);
+        return;
+    }
+    const int kinds[3] = {PPS_F, PPS_I, PPS_W}, ok[3] = {nf < M, ni < nf, nw < ni};
+    for (int k = 0; k < 3; k++)
+        if (ok[k]) {
+            seq[len] = kinds[k];
+            extend(o, seq, len + 1, M, nf + (k == 0), ni + (k == 1), nw + (k == 2));
+        }
+}
+
+/* The smallest makespan over every combination of per-rank orders that pps_simulate runs
+ * without deadlock and whose simulated peaks stay within `limit` (one stage per rank). */
+static double brute_force(int P, int M, const pps_cost *c, double limit)
+{
+    orders_of_stage o = {0};
+    int seq[12];
+    extend(&o, seq, 0, M, 0, 0, 0);
+    int choice[8] = {0};
+    double best = INFINITY;
+    for (;;) {
+        pps_schedule *s = NULL, *low = NULL;
+        pps_timeline *tl = NULL;
+        pps_error err;
+        ck_assert(pps_schedule_create(P, P, M, PPS_PLACE_LOOP, NULL, &s, &err) == PPS_OK);
+        for (int r = 0; r < P; r++) {
+            int count[PPS_KIND_COUNT] = {0};
+            for (int i = 0; i < 3 * M; i++) {
+                int k = o.kind[choice[r]][i];
+                ck_assert(pps_schedule_append(s, r, pps_action_make((pps_kind)k, r, count[k]++),
+                                              &err) == PPS_OK);
+            }
+        }
+        pps_analysis a = {0};
+        if (pps_schedule_validate(s, &err) == PPS_OK &&
+            pps_schedule_lower(s, &low, &err) == PPS_OK &&
+            pps_simulate(low, c, &tl, &err) == PPS_OK) {
+            ck_assert(pps_analyze(tl, &a, &err) == PPS_OK);
+            int fits = 1;
+            for (int r = 0; r < P; r++)
+                fits &= a.per_rank[r].peak_activation <= limit * (1 + 1e-12);
+            if (fits && a.makespan < best)
+                best = a.makespan;
+            pps_analysis_clear(&a);
+        }
+        pps_timeline_destroy(tl);
+        pps_schedule_destroy(low);
+        pps_schedule_destroy(s);
+        int r = 0;
+        while (r < P && ++choice[r] == o.n)
+            choice[r++] = 0;
+        if (r == P)
+            break;
+    }
+    return best;
+}
+
+/* The second method is brute force: simulate every combination of orders. Random per-stage
+ * costs, latency and memory limits between one micro-batch and all of them. */
+START_TEST(exact_search_equals_brute_force_over_every_order)
+{
+    const int shapes[][2] = {{2, 2}, {3, 2}, {2, 3}};
+    for (int trial = 0; trial < 9; trial++) {
+        int P = shapes[trial % 3][0], M = shapes[trial % 3][1];
+        pps_cost c = random_stage_costs(P, 0, 0.5, 0);
+        c.intra.latency = c.inter.latency = 0.3 * uniform01();
+        resolve_shape(&c, P, 1);
+        double limit = 1 + (double)(trial % 3) * 0.6; /* 1, 1.6 or 2.2 micro-batches */
+        zba_problem pb;
+        pps_error err;
+        ck_assert(zba_problem_init(&pb, P, 1, M, &c, &err) == PPS_OK);
+        char text[32];
+        snprintf(text, sizeof text, "%.17g", limit);
+        ck_assert(zba_set_memory_limit(&pb, text, "test", &err) == PPS_OK);
+        zba_orders o;
+        ck_assert(zba_orders_alloc(&o, &pb, &err) == PPS_OK);
+        zba_sequential(&pb, &o);
+        zbx_result res;
+        ck_assert_msg(zbx_search(&pb, 10000000, &o, &res, &err) == PPS_OK, "%s", err.msg);
+        ck_assert(res.proven);
+        double want = brute_force(P, M, &c, limit);
+        ck_assert_msg(fabs(res.best.makespan - want) <= 1e-9 * want,
+                      "P=%d M=%d limit %g: exact search %.12g, brute force %.12g", P, M, limit,
+                      res.best.makespan, want);
+        /* the orders it returns run in the simulator in that time */
+        zba_score sc;
+        ck_assert(zba_simulate_score(&pb, &o, &sc, &err) == PPS_OK);
+        ck_assert(fabs(sc.makespan - want) <= 1e-9 * want);
+        ck_assert(res.lower_bound <= want + 1e-9);
+        zba_orders_free(&o);
+        zba_problem_free(&pb);
+        pps_cost_clear(&c);
+    }
+}
+END_TEST
+
+/* zb-auto's gap to the proven optimum on small cases (docs/schedules.md has the table): at
+ * most 1% for one stage per rank, P <= 3, M = 2P, three cost settings, 1x and 2x; and the
+ * optimum is never above 1F1B's step time (1F1B fits both limits). Unit costs: the optimum is
+ * the bound 3M + P - 1 (hand-derived above). */
+START_TEST(zb_auto_is_within_one_percent_of_the_optimum_on_small_cases)
+{
+    const double sets[3][5] = {{1, 1, 1, 0, 0}, {1, 1.5, 0.5, 0.2, 0.25}, {1, 1, 1, 1, 0.5}};
+    for (int P = 2; P <= 3; P++)
+        for (int cs = 0; cs < 3; cs++)
+            for (int l = 0; l < 2; l++) {
+                int M = 2 * P;
+                const double *x = sets[cs];
+                pps_cost c = uniform_cost(x[0], x[1], x[2], x[4], x[3]);
+                resolve_shape(&c, P, 1);
+                zba_problem pb;
+                pps_error err;
+                ck_assert(zba_problem_init(&pb, P, 1, M, &c, &err) == PPS_OK);
+                ck_assert(zba_set_memory_limit(&pb, l ? "2x" : "1x", "t", &err) == PPS_OK);
+                zba_orders o;
+                zba_stats st;
+                ck_assert(zba_orders_alloc(&o, &pb, &err) == PPS_OK);
+                ck_assert(zba_solve(&pb, zba_default_budget(&pb), &o, &st, &err) == PPS_OK);
+                zbx_result res;
+                ck_assert(zbx_search(&pb, 5000000, &o, &res, &err) == PPS_OK);
+                ck_assert_msg(res.proven, "P=%d costs %d limit %dx not proven", P, cs, l + 1);
+                ck_assert_msg(st.best.makespan <= res.best.makespan * 1.01 + 1e-9,
+                              "P=%d costs %d limit %dx: zb-auto %g, optimum %g", P, cs, l + 1,
+                              st.best.makespan, res.best.makespan);
+                outcome f = run("1f1b", P, 1, M, &c, NULL, NULL);
+                ck_assert(f.status == PPS_OK);
+                ck_assert(res.best.makespan <= f.a.makespan + 1e-9);
+                if (cs == 0)
+                    ck_assert(fabs(res.best.makespan - (3 * M + P - 1)) < 1e-9);
+                pps_analysis_clear(&f.a);
+                zba_orders_free(&o);
+                zba_problem_free(&pb);
+            }
+}
+END_TEST
+
 static Suite *zb_auto_suite(void)
 {
     Suite *s = suite_create("zb_auto");
@@ -308,6 +503,9 @@ static Suite *zb_auto_suite(void)
     tcase_add_test(tc, simulated_peak_never_exceeds_the_limit);
     tcase_add_test(tc, a_limit_below_one_micro_batch_is_refused_with_the_rank);
     tcase_add_test(tc, zb_auto_takes_one_chunk_and_zb_v_auto_two);
+    tcase_add_test(tc, zb_auto_is_never_slower_than_zb_h1_at_1x_nor_zb_h2_at_2x);
+    tcase_add_test(tc, exact_search_equals_brute_force_over_every_order);
+    tcase_add_test(tc, zb_auto_is_within_one_percent_of_the_optimum_on_small_cases);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -93,7 +93,7 @@ static const pps_gen_option zb_auto_options[] = {
      "activation per rank: bytes, or a multiple of 1F1B's peak (1x = ZB-1p, 2x = ZB-2p; "
      "zb-v-auto: 1x = ZB-V, 0.5x = V-Half, 1/3x = V-Min); default 1x"},
     {"search-budget", "N",
-     "local-search evaluations after the heuristic (default: 2^21 / actions, at most 4000)"},
+     "local-search evaluations after the heuristic (default: 2^20 / actions, at most 4000)"},
     {NULL, NULL, NULL},
 };
 

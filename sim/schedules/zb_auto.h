@@ -39,7 +39,6 @@ typedef struct zba_problem {
     double *rank_act;       /* [P] one micro-batch's activation over rank r's stages */
     double mem_limit;       /* bytes of activation each rank may hold at once */
     double unit;            /* 1F1B's peak on the same model ("1x"): max_r min(P-r, M)·rank_act */
-    int exact_timing;       /* 1: zba_replay gives the simulator's times (overlapped comm) */
     const pps_cost *cost;   /* the resolved costs, for the simulator-backed score */
     pps_cost own_cost;      /* the defaults, when the caller gave no costs */
 } zba_problem;
@@ -70,10 +69,12 @@ static inline zba_op *zba_row(const zba_orders *o, int r)
 
 /* A schedule's score: the step time first, then the largest idle time inside one rank's span
  * (first start to last end), so that among equal step times the one whose busiest rank never
- * waits wins (the Zero Bubble paper's stage_span_rate 0). */
+ * waits wins (the Zero Bubble paper's stage_span_rate 0), then the sum of the ranks' end times
+ * (which gives the local search a slope where the first two are flat). */
 typedef struct zba_score {
     double makespan;
     double span_idle;
+    double end_sum;
 } zba_score;
 
 /* 1 when a is better than b (relative tolerance 1e-9 on the makespan). */
@@ -113,18 +114,26 @@ double zba_dep_ready(const zba_clock *k, const zba_op *op);
 double zba_clock_put(zba_clock *k, int r, const zba_op *op);
 
 /* Times every rank's order with the semantics of docs/semantics.md (overlapped communication,
- * in-order transfers per directed link) and scores it. Returns PPS_EINPUT when the orders are
- * not a complete valid schedule (an action out of micro-batch order, a dependency never met:
- * a deadlock) and PPS_EUNSUPPORTED when a rank's activation exceeds the memory limit; the
- * message names the rank. Per-rank peaks stay in k->peak. */
+ * in-order transfers per directed link) and scores it; the clock of the greedy and of the local
+ * search's critical path (candidates are scored by the simulator itself: zb_auto_search.c).
+ * Returns PPS_EINPUT when the orders are not a complete valid schedule (an action out of
+ * micro-batch order, a dependency never met: a deadlock) and PPS_EUNSUPPORTED when a rank's
+ * activation exceeds the memory limit; the message names the rank. Per-rank peaks stay in
+ * k->peak. */
 pps_status zba_replay(zba_clock *k, const zba_orders *o, zba_score *score, pps_error *err);
+
+/* 1 when every rank's order is complete and in order (each kind in micro-batch order, I after
+ * its F, W after its I, on the stage's own rank), without timing it (uses k's counters). The
+ * data dependencies across ranks may still deadlock. */
+int zba_orders_ok(zba_clock *k, const zba_orders *o);
 
 /* The score of the actions the clock has run so far (all of them after a replay or a greedy
  * run). */
 zba_score zba_clock_score(const zba_clock *k);
 
 /* The score as ppsim's simulator computes it (validate, lower, simulate, analyze), for any cost
- * model (also --comm sync); the same as zba_replay's when pb->exact_timing. */
+ * model; the same as zba_replay's unless communication runs on the compute stream (--comm
+ * sync), which zba_replay does not model. */
 pps_status zba_simulate_score(const zba_problem *pb, const zba_orders *o, zba_score *score,
                               pps_error *err);
 
@@ -144,6 +153,8 @@ typedef struct zba_greedy_params {
     int depth;          /* 0: warm-up limited by memory only; k > 0: at most k·(P-r) micro-batches
                            in flight on rank r */
     int later_chunk_first; /* V: among ready F (or I), the later stage's first */
+    int reserve_all;    /* V: a micro-batch enters a rank only with room for the later-stage
+                           activation of all admitted ones (1) or of the next one (0) */
 } zba_greedy_params;
 
 /* Builds orders with the greedy list scheduler; the clock k ends holding its times. Returns
@@ -154,6 +165,27 @@ pps_status zba_greedy(const zba_problem *pb, const zba_greedy_params *gp, zba_cl
 /* Micro-batch after micro-batch through every stage and back (F, I, W): fits any feasible memory
  * limit, the fallback when nothing better fits. */
 void zba_sequential(const zba_problem *pb, zba_orders *o);
+
+/* ---- seeds from repeating patterns (zb_auto_blocks.c) */
+
+/* One stage per rank: stage r's slot x runs F_x, I_{x-a}, W_{x-b} (each when its index is in
+ * [0, M)) with a = ka·(P-1-r) and b = kb·(P-1) when b_global, else kb·(P-1-r) (b >= a): ZB-H1 is
+ * (1, 1, 1), ZB-H2 (2, 2, 1) (REFERENCE's orderings). */
+void zba_offset_orders(const zba_problem *pb, int ka, int kb, int b_global, zba_orders *o);
+
+/* A building block on the V placement (Qi et al., arXiv 2405.15362): micro-batch 0's F of
+ * chunk 0 on rank r at slot k·r, the other passes offset by 1 or k between neighbouring ranks
+ * and turning the V after g1, g2, g3 slots; micro-batch m 6·m slots later; W in each rank's two
+ * free slots of every six. V-Half is (2, 1, 1 or 4, 2), V-Min (1, 1, 1 or 3, 1). */
+typedef struct zba_block {
+    int k, g1, g2, g3;
+} zba_block;
+
+/* Writes block b's orders (rank by rank, in slot order); 0 when b is not usable for pb (two
+ * actions of a rank in one slot, or pb not on the V placement). */
+int zba_block_orders(const zba_problem *pb, const zba_block *b, zba_orders *o);
+/* The usable blocks for pb with k in 1..5 and g1, g2, g3 in 1..6 (at most cap). */
+size_t zba_blocks(const zba_problem *pb, zba_block *out, size_t cap);
 
 /* ---- the search (zb_auto_search.c) */
 
@@ -171,8 +203,25 @@ typedef struct zba_stats {
 pps_status zba_solve(const zba_problem *pb, long budget, zba_orders *best, zba_stats *stats,
                      pps_error *err);
 
-/* Default local-search budget: about 2^21 timed actions in all, at most 4000 evaluations, none
+/* Default local-search budget: about 2^20 timed actions in all, at most 4000 evaluations, none
  * when that is fewer than 16. */
 long zba_default_budget(const zba_problem *pb);
+
+/* ---- the exact search (zb_exact.c) */
+
+typedef struct zbx_result {
+    zba_score best;     /* makespan: the optimum when proven, else the best found */
+    int proven;         /* 1: the search finished within its node limit */
+    long long nodes;    /* search nodes expanded */
+    double lower_bound; /* the bound at the start state */
+} zbx_result;
+
+/* Branch and bound over all per-rank orders of pb (each kind in micro-batch order) under its
+ * memory limit, for the smallest makespan. `incumbent` (allocated for pb) seeds the bound with
+ * its orders when they are a valid schedule, and is replaced by any better orders found. Stops
+ * after node_limit nodes (proven = 0). At most 255 micro-batches (it is meant for small cases:
+ * P <= 4, M <= 8 take seconds). */
+pps_status zbx_search(const zba_problem *pb, long long node_limit, zba_orders *incumbent,
+                      zbx_result *res, pps_error *err);
 
 #endif /* PPS_ZB_AUTO_H */

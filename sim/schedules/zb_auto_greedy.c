@@ -22,8 +22,8 @@ typedef struct greedy {
     zba_orders *o;
     slot *heap;       /* [P] a binary heap, earliest key first */
     int32_t *pos;     /* [P] each rank's index in heap */
-    double *reserved; /* [P] bytes promised to micro-batches admitted but not yet forwarded on
-                         the rank's later stage (V), so that they can always go on */
+    double *reserved; /* [P] activation on the rank's later stage (V) of the micro-batches
+                         admitted and not yet forwarded there, bytes */
     char *backward;   /* [P] 1 once the rank has run an I */
 } greedy;
 
@@ -76,17 +76,22 @@ static int stage_at(const greedy *g, int r, int i, int later_first)
 }
 
 /* 1 when memory (and the depth choice) let rank r run its next F on stage s; *mem_short is set
- * when memory alone refuses it. A micro-batch entering the rank reserves its activation on
- * every stage of the rank, so that its F on the later stage is never refused. */
+ * when memory alone refuses it. A micro-batch enters the rank (its first stage) only when the
+ * rank then still has room for its activation on the rank's later stage (V): with `reserve_all`
+ * for every micro-batch admitted and not yet forwarded there, else for the next one. Either way
+ * the oldest micro-batch in flight can always go on, so no rank waits for memory forever. */
 static int f_allowed(const greedy *g, int r, int s, int *mem_short)
 {
     const zba_problem *pb = g->pb;
     const zba_clock *k = g->k;
-    if (s != pb->stages_of[(size_t)r * pb->v])
-        return 1;
-    if (g->gp->depth > 0 && k->nf[s] - k->ni[s] >= g->gp->depth * (pb->P - r))
+    const double limit = pb->mem_limit * (1 + 1e-12);
+    int entry = s == pb->stages_of[(size_t)r * pb->v];
+    if (entry && g->gp->depth > 0 && k->nf[s] - k->ni[s] >= g->gp->depth * (pb->P - r))
         return 0;
-    if (k->mem[r] + g->reserved[r] + pb->rank_act[r] > pb->mem_limit * (1 + 1e-12)) {
+    double need = !entry                 ? pb->act[s]
+                  : g->gp->reserve_all ? g->reserved[r] + pb->rank_act[r]
+                                         : pb->rank_act[r];
+    if (k->mem[r] + need > limit) {
         *mem_short = 1;
         return 0;
     }

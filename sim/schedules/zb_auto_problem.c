@@ -48,7 +48,6 @@ pps_status zba_problem_init(zba_problem *pb, int P, int v, int M, const pps_cost
         c = &pb->own_cost;
     }
     pb->cost = c;
-    pb->exact_timing = !pb->cost->comm_sync;
     pb->mem_limit = INFINITY;
     size_t ns = (size_t)S;
     pb->rank_of = malloc(ns * sizeof *pb->rank_of);
@@ -202,7 +201,11 @@ int zba_score_better(zba_score a, zba_score b)
         return 1;
     if (a.makespan > b.makespan + tol)
         return 0;
-    return a.span_idle < b.span_idle - tol;
+    if (a.span_idle < b.span_idle - tol)
+        return 1;
+    if (a.span_idle > b.span_idle + tol)
+        return 0;
+    return a.end_sum < b.end_sum - tol;
 }
 
 /* ------------------------------------------------------------------ the clock */
@@ -264,13 +267,13 @@ void zba_clock_reset(zba_clock *k)
     memset(k->nw, 0, (size_t)pb->S * sizeof *k->nw);
 }
 
-double zba_duration(const zba_problem *pb, const zba_op *op)
+static inline double duration(const zba_problem *pb, const zba_op *op)
 {
     return op->kind == PPS_F ? pb->tf[op->stage] : op->kind == PPS_I ? pb->ti[op->stage]
                                                                      : pb->tw[op->stage];
 }
 
-double zba_mem_delta(const zba_problem *pb, const zba_op *op)
+static inline double mem_delta(const zba_problem *pb, const zba_op *op)
 {
     int s = op->stage;
     return op->kind == PPS_F ? pb->act[s] : op->kind == PPS_I ? -(pb->act[s] - pb->actw[s])
@@ -279,7 +282,7 @@ double zba_mem_delta(const zba_problem *pb, const zba_op *op)
 
 /* The slot op waits on (an index into waiter[]), or -1 when it has no cross-action data
  * dependency: F(s,m) waits on F(s-1,m)'s output, I(s,m) on I(s+1,m)'s. */
-static int64_t dep_slot(const zba_problem *pb, const zba_op *op)
+static inline int64_t dep_slot(const zba_problem *pb, const zba_op *op)
 {
     size_t M = (size_t)pb->M;
     if (op->kind == PPS_F)
@@ -289,7 +292,7 @@ static int64_t dep_slot(const zba_problem *pb, const zba_op *op)
     return -1;
 }
 
-double zba_dep_ready(const zba_clock *k, const zba_op *op)
+static inline double dep_ready(const zba_clock *k, const zba_op *op)
 {
     int64_t slot = dep_slot(k->pb, op);
     if (slot < 0)
@@ -316,19 +319,19 @@ static double deliver(zba_clock *k, int src, int dst, double end, double dur)
     return t;
 }
 
-double zba_clock_put(zba_clock *k, int r, const zba_op *op)
+static inline double clock_put(zba_clock *k, int r, const zba_op *op)
 {
     const zba_problem *pb = k->pb;
     const int s = op->stage;
-    double dep = zba_dep_ready(k, op);
+    double dep = dep_ready(k, op);
     double start = k->free_at[r] > dep ? k->free_at[r] : dep;
-    double dur = zba_duration(pb, op);
+    double dur = duration(pb, op);
     double end = start + dur;
     k->free_at[r] = end;
     k->busy[r] += dur;
     if (k->first[r] < 0)
         k->first[r] = start;
-    k->mem[r] += zba_mem_delta(pb, op);
+    k->mem[r] += mem_delta(pb, op);
     if (k->mem[r] > k->peak[r])
         k->peak[r] = k->mem[r];
     size_t cell = (size_t)s * (size_t)pb->M + (size_t)op->mb;
@@ -353,6 +356,26 @@ double zba_clock_put(zba_clock *k, int r, const zba_op *op)
     return end;
 }
 
+double zba_duration(const zba_problem *pb, const zba_op *op)
+{
+    return duration(pb, op);
+}
+
+double zba_mem_delta(const zba_problem *pb, const zba_op *op)
+{
+    return mem_delta(pb, op);
+}
+
+double zba_dep_ready(const zba_clock *k, const zba_op *op)
+{
+    return dep_ready(k, op);
+}
+
+double zba_clock_put(zba_clock *k, int r, const zba_op *op)
+{
+    return clock_put(k, r, op);
+}
+
 /* 1 when op may run next on rank r given what that rank has done: its stage is r's, and it is
  * the next micro-batch of its kind on its stage, after its own F (for I) or I (for W). */
 static int in_order(const zba_clock *k, int r, const zba_op *op)
@@ -367,6 +390,28 @@ static int in_order(const zba_clock *k, int r, const zba_op *op)
     case PPS_W: return op->mb == k->nw[s] && op->mb < k->ni[s];
     default: return 0;
     }
+}
+
+int zba_orders_ok(zba_clock *k, const zba_orders *o)
+{
+    const zba_problem *pb = k->pb;
+    memset(k->nf, 0, (size_t)pb->S * sizeof *k->nf);
+    memset(k->ni, 0, (size_t)pb->S * sizeof *k->ni);
+    memset(k->nw, 0, (size_t)pb->S * sizeof *k->nw);
+    for (int r = 0; r < pb->P; r++) {
+        const zba_op *row = zba_row(o, r);
+        for (size_t i = 0; i < o->n[r]; i++) {
+            const zba_op *op = &row[i];
+            if (!in_order(k, r, op))
+                return 0;
+            int32_t *count = op->kind == PPS_F ? k->nf : op->kind == PPS_I ? k->ni : k->nw;
+            count[op->stage]++;
+        }
+    }
+    for (int s = 0; s < pb->S; s++)
+        if (k->nw[s] != pb->M)
+            return 0;
+    return 1;
 }
 
 static const char *kind_letter(int kind)
@@ -390,15 +435,15 @@ pps_status zba_replay(zba_clock *k, const zba_orders *o, zba_score *score, pps_e
                 return pps_error_set(err, PPS_EINPUT,
                                      "rank %d, position %zu: %d%s%d is out of order", r,
                                      k->head[r], op->stage, kind_letter(op->kind), op->mb);
-            if (zba_dep_ready(k, op) < 0) {
+            if (dep_ready(k, op) < 0) {
                 k->waiter[dep_slot(pb, op)] = r;
                 break;
             }
-            double end = zba_clock_put(k, r, op);
+            double end = clock_put(k, r, op);
             if (k->start) {
                 size_t at = (size_t)r * o->per_rank + k->head[r];
                 k->end[at] = end;
-                k->start[at] = end - zba_duration(pb, op);
+                k->start[at] = end - duration(pb, op);
             }
             if (k->mem[r] > pb->mem_limit * (1 + 1e-12))
                 return pps_error_set(err, PPS_EUNSUPPORTED,
@@ -427,8 +472,9 @@ pps_status zba_replay(zba_clock *k, const zba_orders *o, zba_score *score, pps_e
 
 zba_score zba_clock_score(const zba_clock *k)
 {
-    zba_score sc = {0, 0};
+    zba_score sc = {0, 0, 0};
     for (int r = 0; r < k->pb->P; r++) {
+        sc.end_sum += k->free_at[r];
         double span = k->free_at[r] - (k->first[r] > 0 ? k->first[r] : 0);
         if (k->free_at[r] > sc.makespan)
             sc.makespan = k->free_at[r];
@@ -475,9 +521,10 @@ pps_status zba_simulate_score(const zba_problem *pb, const zba_orders *o, zba_sc
         st = pps_analyze(t, &a, err);
     if (st == PPS_OK) {
         score->makespan = a.makespan;
-        score->span_idle = 0;
+        score->span_idle = score->end_sum = 0;
         for (int r = 0; r < a.ranks; r++) {
             const pps_rank_stats *x = &a.per_rank[r];
+            score->end_sum += x->last_end;
             double idle = x->last_end - x->first_start - x->busy;
             if (idle > score->span_idle)
                 score->span_idle = idle;

@@ -14,57 +14,49 @@ typedef struct search {
     zba_clock k;
     zba_orders cand;
     int32_t *pos;       /* [3·S·M] position of (kind, stage, mb) in its rank's row */
+    zba_op *tmp;        /* [per_rank] scratch of apply */
+    pps_batch *batch;   /* the simulator's reusable buffers, */
+    pps_schedule *sched; /* the schedule refilled for each candidate, */
+    pps_prices prices;  /* priced once: prices depend on stages and kinds only */
     uint64_t rng;
     long evals, budget;
     zba_stats *stats;
 } search;
 
-/* Scores orders: zba_replay always (it checks order and memory and times them exactly when
- * communication overlaps); ppsim's simulator when it does not (--comm sync).
- * Returns 0 when the orders are not a valid schedule under the limit. */
+/* Scores orders with ppsim's own simulator (its batch API: the schedule, prices and buffers
+ * are reused, so a candidate allocates nothing): the step time, the largest idle time inside a
+ * rank's span and the sum of the ranks' end times, from the simulated summary. Returns 0 when
+ * the orders are not a valid schedule, deadlock, or hold more than the limit on some rank. */
 static int score_orders(search *x, const zba_orders *o, zba_score *sc)
 {
-    if (zba_replay(&x->k, o, sc, NULL) != PPS_OK)
+    const zba_problem *pb = x->pb;
+    if (!zba_orders_ok(&x->k, o) ||
+        pps_schedule_reset(x->sched, pb->P, pb->S, pb->M,
+                           pb->vshape ? PPS_PLACE_V : PPS_PLACE_LOOP, NULL, NULL) != PPS_OK ||
+        zba_orders_to_schedule(o, x->sched, NULL) != PPS_OK)
         return 0;
-    if (!x->pb->exact_timing && zba_simulate_score(x->pb, o, sc, NULL) != PPS_OK)
+    const pps_analysis *a;
+    if (pps_batch_simulate(x->batch, x->sched, &x->prices, &a, NULL) != PPS_OK)
         return 0;
+    *sc = (zba_score){a->makespan, 0, 0};
+    for (int r = 0; r < a->ranks; r++) {
+        const pps_rank_stats *q = &a->per_rank[r];
+        if (q->peak_activation > pb->mem_limit * (1 + 1e-12))
+            return 0;
+        double idle = q->last_end - q->first_start - q->busy;
+        sc->span_idle = idle > sc->span_idle ? idle : sc->span_idle;
+        sc->end_sum += q->last_end;
+    }
     return 1;
 }
 
-/* Stage r's ZB-H1-like order: slot x runs F_x, I_{x-a}, W_{x-b} when each index is in [0, M)
- * (REFERENCE: ZB-H1 a = P-1-r, b = P-1; ZB-H2 a = 2(P-1-r), b = 2(P-1)). Loop placement only. */
-static void offset_orders(const zba_problem *pb, int ka, int kb, int b_global, zba_orders *o)
-{
-    const int P = pb->P, M = pb->M;
-    for (int r = 0; r < P; r++) {
-        int a = ka * (P - 1 - r);
-        int b = b_global ? kb * (P - 1) : kb * (P - 1 - r);
-        if (b < a)
-            b = a;
-        zba_op *row = zba_row(o, r);
-        size_t n = 0;
-        for (int t = 0; t < M + b; t++) {
-            if (t < M)
-                row[n++] = (zba_op){.stage = r, .mb = t, .kind = PPS_F};
-            if (t - a >= 0 && t - a < M)
-                row[n++] = (zba_op){.stage = r, .mb = t - a, .kind = PPS_I};
-            if (t - b >= 0 && t - b < M)
-                row[n++] = (zba_op){.stage = r, .mb = t - b, .kind = PPS_W};
-        }
-        o->n[r] = n;
-    }
-}
-
-/* Keeps o in best when it scores better (or when best has none yet). `known` is o's score
- * when the caller has it exactly (a greedy run's own clock), else NULL. */
-static void offer(search *x, const zba_orders *o, const zba_score *known, zba_orders *best,
-                  zba_score *best_sc, int *have)
+/* Keeps o in best when it scores better (or when best has none yet). */
+static void offer(search *x, const zba_orders *o, zba_orders *best, zba_score *best_sc,
+                  int *have)
 {
     zba_score sc;
     x->stats->candidates++;
-    if (known && x->pb->exact_timing)
-        sc = *known;
-    else if (!score_orders(x, o, &sc))
+    if (!score_orders(x, o, &sc))
         return;
     if (!*have || zba_score_better(sc, *best_sc)) {
         zba_orders_copy(best, o);
@@ -73,10 +65,52 @@ static void offer(search *x, const zba_orders *o, const zba_score *known, zba_or
     }
 }
 
+/* A family of candidates: candidate i's orders into o and their score by the family's own
+ * clock into sc (exact for overlapped communication; it ranks candidates on the proxy, the
+ * simulator scores them in full); 0 when it is not usable (stuck, or over the memory limit).
+ * The first `lead` are the paper's heuristic. */
+typedef int (*candidate_fn)(const zba_problem *pb, const void *items, size_t i, zba_clock *k,
+                            zba_orders *o, zba_score *sc);
+
+typedef struct family {
+    candidate_fn make;
+    const void *items;
+    size_t n, lead;
+} family;
+
+static int greedy_candidate(const zba_problem *pb, const void *items, size_t i, zba_clock *k,
+                            zba_orders *o, zba_score *sc)
+{
+    const zba_greedy_params *gp = (const zba_greedy_params *)items + i;
+    if (zba_greedy(pb, gp, k, o, NULL) != PPS_OK)
+        return 0;
+    *sc = zba_clock_score(k);
+    return 1;
+}
+
+static int block_candidate(const zba_problem *pb, const void *items, size_t i, zba_clock *k,
+                           zba_orders *o, zba_score *sc)
+{
+    return zba_block_orders(pb, (const zba_block *)items + i, o) &&
+           zba_replay(k, o, sc, NULL) == PPS_OK;
+}
+
+/* ZB-H1 (1, 1, 1), ZB-H2 (2, 2, 1) and three neighbours. */
+static const int offset_shapes[][3] = {{1, 1, 1}, {2, 2, 1}, {1, 1, 0}, {2, 2, 0}, {1, 2, 1}};
+
+static int offset_candidate(const zba_problem *pb, const void *items, size_t i, zba_clock *k,
+                            zba_orders *o, zba_score *sc)
+{
+    const int(*shape)[3] = items;
+    zba_offset_orders(pb, shape[i][0], shape[i][1], shape[i][2], o);
+    return zba_replay(k, o, sc, NULL) == PPS_OK;
+}
+
 /* The greedy's choices: first the paper's three binary ones (warm-up past the first B, F before
  * an arriving B in the steady state, W in a gap shorter than t_W), then ours: warm-up depth
  * below what memory allows (k·(P-r) micro-batches in flight) and W at a fixed lag behind I
- * (-2 stands for P-1); on the V placement each with either chunk first. */
+ * (-2 stands for P-1); on the V placement each with either chunk first and either admission
+ * rule (4 variants: PAPER_CHOICES · 4 lead the list there). */
 #define PAPER_CHOICES 8
 static size_t greedy_choices(const zba_problem *pb, zba_greedy_params *out)
 {
@@ -85,26 +119,28 @@ static size_t greedy_choices(const zba_problem *pb, zba_greedy_params *out)
     for (size_t d = 0; d < 3; d++)
         for (size_t l = 0; l < 4; l++)
             for (int c = 0; c < 8; c++)
-                for (int lf = 0; lf < pb->v; lf++)
+                for (int vv = 0; vv < (pb->vshape ? 4 : 1); vv++)
                     out[n++] = (zba_greedy_params){
                         .warmup_overrun = c & 1, .steady_overrun = (c >> 1) & 1,
                         .w_overrun = (c >> 2) & 1, .depth = depths[d],
-                        .w_lag = lags[l] == -2 ? pb->P - 1 : lags[l], .later_chunk_first = lf};
+                        .w_lag = lags[l] == -2 ? pb->P - 1 : lags[l],
+                        .later_chunk_first = vv & 1, .reserve_all = vv >> 1};
     return n;
 }
-#define MAX_CHOICES (3 * 4 * 8 * 2)
+#define MAX_CHOICES (3 * 4 * 8 * 4)
+#define MAX_BLOCKS ((size_t)5 * 6 * 6 * 6)
 
-/* The greedy's work is bounded in actions placed: a problem small enough runs every choice;
- * a larger one ranks the choices (the paper's first, as many as fit) on a copy with fewer
- * micro-batches, where warm-up and cool-down, in which the choices differ, are alike, and runs
- * the best few in full. */
+/* A family's work is bounded in actions placed: a problem small enough runs every candidate;
+ * a larger one ranks them (the paper's first, as many as fit) on a copy with fewer
+ * micro-batches, where warm-up and cool-down, in which they differ, are alike, and runs the
+ * best few in full. */
 #define GRID_ACTIONS (1 << 21)
-#define PROXY_ACTIONS (1 << 20)
+#define PROXY_ACTIONS (1 << 19)
 #define PROXY_KEEP 2
 
 typedef struct ranked {
     zba_score sc;
-    size_t choice;
+    size_t i;
 } ranked;
 
 static int ranked_cmp(const void *a, const void *b)
@@ -114,64 +150,76 @@ static int ranked_cmp(const void *a, const void *b)
         return -1;
     if (zba_score_better(y->sc, x->sc))
         return 1;
-    return (x->choice > y->choice) - (x->choice < y->choice);
+    return (x->i > y->i) - (x->i < y->i);
 }
 
-/* Runs the greedy for the choices that matter and offers each result. */
-static pps_status run_greedy(search *x, zba_orders *best, zba_score *best_sc, int *have,
-                             pps_error *err)
+/* Which of fam's candidates to run on the full problem: all, or the best on a proxy. */
+static pps_status choose(const search *x, const family *fam, size_t *run, size_t *nrun,
+                         pps_error *err)
 {
     const zba_problem *pb = x->pb;
-    zba_greedy_params gp[MAX_CHOICES];
-    size_t n = greedy_choices(pb, gp), paper = PAPER_CHOICES * (size_t)pb->v;
-    size_t run[MAX_CHOICES], nrun = 0;
-    double actions = 3.0 * pb->S * pb->M;
-    if (actions * (double)n <= GRID_ACTIONS) {
-        for (size_t i = 0; i < n; i++)
-            run[nrun++] = i;
-    } else {
-        zba_problem proxy;
-        zba_clock pk;
-        zba_orders po = {0};
-        int m = 2 * pb->P < pb->M ? 2 * pb->P : pb->M;
-        double proxy_actions = 3.0 * pb->S * m;
-        size_t fit = (size_t)(PROXY_ACTIONS / proxy_actions);
-        n = fit < paper ? paper : fit < n ? fit : n;
-        pps_status st = zba_problem_init(&proxy, pb->P, pb->v, m, pb->cost, err);
-        if (st != PPS_OK)
-            return st;
-        proxy.mem_limit = pb->mem_limit;
-        ranked rk[MAX_CHOICES];
-        size_t nrk = 0;
-        if ((st = zba_clock_init(&pk, &proxy, err)) == PPS_OK &&
-            (st = zba_orders_alloc(&po, &proxy, err)) == PPS_OK)
+    *nrun = 0;
+    if (3.0 * pb->S * pb->M * (double)fam->n <= GRID_ACTIONS) {
+        for (size_t i = 0; i < fam->n; i++)
+            run[(*nrun)++] = i;
+        return PPS_OK;
+    }
+    zba_problem proxy;
+    zba_clock pk;
+    zba_orders po = {0};
+    int m = 2 * pb->P < pb->M ? 2 * pb->P : pb->M;
+    size_t fit = (size_t)(PROXY_ACTIONS / (3.0 * pb->S * m));
+    size_t n = fit < fam->lead ? fam->lead : fit < fam->n ? fit : fam->n;
+    pps_status st = zba_problem_init(&proxy, pb->P, pb->v, m, pb->cost, err);
+    if (st != PPS_OK)
+        return st;
+    proxy.mem_limit = pb->mem_limit;
+    ranked *rk = malloc((n ? n : 1) * sizeof *rk);
+    size_t nrk = 0;
+    if (!rk)
+        st = pps_error_set(err, PPS_ENOMEM, "out of memory for %zu candidates", n);
+    if (st == PPS_OK && (st = zba_clock_init(&pk, &proxy, err)) == PPS_OK) {
+        if ((st = zba_orders_alloc(&po, &proxy, err)) == PPS_OK)
             for (size_t i = 0; i < n; i++)
-                if (zba_greedy(&proxy, &gp[i], &pk, &po, NULL) == PPS_OK)
-                    rk[nrk++] = (ranked){zba_clock_score(&pk), i};
+                if (fam->make(&proxy, fam->items, i, &pk, &po, &rk[nrk].sc))
+                    rk[nrk++].i = i;
         zba_orders_free(&po);
         zba_clock_free(&pk);
-        zba_problem_free(&proxy);
-        if (st != PPS_OK)
-            return st;
-        qsort(rk, nrk, sizeof *rk, ranked_cmp);
-        /* the best of the paper's choices and the best overall */
-        for (size_t i = 0; i < nrk && nrun < 1; i++)
-            if (rk[i].choice < paper)
-                run[nrun++] = rk[i].choice;
-        for (size_t i = 0; i < nrk && nrun < PROXY_KEEP; i++)
-            if (nrun == 0 || rk[i].choice != run[0])
-                run[nrun++] = rk[i].choice;
     }
-    for (size_t i = 0; i < nrun; i++) {
-        if (zba_greedy(pb, &gp[run[i]], &x->k, &x->cand, NULL) != PPS_OK)
+    zba_problem_free(&proxy);
+    if (st == PPS_OK) {
+        qsort(rk, nrk, sizeof *rk, ranked_cmp);
+        for (size_t i = 0; i < nrk && *nrun < 1 && fam->lead; i++)
+            if (rk[i].i < fam->lead) /* the best of the paper's choices */
+                run[(*nrun)++] = rk[i].i;
+        for (size_t i = 0; i < nrk && *nrun < PROXY_KEEP; i++)
+            if (*nrun == 0 || rk[i].i != run[0])
+                run[(*nrun)++] = rk[i].i;
+    }
+    free(rk);
+    return st;
+}
+
+/* Runs fam's chosen candidates on the full problem and offers each. */
+static pps_status run_family(search *x, const family *fam, zba_orders *best, zba_score *best_sc,
+                             int *have, pps_error *err)
+{
+    size_t *run = malloc((fam->n ? fam->n : 1) * sizeof *run), nrun;
+    if (!run)
+        return pps_error_set(err, PPS_ENOMEM, "out of memory for %zu candidates", fam->n);
+    pps_status st = choose(x, fam, run, &nrun, err);
+    for (size_t j = 0; st == PPS_OK && j < nrun; j++) {
+        zba_score sc;
+        if (!fam->make(x->pb, fam->items, run[j], &x->k, &x->cand, &sc) ||
+            !score_orders(x, &x->cand, &sc))
             continue;
-        zba_score sc = zba_clock_score(&x->k);
-        offer(x, &x->cand, &sc, best, best_sc, have);
-        if (run[i] < paper && (isinf(x->stats->heuristic.makespan) ||
-                               zba_score_better(sc, x->stats->heuristic)))
+        offer(x, &x->cand, best, best_sc, have);
+        if (run[j] < fam->lead && (isinf(x->stats->heuristic.makespan) ||
+                                   zba_score_better(sc, x->stats->heuristic)))
             x->stats->heuristic = sc;
     }
-    return PPS_OK;
+    free(run);
+    return st;
 }
 
 /* ------------------------------------------------------------------ local search */
@@ -190,46 +238,71 @@ static size_t slot_of(const zba_problem *pb, int kind, int stage, int mb)
     return ((size_t)k * (size_t)pb->S + (size_t)stage) * (size_t)pb->M + (size_t)mb;
 }
 
-/* Moves rank r's action at position i to position j (the others shift). */
-static void relocate(zba_orders *o, int r, size_t i, size_t j)
-{
-    zba_op *row = zba_row(o, r);
-    zba_op op = row[i];
-    if (i < j)
-        memmove(&row[i], &row[i + 1], (j - i) * sizeof op);
-    else if (j < i)
-        memmove(&row[j + 1], &row[j], (i - j) * sizeof op);
-    row[j] = op;
-}
+/* A move on rank r's order. RELOCATE takes the action at position i to position j (the
+ * others shift). DEFER and ADVANCE take the W in positions i..j (inclusive) to the end or the
+ * start of that window, keeping every kind in its order: a run of W put off behind the F or I
+ * it held up, or pulled forward into a gap. */
+enum { RELOCATE, DEFER, ADVANCE };
 
-/* Tries moving rank r's action i to j in cur; keeps it when the score improves. */
-static int try_move(search *x, zba_orders *cur, zba_score *cur_sc, int r, size_t i, size_t j)
-{
-    if (i == j || j >= cur->n[r] || x->evals >= x->budget)
-        return 0;
-    zba_orders_copy(&x->cand, cur);
-    relocate(&x->cand, r, i, j);
-    zba_score sc;
-    x->evals++;
-    if (!score_orders(x, &x->cand, &sc) || !zba_score_better(sc, *cur_sc))
-        return 0;
-    zba_orders_copy(cur, &x->cand);
-    *cur_sc = sc;
-    x->stats->improvements++;
-    return 1;
-}
-
-/* A move that the critical path suggests: rank r, from position i to j. */
 typedef struct move {
-    int r;
+    int r, type;
     size_t i, j;
 } move;
 
+static void apply(zba_orders *o, const move *m, zba_op *tmp)
+{
+    zba_op *row = zba_row(o, m->r);
+    if (m->type == RELOCATE) {
+        zba_op op = row[m->i];
+        if (m->i < m->j)
+            memmove(&row[m->i], &row[m->i + 1], (m->j - m->i) * sizeof op);
+        else if (m->j < m->i)
+            memmove(&row[m->j + 1], &row[m->j], (m->i - m->j) * sizeof op);
+        row[m->j] = op;
+        return;
+    }
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++) /* W first (ADVANCE) or last (DEFER) */
+        for (size_t p = m->i; p <= m->j; p++)
+            if ((row[p].kind == PPS_W) == ((pass == 0) == (m->type == ADVANCE)))
+                tmp[n++] = row[p];
+    memcpy(&row[m->i], tmp, n * sizeof *tmp);
+}
+
+/* Tries move m on cur. Returns 1 and keeps it when the score improves; keeps it too, but
+ * returns 0, one time in four when the step time stays the same (a sideways step: the
+ * schedules that differ from a local optimum by several moves are often reached across a
+ * plateau of equal step times). */
+static int try_move(search *x, zba_orders *cur, zba_score *cur_sc, move m)
+{
+    if (m.i == m.j || m.i >= cur->n[m.r] || m.j >= cur->n[m.r] || x->evals >= x->budget)
+        return 0;
+    if (m.type != RELOCATE && m.i > m.j) {
+        size_t t = m.i;
+        m.i = m.j;
+        m.j = t;
+    }
+    zba_orders_copy(&x->cand, cur);
+    apply(&x->cand, &m, x->tmp);
+    zba_score sc;
+    x->evals++;
+    if (!score_orders(x, &x->cand, &sc))
+        return 0;
+    int better = zba_score_better(sc, *cur_sc);
+    if (!better && (zba_score_better(*cur_sc, (zba_score){sc.makespan, 0, 0}) ||
+                    next_rand(x) % 4 != 0))
+        return 0;
+    zba_orders_copy(cur, &x->cand);
+    *cur_sc = sc;
+    x->stats->improvements += better;
+    return better;
+}
+
 /* Walks the critical path of cur backwards from the action that ends last and lists moves that
- * may shorten it: where an action waited for the action before it on its rank (not for data),
- * that one is moved after it (a W that holds up an F or I; an F and I swapped, which changes
- * the warm-up depth). Where a rank waited for data before an action, the W that follows closest
- * is moved into that gap. Times must be in x->k (cur was just replayed). */
+ * may shorten it. Where an action waited for the rank (not for data): the run of W before it is
+ * put off behind it, or the F or I before it is swapped with it (a change of warm-up depth).
+ * Where the rank idled for data before an action: the next one, two or three W are pulled into
+ * the gap. Times must be in x->k (cur was just replayed). */
 static size_t critical_moves(search *x, const zba_orders *cur, move *mv, size_t cap)
 {
     const zba_problem *pb = x->pb;
@@ -245,12 +318,13 @@ static size_t critical_moves(search *x, const zba_orders *cur, move *mv, size_t 
         if (k->free_at[q] > k->free_at[r])
             r = q;
     size_t i = cur->n[r] - 1;
-    for (;;) {
-        const zba_op *op = &zba_row(cur, r)[i];
+    while (nm + 4 <= cap) {
+        const zba_op *row = zba_row(cur, r);
+        const zba_op *op = &row[i];
         size_t at = (size_t)r * cur->per_rank + i;
         double st = k->start[at], tol = 1e-9 * (st > 1 ? st : 1);
         double prev_end = i > 0 ? k->end[at - 1] : 0;
-        /* the producer of op's data on another position, if any */
+        /* the producer of op's data, if any */
         int dr = -1;
         size_t di = 0;
         if (op->kind == PPS_F && op->stage > 0) {
@@ -262,38 +336,36 @@ static size_t critical_moves(search *x, const zba_orders *cur, move *mv, size_t 
         }
         int rank_bound = i > 0 && st <= prev_end + tol;
         double data = dr >= 0 ? k->end[(size_t)dr * cur->per_rank + di] : 0;
-        if (i > 0 && !rank_bound && nm < cap) {
-            /* the rank idled before op: a later W could fill the gap */
-            const zba_op *row = zba_row(cur, r);
-            for (size_t j = i + 1; j < cur->n[r]; j++)
-                if (row[j].kind == PPS_W) {
-                    mv[nm++] = (move){r, j, i};
-                    break;
-                }
+        if (i > 0 && !rank_bound) {
+            /* the rank idled before op: pull the next W into the gap */
+            for (size_t j = i + 1, w = 0; j < cur->n[r] && w < 3; j++)
+                if (row[j].kind == PPS_W)
+                    mv[nm++] = (move){r, w++ ? ADVANCE : RELOCATE, j, i};
         }
         if (rank_bound && (dr < 0 || data + tol < st)) {
-            const zba_op *p = &zba_row(cur, r)[i - 1];
-            if (nm < cap && (p->kind == PPS_W || op->kind != PPS_W))
-                mv[nm++] = (move){r, i - 1, i};
+            if (row[i - 1].kind == PPS_W && op->kind != PPS_W) {
+                size_t a = i - 1;
+                while (a > 0 && row[a - 1].kind == PPS_W)
+                    a--;
+                mv[nm++] = (move){r, DEFER, a, i};
+            } else if (op->kind != PPS_W) {
+                mv[nm++] = (move){r, RELOCATE, i - 1, i};
+            }
             i--;
-        } else if (dr >= 0 && dr != r) {
-            r = dr;
-            i = di;
         } else if (dr >= 0) {
+            r = dr;
             i = di;
         } else if (i > 0) {
             i--;
         } else {
             break;
         }
-        if (nm >= cap)
-            break;
     }
     return nm;
 }
 
-/* Random moves for when the critical path suggests nothing new: a W shifted by a few
- * positions, or two neighbouring F and I swapped. */
+/* Random moves for when the critical path suggests nothing new: a window of up to 8 actions
+ * whose W are put off or pulled forward, or two neighbouring actions swapped. */
 static int random_move(search *x, zba_orders *cur, zba_score *cur_sc)
 {
     int r = (int)(next_rand(x) % (uint64_t)x->pb->P);
@@ -301,50 +373,61 @@ static int random_move(search *x, zba_orders *cur, zba_score *cur_sc)
     if (n < 2)
         return 0;
     size_t i = (size_t)(next_rand(x) % n);
-    const zba_op *op = &zba_row(cur, r)[i];
-    long d = (long)(next_rand(x) % 7) - 3;
-    if (op->kind != PPS_W)
-        d = d < 0 ? -1 : 1;
-    long j = (long)i + d;
-    if (j < 0 || (size_t)j >= n)
-        return 0;
-    return try_move(x, cur, cur_sc, r, i, (size_t)j);
+    uint64_t c = next_rand(x) % 4;
+    if (c == 0)
+        return try_move(x, cur, cur_sc, (move){r, RELOCATE, i, i + 1 < n ? i + 1 : i - 1});
+    size_t j = i + 1 + (size_t)(next_rand(x) % 8);
+    return try_move(x, cur, cur_sc,
+                    (move){r, c == 1 ? ADVANCE : DEFER, i, j < n ? j : n - 1});
 }
 
-/* Consecutive failed random moves after which the search stops (the critical path's own moves
- * are tried once per improvement). */
-#define STALE_LIMIT 48
-
-static void local_search(search *x, zba_orders *cur, zba_score *cur_sc)
+/* Walks from best for x->budget evaluations (moves along the critical path after every step,
+ * random ones otherwise) and keeps the best orders seen in best. */
+static pps_status local_search(search *x, zba_orders *best, zba_score *best_sc, pps_error *err)
 {
+    if (x->budget <= 0)
+        return PPS_OK;
     size_t cap = 4 * (size_t)x->pb->P + 64;
     move *mv = malloc(cap * sizeof *mv);
-    if (!mv)
-        return; /* the search is an improvement only: without room, keep what we have */
-    int stale = 0, fresh = 1;
-    while (x->evals < x->budget && stale < STALE_LIMIT) {
-        int improved = 0;
+    zba_orders cur = {0};
+    pps_status st = mv ? zba_orders_alloc(&cur, x->pb, err)
+                       : pps_error_set(err, PPS_ENOMEM, "out of memory for the local search");
+    if (st != PPS_OK) {
+        free(mv);
+        return st;
+    }
+    zba_orders_copy(&cur, best);
+    zba_score cur_sc = *best_sc;
+    int fresh = 1;
+    while (x->evals < x->budget) {
+        int stepped = 0;
+        zba_score before = cur_sc;
         if (fresh) {
             zba_score sc;
-            if (zba_replay(&x->k, cur, &sc, NULL) != PPS_OK)
+            if (zba_replay(&x->k, &cur, &sc, NULL) != PPS_OK)
                 break;
-            size_t nm = critical_moves(x, cur, mv, cap);
-            for (size_t m = 0; m < nm && !improved && x->evals < x->budget; m++)
-                improved = try_move(x, cur, cur_sc, mv[m].r, mv[m].i, mv[m].j);
-            fresh = 0;
+            size_t nm = critical_moves(x, &cur, mv, cap);
+            for (size_t m = 0; m < nm && !stepped && x->evals < x->budget; m++)
+                stepped = try_move(x, &cur, &cur_sc, mv[m]);
         }
-        if (!improved)
-            improved = random_move(x, cur, cur_sc);
-        stale = improved ? 0 : stale + 1;
-        fresh = improved;
+        if (!stepped)
+            stepped = random_move(x, &cur, &cur_sc);
+        /* a sideways step changes the critical path too */
+        fresh = stepped || zba_score_better(before, cur_sc) || zba_score_better(cur_sc, before);
+        if (zba_score_better(cur_sc, *best_sc)) {
+            zba_orders_copy(best, &cur);
+            *best_sc = cur_sc;
+        }
     }
+    zba_orders_free(&cur);
     free(mv);
+    return PPS_OK;
 }
 
 long zba_default_budget(const zba_problem *pb)
 {
     double actions = 3.0 * pb->S * pb->M;
-    double b = (double)(1 << 21) / actions;
+    double b = (double)(1 << 20) / actions;
     /* a handful of moves cannot find much in a large schedule: do not pay for them */
     return b > 4000 ? 4000 : b < 16 ? 0 : (long)b;
 }
@@ -364,26 +447,43 @@ pps_status zba_solve(const zba_problem *pb, long budget, zba_orders *best, zba_s
     x.k.start = malloc(nops * sizeof *x.k.start);
     x.k.end = malloc(nops * sizeof *x.k.end);
     x.pos = malloc(3 * cells * sizeof *x.pos);
-    if (!x.k.start || !x.k.end || !x.pos) {
+    x.tmp = malloc(3 * (size_t)pb->v * (size_t)pb->M * sizeof *x.tmp);
+    if (!x.k.start || !x.k.end || !x.pos || !x.tmp) {
         st = pps_error_set(err, PPS_ENOMEM, "out of memory for the search");
         goto out;
     }
-    if ((st = zba_orders_alloc(&x.cand, pb, err)) != PPS_OK)
+    if ((st = zba_orders_alloc(&x.cand, pb, err)) != PPS_OK ||
+        (st = pps_batch_create(&x.batch, err)) != PPS_OK ||
+        (st = pps_schedule_create(pb->P, pb->S, pb->M, pb->vshape ? PPS_PLACE_V : PPS_PLACE_LOOP,
+                                  NULL, &x.sched, err)) != PPS_OK ||
+        (st = pps_price(x.sched, pb->cost, &x.prices, err)) != PPS_OK)
         goto out;
 
-    zba_score best_sc = {INFINITY, INFINITY};
+    zba_score best_sc = {INFINITY, INFINITY, INFINITY};
     x.stats->heuristic = best_sc;
     int have = 0;
-    if ((st = run_greedy(&x, best, &best_sc, &have, err)) != PPS_OK)
-        goto out;
-    if (!pb->vshape) {
-        /* ZB-H1, ZB-H2 and their neighbours, where they fit the limit */
-        const int shapes[][3] = {{1, 1, 0}, {1, 1, 1}, {2, 2, 0}, {2, 2, 1}, {1, 2, 1}};
-        for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
-            offset_orders(pb, shapes[i][0], shapes[i][1], shapes[i][2], &x.cand);
-            offer(&x, &x.cand, NULL, best, &best_sc, &have);
+    zba_greedy_params choices[MAX_CHOICES];
+    family fams[3] = {
+        {greedy_candidate, choices, greedy_choices(pb, choices),
+         PAPER_CHOICES * (size_t)(pb->vshape ? 4 : 1)},
+        {offset_candidate, offset_shapes, pb->vshape ? 0 : 5, 0},
+        {block_candidate, NULL, 0, 0},
+    };
+    zba_block *blocks = NULL;
+    if (pb->vshape) {
+        blocks = malloc(MAX_BLOCKS * sizeof *blocks);
+        if (!blocks) {
+            st = pps_error_set(err, PPS_ENOMEM, "out of memory for the building blocks");
+            goto out;
         }
+        fams[2].items = blocks;
+        fams[2].n = zba_blocks(pb, blocks, MAX_BLOCKS);
     }
+    for (size_t f = 0; f < 3 && st == PPS_OK; f++)
+        st = run_family(&x, &fams[f], best, &best_sc, &have, err);
+    free(blocks);
+    if (st != PPS_OK)
+        goto out;
     if (!have) {
         zba_sequential(pb, best);
         if (!score_orders(&x, best, &best_sc)) {
@@ -394,12 +494,17 @@ pps_status zba_solve(const zba_problem *pb, long budget, zba_orders *best, zba_s
         }
         have = 1;
     }
-    local_search(&x, best, &best_sc);
+    if ((st = local_search(&x, best, &best_sc, err)) != PPS_OK)
+        goto out;
     x.stats->replays = (int)x.evals;
     x.stats->best = best_sc;
 out:
+    pps_prices_clear(&x.prices);
+    pps_schedule_destroy(x.sched);
+    pps_batch_destroy(x.batch);
     zba_orders_free(&x.cand);
     free(x.pos);
+    free(x.tmp);
     zba_clock_free(&x.k);
     return st;
 }
