@@ -23,25 +23,36 @@ for b in "$old" "$new" "$bound"; do
     [ -x "$b" ] || { echo "bench_compare: $b is not an executable (build first)" >&2; exit 1; }
 done
 
-# The last field named $2 in the output $1 (the old benchmark prints "end to end  X s ...").
-field() { awk -v k="$2" '$1 == k { print $2 }' <<<"$1"; }
+# Field $2 of the line starting with $3 in the output $1 ("e2e_seconds W cpu C": $2 = 2 or 4).
+field() { awk -v k="$3" -v f="$2" '$1 == k { print $f }' <<<"$1"; }
 
-olds=() news=() bounds=()
+# CPU seconds too, since other work on a shared machine stretches wall times: the new benchmark
+# and the bound print theirs; the old one's is its process's (user + system), which is its
+# end-to-end phases plus a start-up of a millisecond or two.
+olds=() news=() bounds=() oldc=() newc=() boundc=()
+tf=$(mktemp)
+trap 'rm -f "$tf"' EXIT
 for ((i = 1; i <= rounds; i++)); do
-    o=$("$old" --repeat 1 "${args[@]}")
+    o=$(/usr/bin/time -f '%U %S' -o "$tf" "$old" --repeat 1 "${args[@]}")
+    oc=$(awk '{ print $1 + $2 }' "$tf")
     n=$("$new" --repeat 1 --no-io "${args[@]}")
     b=$("$bound" --repeat 1 "${args[@]}")
     ot=$(awk '/end to end/ { print $4 }' <<<"$o")
-    nt=$(field "$n" e2e_seconds)
-    bt=$(field "$b" bound_seconds)
+    nt=$(field "$n" 2 e2e_seconds) nc=$(field "$n" 4 e2e_seconds)
+    bt=$(field "$b" 2 bound_seconds) bc=$(field "$b" 4 bound_seconds)
     [ -n "$ot" ] && [ -n "$nt" ] && [ -n "$bt" ] || { echo "bench_compare: unexpected output" >&2; exit 1; }
-    printf 'round %d: old %.4f s, new %.4f s, bound %.4f s\n' "$i" "$ot" "$nt" "$bt"
-    olds+=("$ot") news+=("$nt") bounds+=("$bt")
+    printf 'round %d: old %.4f s (cpu %.3f), new %.4f s (cpu %.4f), bound %.4f s (cpu %.4f)\n' \
+        "$i" "$ot" "$oc" "$nt" "$nc" "$bt" "$bc"
+    olds+=("$ot") news+=("$nt") bounds+=("$bt") oldc+=("$oc") newc+=("$nc") boundc+=("$bc")
 done
-python3 - "${olds[*]}" "${news[*]}" "${bounds[*]}" <<'PY'
+python3 - "${olds[*]}" "${news[*]}" "${bounds[*]}" "${oldc[*]}" "${newc[*]}" "${boundc[*]}" <<'PY'
 import statistics, sys
-old, new, bound = ([float(x) for x in a.split()] for a in sys.argv[1:4])
-mo, mn, mb = statistics.median(old), statistics.median(new), statistics.median(bound)
-print(f"medians of {len(old)} rounds: old {mo:.4f} s, new {mn:.4f} s, bound {mb:.4f} s")
-print(f"new is {mo / mn:.1f}x the old rate; new / bound = {mn / mb:.2f}")
+old, new, bound, oc, nc, bc = ([float(x) for x in a.split()] for a in sys.argv[1:7])
+m = statistics.median
+print(f"medians of {len(old)} rounds, wall: old {m(old):.4f} s, new {m(new):.4f} s, "
+      f"bound {m(bound):.4f} s: new is {m(old) / m(new):.1f}x the old rate; "
+      f"new / bound = {m(new) / m(bound):.2f}")
+print(f"medians of {len(old)} rounds, cpu:  old {m(oc):.4f} s, new {m(nc):.4f} s, "
+      f"bound {m(bc):.4f} s: new is {m(oc) / m(nc):.1f}x the old rate; "
+      f"new / bound = {m(nc) / m(bc):.2f}")
 PY
