@@ -1,0 +1,291 @@
+/* test_json.c — the JSON writer (sim/io/json_write.c): escaping, numbers and layout. */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/json_write.h"
+#include "ppsim.h"
+
+/* ------------------------------------------------------------------ helpers */
+
+/* Strings with every character class a writer must handle, and what a reader must get back:
+ * each byte that is not part of valid UTF-8 becomes U+FFFD (EF BF BD), worked out by hand. */
+static const struct {
+    const char *in, *out;
+} tricky[] = {
+    {"my \"fast\" 1f1b", "my \"fast\" 1f1b"},
+    {"back\\slash\tand\ttabs\nnew line\r", "back\\slash\tand\ttabs\nnew line\r"},
+    {"\x01\x02\x1f\b\f", "\x01\x02\x1f\b\f"},
+    {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e"},
+    {"bad \xff byte", "bad \xef\xbf\xbd byte"},
+    {"stray \x80\xbf", "stray \xef\xbf\xbd\xef\xbf\xbd"},
+    {"overlong \xc0\xaf", "overlong \xef\xbf\xbd\xef\xbf\xbd"},
+    {"surrogate \xed\xa0\x80", "surrogate \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+    {"too big \xf4\x90\x80\x80", "too big \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+    {"cut \xe2\x82", "cut \xef\xbf\xbd\xef\xbf\xbd"},
+    {"cut then ascii \xe2\x82x", "cut then ascii \xef\xbf\xbd\xef\xbf\xbdx"},
+    {"", ""},
+};
+#define NTRICKY (sizeof tricky / sizeof *tricky)
+
+/* Runs fn(w, arg) on a writer into memory; returns the text (caller frees). */
+static char *write_with(void (*fn)(ppsj_writer *, const void *), const void *arg)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *fp = open_memstream(&buf, &n);
+    ck_assert_ptr_nonnull(fp);
+    static ppsj_writer w; /* 64 KiB: not on Check's stack */
+    ppsj_writer_init(&w, fp);
+    fn(&w, arg);
+    pps_error err = {0};
+    ck_assert_msg(ppsj_writer_finish(&w, "test", &err) == PPS_OK, "%s", err.msg);
+    fclose(fp);
+    return buf;
+}
+
+static void one_string(ppsj_writer *w, const void *s)
+{
+    ppsj_string(w, s);
+}
+
+static void one_number(ppsj_writer *w, const void *v)
+{
+    ppsj_number(w, *(const double *)v);
+}
+
+/* The number as ppsj_number writes it, without the document's newline. */
+static void number_text(double v, char *buf, size_t size)
+{
+    char *t = write_with(one_number, &v);
+    snprintf(buf, size, "%s", t);
+    buf[strcspn(buf, "\n")] = '\0';
+    free(t);
+}
+
+/* ------------------------------------------------------------------ strings */
+
+START_TEST(strings_round_trip_through_an_independent_parser)
+{
+    for (size_t i = 0; i < NTRICKY; i++) {
+        char *text = write_with(one_string, tricky[i].in);
+        cJSON *v = cJSON_Parse(text);
+        ck_assert_msg(cJSON_IsString(v), "case %zu: not a JSON string: %s", i, text);
+        ck_assert_msg(strcmp(v->valuestring, tricky[i].out) == 0, "case %zu: got '%s'", i,
+                      v->valuestring);
+        cJSON_Delete(v);
+        free(text);
+    }
+}
+END_TEST
+
+START_TEST(strings_use_short_escapes_and_never_raw_control_bytes)
+{
+    char *text = write_with(one_string, "\"\\\n\t\r\b\f\x01\x1f\x7f");
+    ck_assert_str_eq(text, "\"\\\"\\\\\\n\\t\\r\\b\\f\\u0001\\u001f\x7f\"\n");
+    free(text);
+}
+END_TEST
+
+START_TEST(long_strings_cross_the_buffer_intact)
+{
+    size_t n = 3 * PPSJ_WRITE_BUF + 17;
+    char *s = malloc(n + 1);
+    ck_assert_ptr_nonnull(s);
+    for (size_t i = 0; i < n; i++)
+        s[i] = i % 1000 == 999 ? '"' : (char)('a' + i % 26);
+    s[n] = '\0';
+    char *text = write_with(one_string, s);
+    cJSON *v = cJSON_Parse(text);
+    ck_assert(cJSON_IsString(v));
+    ck_assert(strcmp(v->valuestring, s) == 0);
+    cJSON_Delete(v);
+    free(text);
+    free(s);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ numbers */
+
+/* Fewest significant digits that read back as v, by brute force: printf rounds the exact binary
+ * value correctly at every precision, so the first precision that reads back is the answer. */
+static int shortest_digits(double v)
+{
+    char b[64];
+    for (int p = 1; p <= 17; p++) {
+        snprintf(b, sizeof b, "%.*e", p - 1, v);
+        if (strtod(b, NULL) == v)
+            return p;
+    }
+    return 99;
+}
+
+static int significant_digits(const char *s)
+{
+    char d[64];
+    int k = 0, started = 0;
+    for (const char *p = s; *p && *p != 'e'; p++)
+        if (*p >= '1' && *p <= '9')
+            started = 1, d[k++] = *p;
+        else if (*p == '0' && started)
+            d[k++] = *p;
+    while (k > 1 && d[k - 1] == '0')
+        k--;
+    return k ? k : 1;
+}
+
+START_TEST(numbers_read_back_exactly_with_the_fewest_digits)
+{
+    uint64_t x = 88172645463325252ULL; /* xorshift64 */
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double v;
+        if (i % 3 == 0) {
+            memcpy(&v, &x, sizeof v); /* any bit pattern */
+        } else if (i % 3 == 1) {
+            v = (double)(x % 1000000) * 0.0123 + (double)(x >> 40) * 1e-9; /* sums of costs */
+        } else {
+            v = (double)(x >> 11) * 0x1p-53 * pow(10, (double)((int)(x % 60) - 30));
+        }
+        if (!isfinite(v) || v == 0)
+            continue;
+        char text[64];
+        *ppsj_format_number(text, v) = '\0';
+        ck_assert_msg(strtod(text, NULL) == v, "%.17g written as %s", v, text);
+        ck_assert_msg(significant_digits(text) == shortest_digits(v),
+                      "%.17g written as %s, %d digits suffice", v, text, shortest_digits(v));
+    }
+}
+END_TEST
+
+START_TEST(numbers_in_the_documented_forms)
+{
+    static const struct {
+        double v;
+        const char *text;
+    } cases[] = {
+        {0, "0"}, {-0.0, "-0"}, {33, "33"}, {-2.5, "-2.5"}, {0.1, "0.1"},
+        {0.1 + 0.2, "0.30000000000000004"}, {0.037, "0.037"}, {1e15, "1000000000000000"},
+        {1e21, "1e21"}, {123456.789, "123456.789"}, {1e-7, "0.0000001"},
+        {1.5e-7, "0.00000015"}, {1.5e-10, "1.5e-10"}, {5e-324, "5e-324"},
+        {1.7976931348623157e308, "1.7976931348623157e308"}, {9007199254740993.0, "9007199254740992"},
+        {2.0 / 3.0, "0.6666666666666666"}, {1e23, "1e23"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[64];
+        number_text(cases[i].v, text, sizeof text);
+        ck_assert_msg(strcmp(text, cases[i].text) == 0, "%.17g: got %s, expected %s",
+                      cases[i].v, text, cases[i].text);
+    }
+    char text[64];
+    number_text(NAN, text, sizeof text);
+    ck_assert_str_eq(text, "null");
+    number_text(-INFINITY, text, sizeof text);
+    ck_assert_str_eq(text, "null");
+}
+END_TEST
+
+static void decimals(ppsj_writer *w, const void *arg)
+{
+    (void)arg;
+    ppsj_begin_array(w, PPSJ_COMPACT);
+    ppsj_decimal(w, 1500, 3);
+    ppsj_decimal(w, 1, 3);
+    ppsj_decimal(w, -2000, 3);
+    ppsj_decimal(w, 0, 3);
+    ppsj_decimal(w, 123456789, 9);
+    ppsj_integer(w, -9223372036854775807LL - 1);
+    ppsj_end_array(w);
+}
+
+START_TEST(fixed_point_decimals_drop_trailing_zeros)
+{
+    char *text = write_with(decimals, NULL);
+    ck_assert_str_eq(text, "[1.5,0.001,-2,0,0.123456789,-9223372036854775808]\n");
+    free(text);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ layout */
+
+static void layout(ppsj_writer *w, const void *arg)
+{
+    (void)arg;
+    ppsj_begin_object(w, PPSJ_SPACED);
+    ppsj_member_string(w, "a", "x");
+    ppsj_member_integer(w, "b", 1);
+    ppsj_newline(w, 1);
+    ppsj_key(w, "list");
+    ppsj_begin_array(w, PPSJ_COMPACT);
+    for (int i = 0; i < 2; i++) {
+        ppsj_newline(w, 0);
+        ppsj_begin_array(w, PPSJ_COMPACT);
+        ppsj_integer(w, i);
+        ppsj_bool(w, i);
+        ppsj_null(w);
+        ppsj_end_array(w);
+    }
+    ppsj_newline(w, 0);
+    ppsj_end_array(w);
+    ppsj_key(w, "empty");
+    ppsj_begin_object(w, PPSJ_COMPACT);
+    ppsj_end_object(w);
+    ppsj_end_object(w);
+}
+
+START_TEST(separators_and_line_breaks_come_from_the_structure)
+{
+    char *text = write_with(layout, NULL);
+    ck_assert_str_eq(text, "{\"a\": \"x\", \"b\": 1,\n \"list\": [\n[0,false,null],\n[1,true,null]"
+                           "\n], \"empty\": {}}\n");
+    free(text);
+}
+END_TEST
+
+START_TEST(an_unfinished_document_is_a_write_error)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *fp = open_memstream(&buf, &n);
+    static ppsj_writer w;
+    ppsj_writer_init(&w, fp);
+    ppsj_begin_object(&w, PPSJ_SPACED);
+    ppsj_key(&w, "dangling");
+    pps_error err = {0};
+    ck_assert_int_eq(ppsj_writer_finish(&w, "test", &err), PPS_EIO);
+    ck_assert_str_eq(err.msg, "test: write error");
+    fclose(fp);
+    free(buf);
+}
+END_TEST
+
+static Suite *json_suite(void)
+{
+    Suite *s = suite_create("json");
+    TCase *tc = tcase_create("writer");
+    tcase_add_test(tc, strings_round_trip_through_an_independent_parser);
+    tcase_add_test(tc, strings_use_short_escapes_and_never_raw_control_bytes);
+    tcase_add_test(tc, long_strings_cross_the_buffer_intact);
+    tcase_add_test(tc, numbers_read_back_exactly_with_the_fewest_digits);
+    tcase_add_test(tc, numbers_in_the_documented_forms);
+    tcase_add_test(tc, fixed_point_decimals_drop_trailing_zeros);
+    tcase_add_test(tc, separators_and_line_breaks_come_from_the_structure);
+    tcase_add_test(tc, an_unfinished_document_is_a_write_error);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(json_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
