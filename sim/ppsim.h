@@ -518,6 +518,12 @@ pps_status pps_timeline_append(pps_timeline *t, const pps_event *e, pps_error *e
  * micro-batch, plus 32 bytes per compute event when a rank's events are not in time order. */
 pps_status pps_timeline_check(const pps_timeline *t, pps_error *err);
 
+/* A stream's name as timeline files spell it: "compute", "send:PEER" or "recv:PEER" (a negative
+ * peer is written as 0). Writes it with its NUL into buf (PPS_STREAM_TEXT_MAX bytes); returns
+ * its length. */
+#define PPS_STREAM_TEXT_MAX 16
+int pps_stream_format(pps_stream stream, int peer, char *buf);
+
 /* Timeline JSON (docs/trace.md). */
 pps_status pps_timeline_write_json(const pps_timeline *t, FILE *fp, pps_error *err);
 pps_status pps_timeline_parse_json(const char *text, size_t len, const char *name,
@@ -569,6 +575,31 @@ typedef struct pps_analysis {
  * on a timeline whose compute events overlap, busy time can exceed the makespan. */
 pps_status pps_analyze(const pps_timeline *t, pps_analysis *out, pps_error *err);
 void pps_analysis_clear(pps_analysis *a);
+
+/* ------------------------------------------------------------------ summaries (--json) */
+
+/* One run as `ppsim sim --json`, `analyze --json` and `compare --json` report it (docs/cli.md).
+ * Every pointer is borrowed. A run that was skipped (compare) has analysis NULL and skipped set. */
+typedef struct pps_summary {
+    const char *schedule;         /* the schedule's name */
+    int ranks, stages, microbatches, chunks;
+    const pps_analysis *analysis; /* NULL when skipped */
+    /* The literature's values beside the simulated ones (docs/schedules.md); NaN, or NULL,
+     * where none applies (written as null). */
+    double analytic_idle_over_compute;
+    double analytic_stage_span_idle; /* seconds */
+    const double *analytic_peak;     /* [ranks] bytes */
+    const char *skipped;             /* why the run was skipped; NULL when it ran */
+} pps_summary;
+
+/* The summary of timeline t and its analysis a (borrowed: they must outlive the summary),
+ * with no analytic values. */
+pps_summary pps_summary_of(const pps_timeline *t, const pps_analysis *a);
+/* Writes one summary object (pps_summaries_write_json: an array of n) and a newline to fp.
+ * Strings are escaped and numbers exact (docs/ir.md, "JSON output"); NaN and infinities are
+ * written as null. Returns PPS_EIO when the write fails. */
+pps_status pps_summary_write_json(const pps_summary *s, FILE *fp, pps_error *err);
+pps_status pps_summaries_write_json(const pps_summary *s, size_t n, FILE *fp, pps_error *err);
 
 /* One step of a rank's activation memory: from time t on, `bytes` are held. */
 typedef struct pps_memory_point {
@@ -785,6 +816,12 @@ pps_status pps_timeline_diff(const pps_timeline *pred, const pps_timeline *meas,
 void pps_diff_clear(pps_diff *d);
 /* 1 when |makespan relative error| exceeds tolerance or is undefined (NaN), else 0. */
 int pps_diff_exceeds(const pps_diff *d, double tolerance);
+/* Writes d, the diff of timelines pred and meas (whose headers it names), under `tolerance` as
+ * one JSON object (format "ppsim-diff", docs/validation-method.md) and a newline. NaN and
+ * infinities are written as null. Returns PPS_EIO when the write fails. */
+pps_status pps_diff_write_json(const pps_diff *d, const pps_timeline *pred,
+                               const pps_timeline *meas, double tolerance, FILE *fp,
+                               pps_error *err);
 
 /* A measured profile written by `ppexec --profile` (format "ppsim-profile", version 1). Times are
  * medians over `repeats` runs, seconds; sizes bytes. */
@@ -823,6 +860,10 @@ pps_status pps_profile_parse_json(const char *text, size_t len, const char *name
                                   pps_profile **out, pps_error *err);
 pps_status pps_profile_read(const char *path, pps_profile **out, pps_error *err);
 void pps_profile_destroy(pps_profile *p);
+/* Writes p as a profile file that pps_profile_parse_json reads back to the same values (numbers
+ * exact; workload fields of -1 left out). PPS_EINPUT when a time or size is not finite (nothing
+ * written), PPS_EIO when the write fails. */
+pps_status pps_profile_write_json(const pps_profile *p, FILE *fp, pps_error *err);
 
 /* Calibration: initialises *out (pps_cost_init) and fills one entry per stage from the profile
  * and the links from the medians of the profiled links (docs/validation-method.md). The result

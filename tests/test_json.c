@@ -1,4 +1,5 @@
-/* test_json.c — the JSON writer (sim/io/json_write.c): escaping, numbers and layout. */
+/* test_json.c — the JSON writer (sim/io/json_write.c): escaping, numbers, layout, and every
+ * library writer's output parsed by an independent parser (cJSON). */
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -65,6 +66,30 @@ static void number_text(double v, char *buf, size_t size)
     snprintf(buf, size, "%s", t);
     buf[strcspn(buf, "\n")] = '\0';
     free(t);
+}
+
+/* Runs a library writer into memory and parses the text with cJSON (caller deletes). */
+static cJSON *written(pps_status (*wr)(const void *, FILE *, pps_error *), const void *obj)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *fp = open_memstream(&buf, &n);
+    ck_assert_ptr_nonnull(fp);
+    pps_error err = {0};
+    ck_assert_msg(wr(obj, fp, &err) == PPS_OK, "%s", err.msg);
+    fclose(fp);
+    ck_assert_msg(memchr(buf, '\0', n) == NULL, "a NUL byte in the output");
+    cJSON *root = cJSON_ParseWithLength(buf, n);
+    ck_assert_msg(root != NULL, "not valid JSON: %s", buf);
+    free(buf);
+    return root;
+}
+
+static const char *str_at(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    ck_assert_msg(cJSON_IsString(v), "%s is not a string", key);
+    return v->valuestring;
 }
 
 /* ------------------------------------------------------------------ strings */
@@ -265,6 +290,187 @@ START_TEST(an_unfinished_document_is_a_write_error)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ every library writer */
+
+static pps_status wr_schedule(const void *o, FILE *fp, pps_error *err)
+{
+    return pps_schedule_write_json(o, fp, err);
+}
+
+static pps_status wr_timeline(const void *o, FILE *fp, pps_error *err)
+{
+    return pps_timeline_write_json(o, fp, err);
+}
+
+static pps_status wr_chrome(const void *o, FILE *fp, pps_error *err)
+{
+    return pps_timeline_write_chrome(o, fp, err);
+}
+
+static pps_status wr_profile(const void *o, FILE *fp, pps_error *err)
+{
+    return pps_profile_write_json(o, fp, err);
+}
+
+static pps_status wr_costs(const void *o, FILE *fp, pps_error *err)
+{
+    return pps_cost_write_json(o, fp, err);
+}
+
+static pps_status wr_summaries(const void *o, FILE *fp, pps_error *err)
+{
+    return pps_summaries_write_json(o, 2, fp, err);
+}
+
+START_TEST(schedule_writer_escapes_the_name)
+{
+    for (size_t i = 0; i < NTRICKY; i++) {
+        pps_schedule *s = NULL;
+        pps_error err = {0};
+        ck_assert(pps_schedule_create(1, 1, 1, PPS_PLACE_LOOP, NULL, &s, &err) == PPS_OK);
+        snprintf(s->name, sizeof s->name, "%s", tricky[i].in);
+        ck_assert(pps_schedule_append(s, 0, pps_action_make(PPS_F, 0, 0), &err) == PPS_OK);
+        cJSON *root = written(wr_schedule, s);
+        ck_assert_str_eq(str_at(root, "name"), tricky[i].out);
+        cJSON_Delete(root);
+        pps_schedule_destroy(s);
+    }
+}
+END_TEST
+
+/* A one-event timeline whose free-text fields hold tricky[i].in. */
+static pps_timeline *tricky_timeline(size_t i)
+{
+    pps_timeline *t = NULL;
+    pps_error err = {0};
+    ck_assert(pps_timeline_create(2, 2, 1, &t, &err) == PPS_OK);
+    snprintf(t->schedule, sizeof t->schedule, "%s", tricky[i].in);
+    snprintf(t->backend, sizeof t->backend, "%s", tricky[i].in);
+    snprintf(t->note, sizeof t->note, "%s", tricky[i].in);
+    pps_event e = {.start = 0.1, .end = 0.30000000000000004, .rank = 0, .peer = -1,
+                   .stream = PPS_STREAM_COMPUTE, .action = pps_action_make(PPS_F, 0, 0)};
+    ck_assert(pps_timeline_append(t, &e, &err) == PPS_OK);
+    return t;
+}
+
+START_TEST(timeline_and_chrome_writers_escape_every_free_text_field)
+{
+    for (size_t i = 0; i < NTRICKY; i++) {
+        pps_timeline *t = tricky_timeline(i);
+        cJSON *root = written(wr_timeline, t);
+        ck_assert_str_eq(str_at(root, "schedule"), tricky[i].out);
+        ck_assert_str_eq(str_at(root, "backend"), tricky[i].out);
+        ck_assert_str_eq(str_at(root, "note"), tricky[i].out);
+        const cJSON *ev = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "events"), 0);
+        ck_assert(cJSON_GetArrayItem(ev, 4)->valuedouble == 0.30000000000000004);
+        cJSON_Delete(root);
+        root = written(wr_chrome, t);
+        const cJSON *other = cJSON_GetObjectItem(root, "otherData");
+        ck_assert_str_eq(str_at(other, "schedule"), tricky[i].out);
+        ck_assert_str_eq(str_at(other, "backend"), tricky[i].out);
+        ck_assert_str_eq(str_at(other, "note"), tricky[i].out);
+        cJSON_Delete(root);
+        pps_timeline_destroy(t);
+    }
+}
+END_TEST
+
+START_TEST(profile_writer_escapes_and_keeps_numbers_exact)
+{
+    for (size_t i = 0; i < NTRICKY; i++) {
+        pps_profile_stage st = {.stage = 0, .rank = 0, .tf = 0.1, .tb = 2.0 / 3.0, .ti = 1e-7,
+                                .tw = 0.30000000000000004, .act_bytes = 5e9, .act_w_bytes = 1,
+                                .send_bytes = 0, .repeats = 7};
+        pps_profile_link l = {.src = 0, .dst = 1, .bytes = 4096, .latency = 1.5e-6,
+                              .bandwidth = 1.2345678901234567e10, .one_way = 2e-6, .repeats = 3};
+        pps_profile p = {.ranks = 2, .stages = 1, .hidden = -1, .tokens = 4, .layers = -1,
+                         .bf16 = -1, .stage_costs = &st, .links = &l, .nlinks = 1};
+        snprintf(p.backend, sizeof p.backend, "%s", tricky[i].in);
+        snprintf(p.note, sizeof p.note, "%s", tricky[i].in);
+        cJSON *root = written(wr_profile, &p);
+        ck_assert_str_eq(str_at(root, "backend"), tricky[i].out);
+        ck_assert_str_eq(str_at(root, "note"), tricky[i].out);
+        const cJSON *s0 = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "stage_costs"), 0);
+        ck_assert(cJSON_GetObjectItem(s0, "tb")->valuedouble == 2.0 / 3.0);
+        ck_assert(cJSON_GetObjectItem(s0, "tw")->valuedouble == 0.30000000000000004);
+        const cJSON *l0 = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "links"), 0);
+        ck_assert(cJSON_GetObjectItem(l0, "bandwidth")->valuedouble == 1.2345678901234567e10);
+        const cJSON *wl = cJSON_GetObjectItem(root, "workload");
+        ck_assert_int_eq(cJSON_GetArraySize(wl), 1); /* only tokens was given */
+        cJSON_Delete(root);
+    }
+}
+END_TEST
+
+START_TEST(cost_writer_output_is_valid_json)
+{
+    pps_cost c;
+    pps_cost_init(&c);
+    c.uniform.tf = 0.1 + 0.2;
+    c.intra.bandwidth = 1e30;
+    cJSON *root = written(wr_costs, &c);
+    ck_assert(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "uniform"), "tf")->valuedouble ==
+              0.1 + 0.2);
+    cJSON_Delete(root);
+    pps_cost_clear(&c);
+}
+END_TEST
+
+START_TEST(summary_writer_escapes_names_and_skip_reasons)
+{
+    pps_rank_stats rs[1] = {{.busy = 24, .idle = 9, .peak_activation = 4}};
+    pps_analysis a = {.ranks = 1, .makespan = 33, .idle_over_total = 3.0 / 11, .per_rank = rs};
+    for (size_t i = 0; i < NTRICKY; i++) {
+        pps_summary s[2] = {
+            {.schedule = tricky[i].in, .ranks = 1, .stages = 1, .microbatches = 1, .chunks = 1,
+             .analysis = &a, .analytic_idle_over_compute = NAN,
+             .analytic_stage_span_idle = NAN},
+            {.schedule = "x", .skipped = tricky[i].in},
+        };
+        cJSON *root = written(wr_summaries, s);
+        const cJSON *r0 = cJSON_GetArrayItem(root, 0), *r1 = cJSON_GetArrayItem(root, 1);
+        ck_assert_str_eq(str_at(r0, "schedule"), tricky[i].out);
+        ck_assert(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(r0, "analytic"),
+                                                   "idle_over_compute")));
+        ck_assert(cJSON_GetObjectItem(cJSON_GetObjectItem(r0, "bubble"), "idle_over_total")
+                      ->valuedouble == 3.0 / 11);
+        ck_assert_str_eq(str_at(r1, "skipped"), tricky[i].out);
+        cJSON_Delete(root);
+    }
+}
+END_TEST
+
+typedef struct diff_args {
+    const pps_diff *d;
+    const pps_timeline *pred, *meas;
+} diff_args;
+
+static pps_status wr_diff(const void *o, FILE *fp, pps_error *err)
+{
+    const diff_args *x = o;
+    return pps_diff_write_json(x->d, x->pred, x->meas, 0.05, fp, err);
+}
+
+START_TEST(diff_writer_escapes_both_headers)
+{
+    for (size_t i = 0; i < NTRICKY; i++) {
+        pps_timeline *t = tricky_timeline(i);
+        pps_diff d = {0};
+        pps_error err = {0};
+        ck_assert_msg(pps_timeline_diff(t, t, &d, &err) == PPS_OK, "%s", err.msg);
+        diff_args x = {&d, t, t};
+        cJSON *root = written(wr_diff, &x);
+        ck_assert_str_eq(str_at(cJSON_GetObjectItem(root, "predicted"), "schedule"),
+                         tricky[i].out);
+        ck_assert_str_eq(str_at(cJSON_GetObjectItem(root, "measured"), "backend"),
+                         tricky[i].out);
+        cJSON_Delete(root);
+        pps_diff_clear(&d);
+        pps_timeline_destroy(t);
+    }
+}
+END_TEST
+
 static Suite *json_suite(void)
 {
     Suite *s = suite_create("json");
@@ -277,6 +483,14 @@ static Suite *json_suite(void)
     tcase_add_test(tc, fixed_point_decimals_drop_trailing_zeros);
     tcase_add_test(tc, separators_and_line_breaks_come_from_the_structure);
     tcase_add_test(tc, an_unfinished_document_is_a_write_error);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("library writers");
+    tcase_add_test(tc, schedule_writer_escapes_the_name);
+    tcase_add_test(tc, timeline_and_chrome_writers_escape_every_free_text_field);
+    tcase_add_test(tc, profile_writer_escapes_and_keeps_numbers_exact);
+    tcase_add_test(tc, cost_writer_output_is_valid_json);
+    tcase_add_test(tc, summary_writer_escapes_names_and_skip_reasons);
+    tcase_add_test(tc, diff_writer_escapes_both_headers);
     suite_add_tcase(s, tc);
     return s;
 }

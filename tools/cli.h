@@ -143,11 +143,14 @@ typedef struct cli_analytic {
 void cli_analytic_of(const cli_run *run, cli_analytic *an);
 void cli_analytic_free(cli_analytic *an);
 
-/* Summaries: human text or one JSON object. an may be NULL (no analytic values). */
+/* Summaries: human text, or one JSON object on stdout written by the library (returns 0, or the
+ * exit code after printing the error). an may be NULL (no analytic values). */
 void cli_print_summary(FILE *fp, const pps_timeline *t, const pps_analysis *a,
                        const cli_analytic *an);
-void cli_print_summary_json(FILE *fp, const pps_timeline *t, const pps_analysis *a,
-                            const cli_analytic *an);
+int cli_print_summary_json(const char *cmd, const pps_timeline *t, const pps_analysis *a,
+                           const cli_analytic *an);
+/* The library's summary of t, a and an (all borrowed; an may be NULL). */
+pps_summary cli_summary(const pps_timeline *t, const pps_analysis *a, const cli_analytic *an);
 
 /* Writes run's timeline JSON, Chrome trace and memory CSV (each path may be NULL)
  * atomically: either every file is written or none. Two paths naming one file are refused

@@ -536,58 +536,23 @@ void cli_analytic_free(cli_analytic *an)
     an->peak = NULL;
 }
 
-/* %g that prints integers without a fraction and JSON-safe (no nan/inf). */
-static void json_number(FILE *fp, double v)
+pps_summary cli_summary(const pps_timeline *t, const pps_analysis *a, const cli_analytic *an)
 {
-    if (isfinite(v))
-        fprintf(fp, "%.10g", v);
-    else
-        fputs("null", fp);
+    pps_summary s = pps_summary_of(t, a);
+    if (an) {
+        s.analytic_idle_over_compute = an->idle_over_compute;
+        s.analytic_stage_span_idle = an->stage_span_idle;
+        s.analytic_peak = an->peak;
+    }
+    return s;
 }
 
-void cli_print_summary_json(FILE *fp, const pps_timeline *t, const pps_analysis *a,
-                            const cli_analytic *an)
+int cli_print_summary_json(const char *cmd, const pps_timeline *t, const pps_analysis *a,
+                           const cli_analytic *an)
 {
-    fprintf(fp, "{\"schedule\": \"%s\", \"ranks\": %d, \"stages\": %d, \"microbatches\": %d, "
-                "\"chunks\": %d, \"costs_per\": \"rank-share\", \"actions\": %zu, \"makespan\": ",
-            t->schedule, t->ranks, t->stages, t->microbatches, t->chunks, a->compute_actions);
-    json_number(fp, a->makespan);
-    fputs(", \"bubble\": {\"idle_over_total\": ", fp);
-    json_number(fp, a->idle_over_total);
-    fputs(", \"idle_over_compute\": ", fp);
-    json_number(fp, a->idle_over_compute);
-    fputs(", \"stage_span_rate\": ", fp);
-    json_number(fp, a->stage_span_rate);
-    fputs(", \"stage_span_idle\": ", fp);
-    json_number(fp, a->stage_span_idle);
-    fputs("}, \"analytic\": {\"idle_over_compute\": ", fp);
-    json_number(fp, an ? an->idle_over_compute : NAN);
-    fputs(", \"stage_span_idle\": ", fp);
-    json_number(fp, an ? an->stage_span_idle : NAN);
-    fputs(", \"peak_activation\": ", fp);
-    if (an && an->peak) {
-        for (int r = 0; r < a->ranks; r++) {
-            fputs(r ? ", " : "[", fp);
-            json_number(fp, an->peak[r]);
-        }
-        fputc(']', fp);
-    } else {
-        fputs("null", fp);
-    }
-    fputs("}, \"throughput\": ", fp);
-    json_number(fp, a->throughput);
-    fputs(", \"per_rank\": [", fp);
-    for (int r = 0; r < a->ranks; r++) {
-        const pps_rank_stats *s = &a->per_rank[r];
-        fprintf(fp, "%s{\"rank\": %d, \"busy\": ", r ? ", " : "", r);
-        json_number(fp, s->busy);
-        fputs(", \"idle\": ", fp);
-        json_number(fp, s->idle);
-        fputs(", \"peak_activation\": ", fp);
-        json_number(fp, s->peak_activation);
-        fputc('}', fp);
-    }
-    fputs("]}\n", fp);
+    pps_error err = {0};
+    pps_summary s = cli_summary(t, a, an);
+    return pps_summary_write_json(&s, stdout, &err) == PPS_OK ? 0 : cli_fail(cmd, &err);
 }
 
 void cli_print_summary(FILE *fp, const pps_timeline *t, const pps_analysis *a,

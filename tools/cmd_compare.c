@@ -49,8 +49,19 @@ static const char *cell(double v, const char *fmt, char *buf, size_t size)
     return buf;
 }
 
-/* Runs one schedule; prints a table row or a JSON element. Returns 1 if it ran. */
-static int compare_one(const cli_input *in, const pps_generator *g, int json, int *first)
+/* The rows --json prints once every schedule has run (the library writes the array). */
+#define MAX_SCHEDULES 64
+typedef struct json_rows {
+    size_t n;
+    pps_summary row[MAX_SCHEDULES];
+    pps_analysis analysis[MAX_SCHEDULES]; /* owned */
+    cli_analytic analytic[MAX_SCHEDULES]; /* owned */
+    char reason[MAX_SCHEDULES][PPS_ERRMSG_MAX];
+} json_rows;
+
+/* Runs one schedule; prints a table row, or keeps a JSON row when rows is not NULL. Returns 1
+ * if it ran. */
+static int compare_one(const cli_input *in, const pps_generator *g, json_rows *rows)
 {
     pps_gen_params p;
     cli_gen_params(in, g, 1, &p);
@@ -59,22 +70,27 @@ static int compare_one(const cli_input *in, const pps_generator *g, int json, in
     cli_run run;
     pps_error err = {0};
     int rc = cli_run_generated("compare", in, g, &p, &run, &err);
-    if (json) {
-        fputs(*first ? "[" : ",\n ", stdout);
-        *first = 0;
-    }
     if (rc != 0) {
-        if (json)
-            printf("{\"schedule\": \"%s\", \"skipped\": \"%s\"}", g->name, err.msg);
-        else
+        if (rows) {
+            size_t i = rows->n++;
+            snprintf(rows->reason[i], sizeof rows->reason[i], "%s", err.msg);
+            rows->row[i] = (pps_summary){.schedule = g->name, .skipped = rows->reason[i]};
+        } else {
             printf("%-18s skipped: %s\n", g->name, err.msg);
+        }
         cli_run_free(&run);
         return 0;
     }
     cli_analytic an;
     cli_analytic_of(&run, &an);
-    if (json) {
-        cli_print_summary_json(stdout, run.timeline, &run.analysis, &an);
+    if (rows) { /* kept until the array is written: the run's copies are forgotten below */
+        size_t i = rows->n++;
+        rows->analysis[i] = run.analysis;
+        memset(&run.analysis, 0, sizeof run.analysis);
+        rows->analytic[i] = an;
+        an.peak = NULL;
+        rows->row[i] = cli_summary(run.timeline, &rows->analysis[i], &rows->analytic[i]);
+        rows->row[i].schedule = g->name; /* the timeline's name goes with the run */
     } else {
         const pps_analysis *a = &run.analysis;
         double *peak = malloc((size_t)a->ranks * sizeof *peak);
@@ -132,7 +148,6 @@ int cmd_compare(int argc, char **argv)
         in.microbatches = DEFAULT_MICROBATCHES;
 
     /* The schedules to run: the -s list, each checked before anything runs. */
-    enum { MAX_SCHEDULES = 64 };
     const pps_generator *list[MAX_SCHEDULES];
     size_t count = 0;
     int rc = cli_schedule_list("compare", in.schedule, list, MAX_SCHEDULES, &count);
@@ -151,11 +166,26 @@ int cmd_compare(int argc, char **argv)
                "makespan (s)", "idle/total", "idle/compute", "analytic", "stage-span",
                "bubble (s)", "analytic", "peak activation per rank (B)", "analytic");
     }
-    int first = 1, ran = 0;
+    json_rows *rows = json ? calloc(1, sizeof *rows) : NULL;
+    if (json && !rows) {
+        cli_error("compare", "out of memory");
+        return EXIT_BAD_INPUT;
+    }
+    int ran = 0;
     for (size_t i = 0; i < count; i++)
-        ran += compare_one(&in, list[i], json, &first);
-    if (json)
-        puts(first ? "[]" : "]");
+        ran += compare_one(&in, list[i], rows);
+    if (rows) {
+        pps_error err = {0};
+        if (pps_summaries_write_json(rows->row, rows->n, stdout, &err) != PPS_OK)
+            rc = cli_fail("compare", &err);
+        for (size_t i = 0; i < rows->n; i++) {
+            pps_analysis_clear(&rows->analysis[i]);
+            cli_analytic_free(&rows->analytic[i]);
+        }
+        free(rows);
+    }
+    if (rc != EXIT_OK)
+        return rc;
     if (ran == 0) {
         cli_error("compare", "every schedule was skipped (reasons above)");
         return EXIT_BAD_INPUT;

@@ -20,129 +20,6 @@ static const char diff_usage[] =
     "Exit status: 0 within tolerance, 1 bad input, 2 usage error,\n"
     "             3 |makespan relative error| exceeds the tolerance (or is undefined).\n";
 
-/* JSON number, or null for NaN and infinities. */
-static void json_number(FILE *fp, double v)
-{
-    if (isfinite(v))
-        fprintf(fp, "%.10g", v);
-    else
-        fputs("null", fp);
-}
-
-/* JSON string: quotes, backslashes and control bytes escaped. */
-static void json_string(FILE *fp, const char *s)
-{
-    putc('"', fp);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(fp, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(fp, "\\u%04x", *p);
-        else
-            putc(*p, fp);
-    }
-    putc('"', fp);
-}
-
-/* "compute", "send:P" or "recv:P" as in the timeline file. */
-static void stream_text(const pps_diff_event *e, char *buf, size_t size)
-{
-    if (e->stream == PPS_STREAM_COMPUTE)
-        snprintf(buf, size, "compute");
-    else
-        snprintf(buf, size, "%s:%d", e->stream == PPS_STREAM_SEND ? "send" : "recv",
-                 (int)e->peer);
-}
-
-static void json_value(FILE *fp, const char *key, const pps_diff_value *v, int relative)
-{
-    fprintf(fp, "\"%s\": {\"predicted\": ", key);
-    json_number(fp, v->pred);
-    fputs(", \"measured\": ", fp);
-    json_number(fp, v->meas);
-    fputs(relative ? ", \"rel_error\": " : ", \"diff\": ", fp);
-    json_number(fp, relative ? v->rel_error : v->diff);
-    fputc('}', fp);
-}
-
-static void json_dist(FILE *fp, const char *key, const pps_diff_dist *d)
-{
-    fprintf(fp, "\"%s\": {\"median\": ", key);
-    json_number(fp, d->median);
-    fputs(", \"p90\": ", fp);
-    json_number(fp, d->p90);
-    fputs(", \"max\": ", fp);
-    json_number(fp, d->max);
-    fputc('}', fp);
-}
-
-static void print_json(FILE *fp, const pps_timeline *pt, const pps_timeline *mt,
-                       const pps_diff *d, double tol)
-{
-    fputs("{\"format\": \"ppsim-diff\", \"version\": 1, \"predicted\": {\"schedule\": ", fp);
-    json_string(fp, pt->schedule);
-    fputs(", \"source\": ", fp);
-    json_string(fp, pt->source);
-    fputs(", \"backend\": ", fp);
-    json_string(fp, pt->backend);
-    fputs("}, \"measured\": {\"schedule\": ", fp);
-    json_string(fp, mt->schedule);
-    fputs(", \"source\": ", fp);
-    json_string(fp, mt->source);
-    fputs(", \"backend\": ", fp);
-    json_string(fp, mt->backend);
-    fprintf(fp, ", \"incomplete\": %s}, \"ranks\": %d, \"stages\": %d, \"microbatches\": %d, "
-                "\"tolerance\": ",
-            mt->incomplete ? "true" : "false", d->ranks, d->stages, d->microbatches);
-    json_number(fp, tol);
-    fprintf(fp, ", \"exceeds_tolerance\": %s, ", pps_diff_exceeds(d, tol) ? "true" : "false");
-    json_value(fp, "makespan", &d->makespan, 1);
-    fputs(", \"bubble\": {", fp);
-    json_value(fp, "idle_over_total", &d->idle_over_total, 0);
-    fputs(", ", fp);
-    json_value(fp, "idle_over_compute", &d->idle_over_compute, 0);
-    fputs(", ", fp);
-    json_value(fp, "stage_span_rate", &d->stage_span_rate, 0);
-    fputs("}, \"per_rank\": [", fp);
-    for (int r = 0; r < d->ranks; r++) {
-        fprintf(fp, "%s{\"rank\": %d, \"busy_predicted\": ", r ? ", " : "", r);
-        json_number(fp, d->busy[r].pred);
-        fputs(", \"busy_measured\": ", fp);
-        json_number(fp, d->busy[r].meas);
-        fputs(", \"busy_rel_error\": ", fp);
-        json_number(fp, d->busy[r].rel_error);
-        fputc('}', fp);
-    }
-    fprintf(fp, "], \"events\": {\"matched\": %zu, \"only_predicted\": %zu, "
-                "\"only_measured\": %zu}, ",
-            d->matched, d->only_pred, d->only_meas);
-    json_dist(fp, "abs_start_error", &d->abs_start_error);
-    fputs(", ", fp);
-    json_dist(fp, "abs_end_error", &d->abs_end_error);
-    fputs(", \"worst\": [", fp);
-    for (size_t i = 0; i < d->nworst; i++) {
-        const pps_diff_event *e = &d->worst[i];
-        char stream[32], action[PPS_ACTION_TEXT_MAX];
-        stream_text(e, stream, sizeof stream);
-        pps_action_format(&e->action, action, sizeof action);
-        fprintf(fp, "%s{\"rank\": %d, \"stream\": \"%s\", \"action\": \"%s\", \"predicted\": [",
-                i ? ", " : "", (int)e->rank, stream, action);
-        json_number(fp, e->pred_start);
-        fputs(", ", fp);
-        json_number(fp, e->pred_end);
-        fputs("], \"measured\": [", fp);
-        json_number(fp, e->meas_start);
-        fputs(", ", fp);
-        json_number(fp, e->meas_end);
-        fputs("], \"start_error\": ", fp);
-        json_number(fp, e->start_error);
-        fputs(", \"end_error\": ", fp);
-        json_number(fp, e->end_error);
-        fputc('}', fp);
-    }
-    fputs("]}\n", fp);
-}
-
 /* A relative error as "+5.00%", or "n/a" when undefined. */
 static const char *percent(double v, char *buf, size_t size)
 {
@@ -200,8 +77,8 @@ static void print_text(FILE *fp, const pps_timeline *pt, const pps_timeline *mt,
                 "pred start", "pred end", "meas start", "meas end", "end error");
         for (size_t i = 0; i < d->nworst; i++) {
             const pps_diff_event *e = &d->worst[i];
-            char stream[32], action[PPS_ACTION_TEXT_MAX];
-            stream_text(e, stream, sizeof stream);
+            char stream[PPS_STREAM_TEXT_MAX], action[PPS_ACTION_TEXT_MAX];
+            pps_stream_format((pps_stream)e->stream, e->peer, stream);
             pps_action_format(&e->action, action, sizeof action);
             fprintf(fp, "  %-5d %-9s %-18s %11.5g %11.5g %11.5g %11.5g %+11.4g\n", (int)e->rank,
                     stream, action, e->pred_start, e->pred_end, e->meas_start, e->meas_end,
@@ -250,11 +127,11 @@ int cmd_diff(int argc, char **argv)
         pps_timeline_destroy(mt);
         return cli_fail("diff", &err);
     }
-    if (json)
-        print_json(stdout, pt, mt, &d, tol);
-    else
-        print_text(stdout, pt, mt, &d, tol);
     rc = pps_diff_exceeds(&d, tol) ? EXIT_DIFF_TOLERANCE : EXIT_OK; /* stdout: cli_finish */
+    if (json && pps_diff_write_json(&d, pt, mt, tol, stdout, &err) != PPS_OK)
+        rc = cli_fail("diff", &err);
+    else if (!json)
+        print_text(stdout, pt, mt, &d, tol);
     pps_diff_clear(&d);
     pps_timeline_destroy(pt);
     pps_timeline_destroy(mt);

@@ -70,7 +70,7 @@ int cmd_sim(int argc, char **argv)
         cli_analytic an;
         cli_analytic_of(&run, &an);
         if (json)
-            cli_print_summary_json(stdout, run.timeline, &run.analysis, &an);
+            rc = cli_print_summary_json("sim", run.timeline, &run.analysis, &an);
         else
             cli_print_summary(stdout, run.timeline, &run.analysis, &an);
         cli_analytic_free(&an);
@@ -118,11 +118,12 @@ int cmd_analyze(int argc, char **argv)
         pps_timeline_destroy(t);
         return cli_fail("analyze", &err);
     }
+    int rc = EXIT_OK;
     if (json)
-        cli_print_summary_json(stdout, t, &a, NULL);
+        rc = cli_print_summary_json("analyze", t, &a, NULL);
     else
         cli_print_summary(stdout, t, &a, NULL);
     pps_analysis_clear(&a);
     pps_timeline_destroy(t);
-    return EXIT_OK;
+    return rc;
 }

@@ -1,5 +1,5 @@
 /* chrome.c — timeline export to the Chrome Trace Event format (Perfetto, chrome://tracing). */
-#include "ppsim.h"
+#include "io/json_write.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -28,53 +28,38 @@ static int to_ns(double seconds, long long *ns)
     return 1;
 }
 
-/* Writes ns as microseconds ("1500", "2.5", "0.001") at p; returns the end. */
-static char *fmt_us(char *p, long long ns)
+/* Opens one trace event, {"ph":PH, on a line of its own. */
+static void begin_event(ppsj_writer *w, const char *ph)
 {
-    char d[24];
-    int k = 0;
-    if (ns < 0) {
-        *p++ = '-';
-        ns = -ns;
-    }
-    unsigned long long us = (unsigned long long)ns / 1000;
-    unsigned frac = (unsigned)((unsigned long long)ns % 1000);
-    do {
-        d[k++] = (char)('0' + us % 10);
-        us /= 10;
-    } while (us);
-    while (k)
-        *p++ = d[--k];
-    if (frac) {
-        *p++ = '.';
-        *p++ = (char)('0' + frac / 100);
-        if (frac % 100) {
-            *p++ = (char)('0' + frac / 10 % 10);
-            if (frac % 10)
-                *p++ = (char)('0' + frac % 10);
-        }
-    }
-    return p;
+    ppsj_newline(w, 0);
+    ppsj_begin_object(w, PPSJ_COMPACT);
+    ppsj_member_string(w, "ph", ph);
 }
 
-static void put_us(FILE *fp, long long ns)
+/* Integer nanoseconds as the format's microseconds: 3 decimals, exact. */
+static void member_us(ppsj_writer *w, const char *key, long long ns)
 {
-    char buf[32];
-    fwrite(buf, 1, (size_t)(fmt_us(buf, ns) - buf), fp);
+    ppsj_key(w, key);
+    ppsj_decimal(w, ns, 3);
 }
 
-static void put_string(FILE *fp, const char *s)
+/* A metadata event {"ph":"M","name":NAME,"pid":..,"tid":..,"args":{ARG: ...}}: the value is
+ * the string text, or the integer num when text is NULL. */
+static void metadata(ppsj_writer *w, const char *name, int pid, long tid, const char *arg,
+                     const char *text, long num)
 {
-    putc('"', fp);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(fp, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(fp, "\\u%04x", *p);
-        else
-            putc(*p, fp);
-    }
-    putc('"', fp);
+    begin_event(w, "M");
+    ppsj_member_string(w, "name", name);
+    ppsj_member_integer(w, "pid", pid);
+    ppsj_member_integer(w, "tid", tid);
+    ppsj_key(w, "args");
+    ppsj_begin_object(w, PPSJ_COMPACT);
+    if (text)
+        ppsj_member_string(w, arg, text);
+    else
+        ppsj_member_integer(w, arg, num);
+    ppsj_end_object(w);
+    ppsj_end_object(w);
 }
 
 /* A send or receive, keyed for matching: (src, dst) of the transfer, then timeline order. */
@@ -120,7 +105,7 @@ static double flow_end_time(const pps_event *send, const pps_event *recv)
 
 /* Writes one flow arrow per matched SEND/RECV pair: the k-th send from a to b is matched with
  * the k-th receive on b from a, in timeline order. */
-static pps_status write_flows(const pps_timeline *t, FILE *fp, pps_error *err)
+static pps_status write_flows(const pps_timeline *t, ppsj_writer *w, pps_error *err)
 {
     size_t ns = 0, nr = 0;
     for (size_t i = 0; i < t->n; i++) {
@@ -159,13 +144,19 @@ static pps_status write_flows(const pps_timeline *t, FILE *fp, pps_error *err)
         long long s_ns = 0, f_ns = 0;
         to_ns(s->start, &s_ns); /* times were checked when the slices were written */
         to_ns(flow_end_time(s, r), &f_ns);
-        fprintf(fp, ",\n{\"ph\":\"s\",\"name\":\"transfer\",\"cat\":\"flow\",\"id\":%zu,"
-                "\"pid\":%d,\"tid\":%ld,\"ts\":", id, (int)s->rank, stream_tid(s));
-        put_us(fp, s_ns);
-        fprintf(fp, "},\n{\"ph\":\"f\",\"bp\":\"e\",\"name\":\"transfer\",\"cat\":\"flow\","
-                "\"id\":%zu,\"pid\":%d,\"tid\":%ld,\"ts\":", id, (int)r->rank, stream_tid(r));
-        put_us(fp, f_ns);
-        putc('}', fp);
+        for (int end = 0; end < 2; end++) {
+            const pps_event *e = end ? r : s;
+            begin_event(w, end ? "f" : "s");
+            if (end)
+                ppsj_member_string(w, "bp", "e");
+            ppsj_member_string(w, "name", "transfer");
+            ppsj_member_string(w, "cat", "flow");
+            ppsj_member_integer(w, "id", (long long)id);
+            ppsj_member_integer(w, "pid", e->rank);
+            ppsj_member_integer(w, "tid", stream_tid(e));
+            member_us(w, "ts", end ? f_ns : s_ns);
+            ppsj_end_object(w);
+        }
         id++;
         a++;
         b++;
@@ -177,7 +168,7 @@ done:
 }
 
 /* Writes thread_name metadata for every (rank, stream) that has events. */
-static pps_status write_thread_names(const pps_timeline *t, FILE *fp, pps_error *err)
+static pps_status write_thread_names(const pps_timeline *t, ppsj_writer *w, pps_error *err)
 {
     if (t->n == 0)
         return PPS_OK;
@@ -201,10 +192,8 @@ static pps_status write_thread_names(const pps_timeline *t, FILE *fp, pps_error 
             snprintf(tname, sizeof tname, "send\u2192%ld", (tid - 1) / 2);
         else
             snprintf(tname, sizeof tname, "recv\u2190%ld", (tid - 2) / 2);
-        fprintf(fp, ",\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%d,\"tid\":%ld,"
-                "\"args\":{\"name\":\"%s\"}},\n{\"ph\":\"M\",\"name\":\"thread_sort_index\","
-                "\"pid\":%d,\"tid\":%ld,\"args\":{\"sort_index\":%ld}}",
-                rank, tid, tname, rank, tid, tid);
+        metadata(w, "thread_name", rank, tid, "name", tname, 0);
+        metadata(w, "thread_sort_index", rank, tid, "sort_index", NULL, tid);
     }
     free(keys);
     return PPS_OK;
@@ -223,22 +212,29 @@ pps_status pps_timeline_write_chrome(const pps_timeline *t, FILE *fp, pps_error 
                                  "stream %d or peer %d", i, (int)e->rank, e->stream,
                                  (int)e->peer);
     }
-    fputs("{\"displayTimeUnit\": \"ms\",\n\"otherData\": {\"schedule\": ", fp);
-    put_string(fp, t->schedule);
-    fputs(", \"source\": ", fp);
-    put_string(fp, t->source);
-    fputs(", \"backend\": ", fp);
-    put_string(fp, t->backend);
-    fputs(", \"note\": ", fp);
-    put_string(fp, t->note);
-    fputs("},\n\"traceEvents\": [", fp);
+    ppsj_writer w;
+    ppsj_writer_init(&w, fp);
+    ppsj_begin_object(&w, PPSJ_SPACED);
+    ppsj_member_string(&w, "displayTimeUnit", "ms");
+    ppsj_newline(&w, 0);
+    ppsj_key(&w, "otherData");
+    ppsj_begin_object(&w, PPSJ_SPACED);
+    ppsj_member_string(&w, "schedule", t->schedule);
+    ppsj_member_string(&w, "source", t->source);
+    ppsj_member_string(&w, "backend", t->backend);
+    ppsj_member_string(&w, "note", t->note);
+    ppsj_end_object(&w);
+    ppsj_newline(&w, 0);
+    ppsj_key(&w, "traceEvents");
+    ppsj_begin_array(&w, PPSJ_COMPACT);
     /* One process per rank, named and sorted by rank. */
-    for (int r = 0; r < t->ranks; r++)
-        fprintf(fp, "%s\n{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%d,\"tid\":0,"
-                "\"args\":{\"name\":\"rank %d\"}},\n{\"ph\":\"M\",\"name\":\"process_sort_index\","
-                "\"pid\":%d,\"tid\":0,\"args\":{\"sort_index\":%d}}",
-                r ? "," : "", r, r, r, r);
-    if ((st = write_thread_names(t, fp, err)))
+    for (int r = 0; r < t->ranks; r++) {
+        char pname[32];
+        snprintf(pname, sizeof pname, "rank %d", r);
+        metadata(&w, "process_name", r, 0, "name", pname, 0);
+        metadata(&w, "process_sort_index", r, 0, "sort_index", NULL, r);
+    }
+    if ((st = write_thread_names(t, &w, err)))
         return st;
     /* One complete event per executed action; PPS_IDLE runs as nothing and is left out. */
     for (size_t i = 0; i < t->n; i++) {
@@ -256,22 +252,19 @@ pps_status pps_timeline_write_chrome(const pps_timeline *t, FILE *fp, pps_error 
                                  "%s, %s s, is beyond the 9e9 s a trace holds in nanoseconds",
                                  i, act, (int)e->rank, bad_start ? "start" : "end", v);
         }
-        /* Integer printf is cheap; the times go through fmt_us, not printf of doubles. */
-        char line[192 + PPS_ACTION_TEXT_MAX], *p = line;
-        p += snprintf(p, 128 + PPS_ACTION_TEXT_MAX,
-                      ",\n{\"ph\":\"X\",\"name\":\"%s\",\"cat\":\"%s\",\"pid\":%d,\"tid\":%ld,"
-                      "\"ts\":", act, pps_kind_name((pps_kind)e->action.kind), (int)e->rank,
-                      stream_tid(e));
-        p = fmt_us(p, t0);
-        memcpy(p, ",\"dur\":", 7);
-        p = fmt_us(p + 7, t1 - t0);
-        *p++ = '}';
-        fwrite(line, 1, (size_t)(p - line), fp);
+        begin_event(&w, "X");
+        ppsj_member_string(&w, "name", act);
+        ppsj_member_string(&w, "cat", pps_kind_name((pps_kind)e->action.kind));
+        ppsj_member_integer(&w, "pid", e->rank);
+        ppsj_member_integer(&w, "tid", stream_tid(e));
+        member_us(&w, "ts", t0);
+        member_us(&w, "dur", t1 - t0);
+        ppsj_end_object(&w);
     }
-    if ((st = write_flows(t, fp, err)))
+    if ((st = write_flows(t, &w, err)))
         return st;
-    fputs("\n]}\n", fp);
-    if (ferror(fp))
-        return pps_error_set(err, PPS_EIO, "chrome trace: write error");
-    return PPS_OK;
+    ppsj_newline(&w, 0);
+    ppsj_end_array(&w);
+    ppsj_end_object(&w);
+    return ppsj_writer_finish(&w, "chrome trace", err);
 }

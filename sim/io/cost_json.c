@@ -1,5 +1,6 @@
 /* cost_json.c — the cost JSON file (docs/cost-model.md): strict reader and exact writer. */
-#include "json_read.h"
+#include "io/json_read.h"
+#include "io/json_write.h"
 #include "cost/cost_fields.h"
 
 #include <math.h>
@@ -153,18 +154,6 @@ pps_status pps_cost_read(const char *path, pps_cost *c, pps_error *err)
 
 /* ------------------------------------------------------------------ writer */
 
-/* Writes v in its shortest decimal form that reads back as exactly v. */
-static void put_number(FILE *fp, double v)
-{
-    char buf[40];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    fputs(buf, fp);
-}
-
 /* Every value that will be written must be finite: JSON has no infinities. */
 static pps_status check_finite(const pps_cost *c, pps_error *err)
 {
@@ -192,28 +181,23 @@ static pps_status check_finite(const pps_cost *c, pps_error *err)
 }
 
 /* Writes {"tf": ..., ...} with the set (non-NaN) fields of x. */
-static void put_stage(FILE *fp, const pps_stage_cost *x)
+static void put_stage(ppsj_writer *w, const pps_stage_cost *x)
 {
     const double *v = &x->tf;
-    int first = 1;
-    fputc('{', fp);
-    for (int k = 0; k < PPS_STAGE_COST_FIELDS; k++) {
-        if (isnan(v[k]))
-            continue;
-        fprintf(fp, "%s\"%s\": ", first ? "" : ", ", ppsc_field_names[k]);
-        put_number(fp, v[k]);
-        first = 0;
-    }
-    fputc('}', fp);
+    ppsj_begin_object(w, PPSJ_SPACED);
+    for (int k = 0; k < PPS_STAGE_COST_FIELDS; k++)
+        if (!isnan(v[k]))
+            ppsj_member_number(w, ppsc_field_names[k], v[k]);
+    ppsj_end_object(w);
 }
 
-static void put_link(FILE *fp, const char *key, const pps_link *l)
+static void put_link(ppsj_writer *w, const char *key, const pps_link *l)
 {
-    fprintf(fp, "\"%s\": {\"latency\": ", key);
-    put_number(fp, l->latency);
-    fputs(", \"bandwidth\": ", fp);
-    put_number(fp, l->bandwidth);
-    fputc('}', fp);
+    ppsj_key(w, key);
+    ppsj_begin_object(w, PPSJ_SPACED);
+    ppsj_member_number(w, "latency", l->latency);
+    ppsj_member_number(w, "bandwidth", l->bandwidth);
+    ppsj_end_object(w);
 }
 
 pps_status pps_cost_write_json(const pps_cost *c, FILE *fp, pps_error *err)
@@ -221,29 +205,37 @@ pps_status pps_cost_write_json(const pps_cost *c, FILE *fp, pps_error *err)
     pps_status st = check_finite(c, err);
     if (st != PPS_OK)
         return st;
-    fputs("{\"format\": \"ppsim-costs\", \"version\": 1,\n \"uniform\": ", fp);
-    put_stage(fp, &c->uniform);
+    ppsj_writer w;
+    ppsj_writer_init(&w, fp);
+    ppsj_begin_object(&w, PPSJ_SPACED);
+    ppsj_member_string(&w, "format", "ppsim-costs");
+    ppsj_member_integer(&w, "version", 1);
+    ppsj_newline(&w, 1);
+    ppsj_key(&w, "uniform");
+    put_stage(&w, &c->uniform);
     if (c->nstages > 0) {
-        fputs(",\n \"stages\": [", fp);
+        ppsj_newline(&w, 1);
+        ppsj_key(&w, "stages");
+        ppsj_begin_array(&w, PPSJ_SPACED);
         for (int s = 0; s < c->nstages; s++) {
-            fputs(s ? ",\n  " : "\n  ", fp);
-            put_stage(fp, &c->stage[s]);
+            ppsj_newline(&w, 2);
+            put_stage(&w, &c->stage[s]);
         }
-        fputs("]", fp);
+        ppsj_end_array(&w);
     }
-    fputs(",\n \"links\": {", fp);
-    put_link(fp, "intra", &c->intra);
-    fputs(", ", fp);
-    put_link(fp, "inter", &c->inter);
-    fprintf(fp, ", \"ranks_per_node\": %d},\n \"comm\": \"%s\",\n \"t_unshard\": ",
-            c->ranks_per_node, c->comm_sync ? "sync" : "overlap");
-    put_number(fp, c->t_unshard);
-    fputs(", \"t_reshard\": ", fp);
-    put_number(fp, c->t_reshard);
-    fputs(", \"t_reduce_grad\": ", fp);
-    put_number(fp, c->t_reduce_grad);
-    fputs("}\n", fp);
-    if (ferror(fp))
-        return pps_error_set(err, PPS_EIO, "cost JSON: write error");
-    return PPS_OK;
+    ppsj_newline(&w, 1);
+    ppsj_key(&w, "links");
+    ppsj_begin_object(&w, PPSJ_SPACED);
+    put_link(&w, "intra", &c->intra);
+    put_link(&w, "inter", &c->inter);
+    ppsj_member_integer(&w, "ranks_per_node", c->ranks_per_node);
+    ppsj_end_object(&w);
+    ppsj_newline(&w, 1);
+    ppsj_member_string(&w, "comm", c->comm_sync ? "sync" : "overlap");
+    ppsj_newline(&w, 1);
+    ppsj_member_number(&w, "t_unshard", c->t_unshard);
+    ppsj_member_number(&w, "t_reshard", c->t_reshard);
+    ppsj_member_number(&w, "t_reduce_grad", c->t_reduce_grad);
+    ppsj_end_object(&w);
+    return ppsj_writer_finish(&w, "cost JSON", err);
 }

@@ -1,5 +1,5 @@
 /* jsonutil.c — cJSON helpers with JSON-path error messages (see jsonutil.h). */
-#include "json_read.h"
+#include "io/json_read.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 /* profile_json.c — the measured profile file written by `ppexec --profile` (format
- * "ppsim-profile"; docs/validation-method.md): a strict reader. */
-#include "json_read.h"
+ * "ppsim-profile"; docs/validation-method.md): a strict reader and the writer. */
+#include "io/json_read.h"
+#include "io/json_write.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -223,4 +224,89 @@ pps_status pps_profile_read(const char *path, pps_profile **out, pps_error *err)
     st = pps_profile_parse_json(text, len, path, out, err);
     free(text);
     return st;
+}
+
+/* ------------------------------------------------------------------ writer */
+
+pps_status pps_profile_write_json(const pps_profile *p, FILE *fp, pps_error *err)
+{
+    for (int i = 0; i < p->stages; i++) {
+        const pps_profile_stage *x = &p->stage_costs[i];
+        const double v[7] = {x->tf, x->tb, x->ti, x->tw, x->act_bytes, x->act_w_bytes,
+                             x->send_bytes};
+        for (int k = 0; k < 7; k++)
+            if (!isfinite(v[k]))
+                return pps_error_set(err, PPS_EINPUT, "profile: stage %d: a time or size is "
+                                     "not finite", i);
+    }
+    for (size_t i = 0; i < p->nlinks; i++) {
+        const pps_profile_link *l = &p->links[i];
+        if (!isfinite(l->bytes) || !isfinite(l->latency) || !isfinite(l->bandwidth) ||
+            !isfinite(l->one_way))
+            return pps_error_set(err, PPS_EINPUT, "profile: link %zu: a time or size is not "
+                                 "finite", i);
+    }
+    ppsj_writer w;
+    ppsj_writer_init(&w, fp);
+    ppsj_begin_object(&w, PPSJ_SPACED);
+    ppsj_member_string(&w, "format", "ppsim-profile");
+    ppsj_member_integer(&w, "version", 1);
+    ppsj_member_string(&w, "backend", p->backend);
+    ppsj_member_integer(&w, "ranks", p->ranks);
+    ppsj_member_integer(&w, "stages", p->stages);
+    ppsj_member_bool(&w, "receiver_copies", p->receiver_copies);
+    if (p->hidden >= 0 || p->tokens >= 0 || p->layers >= 0 || p->bf16 >= 0) {
+        const char *const keys[3] = {"hidden", "tokens", "layers"};
+        const long v[3] = {p->hidden, p->tokens, p->layers};
+        ppsj_newline(&w, 1);
+        ppsj_key(&w, "workload");
+        ppsj_begin_object(&w, PPSJ_SPACED);
+        for (int k = 0; k < 3; k++)
+            if (v[k] >= 0)
+                ppsj_member_integer(&w, keys[k], v[k]);
+        if (p->bf16 >= 0)
+            ppsj_member_bool(&w, "bf16", p->bf16);
+        ppsj_end_object(&w);
+    }
+    ppsj_newline(&w, 1);
+    ppsj_member_string(&w, "note", p->note);
+    ppsj_newline(&w, 1);
+    ppsj_key(&w, "stage_costs");
+    ppsj_begin_array(&w, PPSJ_SPACED);
+    for (int i = 0; i < p->stages; i++) {
+        const pps_profile_stage *x = &p->stage_costs[i];
+        ppsj_newline(&w, 2);
+        ppsj_begin_object(&w, PPSJ_SPACED);
+        ppsj_member_integer(&w, "stage", x->stage);
+        ppsj_member_integer(&w, "rank", x->rank);
+        ppsj_member_number(&w, "tf", x->tf);
+        ppsj_member_number(&w, "tb", x->tb);
+        ppsj_member_number(&w, "ti", x->ti);
+        ppsj_member_number(&w, "tw", x->tw);
+        ppsj_member_number(&w, "act_bytes", x->act_bytes);
+        ppsj_member_number(&w, "act_w_bytes", x->act_w_bytes);
+        ppsj_member_number(&w, "send_bytes", x->send_bytes);
+        ppsj_member_integer(&w, "repeats", x->repeats);
+        ppsj_end_object(&w);
+    }
+    ppsj_end_array(&w);
+    ppsj_newline(&w, 1);
+    ppsj_key(&w, "links");
+    ppsj_begin_array(&w, PPSJ_SPACED);
+    for (size_t i = 0; i < p->nlinks; i++) {
+        const pps_profile_link *l = &p->links[i];
+        ppsj_newline(&w, 2);
+        ppsj_begin_object(&w, PPSJ_SPACED);
+        ppsj_member_integer(&w, "src", l->src);
+        ppsj_member_integer(&w, "dst", l->dst);
+        ppsj_member_number(&w, "bytes", l->bytes);
+        ppsj_member_number(&w, "latency", l->latency);
+        ppsj_member_number(&w, "bandwidth", l->bandwidth);
+        ppsj_member_number(&w, "one_way", l->one_way);
+        ppsj_member_integer(&w, "repeats", l->repeats);
+        ppsj_end_object(&w);
+    }
+    ppsj_end_array(&w);
+    ppsj_end_object(&w);
+    return ppsj_writer_finish(&w, "profile", err);
 }

@@ -1,5 +1,6 @@
 /* format_json.c — ppsim schedule JSON (docs/ir.md): reader, writer, by-extension file reader. */
-#include "json_read.h"
+#include "io/json_read.h"
+#include "io/json_write.h"
 #include "ppsim.h"
 
 #include <limits.h>
@@ -279,52 +280,54 @@ fail:
 
 /* ------------------------------------------------------------------ writer */
 
-/* Writes s as a JSON string: quotes, backslashes and control bytes escaped, other bytes as is. */
-static void write_json_string(FILE *fp, const char *str)
-{
-    fputc('"', fp);
-    for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(fp, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(fp, "\\u%04x", *p);
-        else
-            fputc(*p, fp);
-    }
-    fputc('"', fp);
-}
-
 pps_status pps_schedule_write_json(const pps_schedule *s, FILE *fp, pps_error *err)
 {
-    fprintf(fp, "{\n  \"format\": \"%s\",\n  \"version\": %d,\n  \"name\": ", SCHEDULE_FORMAT,
-            SCHEDULE_VERSION);
-    write_json_string(fp, s->name);
-    fprintf(fp,
-            ",\n  \"ranks\": %d,\n  \"stages\": %d,\n  \"microbatches\": %d,\n  \"placement\": ",
-            s->ranks, s->stages, s->microbatches);
+    ppsj_writer w;
+    ppsj_writer_init(&w, fp);
+    ppsj_begin_object(&w, PPSJ_SPACED);
+    ppsj_newline(&w, 2);
+    ppsj_member_string(&w, "format", SCHEDULE_FORMAT);
+    ppsj_newline(&w, 2);
+    ppsj_member_integer(&w, "version", SCHEDULE_VERSION);
+    ppsj_newline(&w, 2);
+    ppsj_member_string(&w, "name", s->name);
+    ppsj_newline(&w, 2);
+    ppsj_member_integer(&w, "ranks", s->ranks);
+    ppsj_newline(&w, 2);
+    ppsj_member_integer(&w, "stages", s->stages);
+    ppsj_newline(&w, 2);
+    ppsj_member_integer(&w, "microbatches", s->microbatches);
+    ppsj_newline(&w, 2);
+    ppsj_key(&w, "placement");
     if (s->placement == PPS_PLACE_EXPLICIT) {
-        fputc('[', fp);
+        ppsj_begin_array(&w, PPSJ_SPACED);
         for (int i = 0; i < s->stages; i++)
-            fprintf(fp, i ? ", %d" : "%d", (int)s->stage_rank[i]);
-        fputc(']', fp);
+            ppsj_integer(&w, s->stage_rank[i]);
+        ppsj_end_array(&w);
     } else {
-        fprintf(fp, "\"%s\"", pps_placement_name(s->placement));
+        ppsj_string(&w, pps_placement_name(s->placement));
     }
-    fprintf(fp, ",\n  \"lowered\": %s,\n  \"programs\": [", s->lowered ? "true" : "false");
+    ppsj_newline(&w, 2);
+    ppsj_member_bool(&w, "lowered", s->lowered);
+    ppsj_newline(&w, 2);
+    ppsj_key(&w, "programs");
+    ppsj_begin_array(&w, PPSJ_SPACED);
     for (int r = 0; r < s->ranks; r++) {
         const pps_program *p = &s->programs[r];
-        fputs(r ? ",\n    [" : "\n    [", fp);
+        ppsj_newline(&w, 4);
+        ppsj_begin_array(&w, PPSJ_SPACED);
         for (size_t i = 0; i < p->n; i++) {
             char t[PPS_ACTION_TEXT_MAX];
             pps_action_format(&p->actions[i], t, sizeof t);
-            fprintf(fp, i ? ", \"%s\"" : "\"%s\"", t);
+            ppsj_string(&w, t);
         }
-        fputc(']', fp);
+        ppsj_end_array(&w);
     }
-    fputs(s->ranks ? "\n  ]\n}\n" : "]\n}\n", fp);
-    if (ferror(fp))
-        return pps_error_set(err, PPS_EIO, "write error");
-    return PPS_OK;
+    ppsj_newline(&w, 2);
+    ppsj_end_array(&w);
+    ppsj_newline(&w, 0);
+    ppsj_end_object(&w);
+    return ppsj_writer_finish(&w, "schedule", err);
 }
 
 /* ------------------------------------------------------------------ files */

@@ -1,7 +1,8 @@
 /* timeline_json.c — the timeline JSON file format (docs/trace.md): writer and streaming reader. */
 #include "ppsim.h"
 
-#include "json_read.h"
+#include "io/json_read.h"
+#include "io/json_write.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -11,161 +12,92 @@
 
 /* ------------------------------------------------------------------ writing */
 
-/* Writes the decimal digits of u at p; returns the end. */
-static char *fmt_u64(char *p, uint64_t u)
-{
-    char d[20];
-    int k = 0;
-    do {
-        d[k++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    while (k)
-        *p++ = d[--k];
-    return p;
-}
-
-/* Writes v at p (room for 32 bytes) as a decimal that reads back as exactly v; returns the end.
- * Fast path: v is the double nearest some decimal with at most 9 decimals (whole, milli-,
- * nano-seconds), checked by redoing the reader's correctly rounded division w / 1e9; otherwise
- * %.17g. Sums of real costs rarely have a shorter exact form than 16-17 digits, and printf of
- * doubles dominates writing millions of events, so no shortest-form search is made. */
-static char *fmt_double(char *p, double v)
-{
-    double w = nearbyint(v * 1e9);
-    if (fabs(w) < 9e15 && w / 1e9 == v && !(v == 0 && signbit(v))) {
-        uint64_t u = (uint64_t)fabs(w);
-        if (w < 0)
-            *p++ = '-';
-        p = fmt_u64(p, u / 1000000000u);
-        uint32_t frac = (uint32_t)(u % 1000000000u);
-        if (frac) {
-            char f[9];
-            int k = 9;
-            for (int i = 8; i >= 0; i--, frac /= 10)
-                f[i] = (char)('0' + frac % 10);
-            while (f[k - 1] == '0')
-                k--;
-            *p++ = '.';
-            memcpy(p, f, (size_t)k);
-            p += k;
-        }
-        return p;
-    }
-    /* 17 significant digits always read back exactly (IEEE 754 binary64). */
-    return p + snprintf(p, 32, "%.17g", v);
-}
-
-static void put_double(FILE *fp, double v)
-{
-    char buf[40];
-    fwrite(buf, 1, (size_t)(fmt_double(buf, v) - buf), fp);
-}
-
-/* Writes s as a JSON string: quotes, backslashes and control characters escaped. */
-static void put_string(FILE *fp, const char *s)
-{
-    putc('"', fp);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(fp, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", fp);
-        else if (*p == '\t')
-            fputs("\\t", fp);
-        else if (*p < 0x20)
-            fprintf(fp, "\\u%04x", *p);
-        else
-            putc(*p, fp);
-    }
-    putc('"', fp);
-}
-
-static pps_status put_stage_array(FILE *fp, const char *key, const double *v, int n,
+static pps_status put_stage_array(ppsj_writer *w, const char *key, const double *v, int n,
                                   pps_error *err)
 {
     for (int s = 0; s < n; s++)
         if (!isfinite(v[s]) || v[s] < 0)
             return pps_error_set(err, PPS_EINPUT, "timeline: %s[%d] = %g is not a finite "
                                  "non-negative number", key, s, v[s]);
-    fprintf(fp, ",\n \"%s\": [", key);
-    for (int s = 0; s < n; s++) {
-        if (s)
-            fputs(", ", fp);
-        put_double(fp, v[s]);
+    ppsj_newline(w, 1);
+    ppsj_key(w, key);
+    ppsj_begin_array(w, PPSJ_SPACED);
+    for (int s = 0; s < n; s++)
+        ppsj_number(w, v[s]);
+    ppsj_end_array(w);
+    return PPS_OK;
+}
+
+/* Refuses what cannot be written as a valid event line, before anything is written. */
+static pps_status check_events(const pps_timeline *t, pps_error *err)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const pps_event *e = &t->events[i];
+        if (!isfinite(e->start) || !isfinite(e->end))
+            return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: time is not finite", i);
+        if (e->rank < 0)
+            return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: negative rank", i);
+        if (e->stream != PPS_STREAM_COMPUTE && e->stream != PPS_STREAM_SEND &&
+            e->stream != PPS_STREAM_RECV)
+            return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: unknown stream %d", i,
+                                 e->stream);
+        if (e->stream != PPS_STREAM_COMPUTE && e->peer < 0)
+            return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: no peer", i);
     }
-    putc(']', fp);
     return PPS_OK;
 }
 
 pps_status pps_timeline_write_json(const pps_timeline *t, FILE *fp, pps_error *err)
 {
-    pps_status st;
-    fputs("{\"format\": \"ppsim-timeline\", \"version\": 1,\n \"schedule\": ", fp);
-    put_string(fp, t->schedule);
-    fputs(", \"source\": ", fp);
-    put_string(fp, t->source);
-    fputs(", \"backend\": ", fp);
-    put_string(fp, t->backend);
-    fprintf(fp, ", \"time_unit\": \"s\",\n \"ranks\": %d, \"stages\": %d, \"microbatches\": %d, "
-            "\"chunks\": %d, \"incomplete\": %s, \"note\": ",
-            t->ranks, t->stages, t->microbatches, t->chunks, t->incomplete ? "true" : "false");
-    put_string(fp, t->note);
-    if (t->act_bytes && (st = put_stage_array(fp, "act_bytes", t->act_bytes, t->stages, err)))
+    pps_status st = check_events(t, err);
+    if (st)
+        return st;
+    ppsj_writer w;
+    ppsj_writer_init(&w, fp);
+    ppsj_begin_object(&w, PPSJ_SPACED);
+    ppsj_member_string(&w, "format", "ppsim-timeline");
+    ppsj_member_integer(&w, "version", 1);
+    ppsj_newline(&w, 1);
+    ppsj_member_string(&w, "schedule", t->schedule);
+    ppsj_member_string(&w, "source", t->source);
+    ppsj_member_string(&w, "backend", t->backend);
+    ppsj_member_string(&w, "time_unit", "s");
+    ppsj_newline(&w, 1);
+    ppsj_member_integer(&w, "ranks", t->ranks);
+    ppsj_member_integer(&w, "stages", t->stages);
+    ppsj_member_integer(&w, "microbatches", t->microbatches);
+    ppsj_member_integer(&w, "chunks", t->chunks);
+    ppsj_member_bool(&w, "incomplete", t->incomplete);
+    ppsj_member_string(&w, "note", t->note);
+    if (t->act_bytes && (st = put_stage_array(&w, "act_bytes", t->act_bytes, t->stages, err)))
         return st;
     if (t->act_w_bytes &&
-        (st = put_stage_array(fp, "act_w_bytes", t->act_w_bytes, t->stages, err)))
+        (st = put_stage_array(&w, "act_w_bytes", t->act_w_bytes, t->stages, err)))
         return st;
-    fputs(",\n \"events\": [", fp);
+    ppsj_newline(&w, 1);
+    ppsj_key(&w, "events");
+    ppsj_begin_array(&w, PPSJ_COMPACT);
     for (size_t i = 0; i < t->n; i++) {
         const pps_event *e = &t->events[i];
-        /* One line per event, formatted by hand: fprintf per field is too slow for millions. */
-        char line[64 + PPS_ACTION_TEXT_MAX + 2 * 40], *p = line;
-        if (!isfinite(e->start) || !isfinite(e->end))
-            return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: time is not finite", i);
-        if (e->rank < 0)
-            return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: negative rank", i);
-        if (i)
-            *p++ = ',';
-        *p++ = '\n';
-        *p++ = '[';
-        p = fmt_u64(p, (uint64_t)e->rank);
-        switch (e->stream) {
-        case PPS_STREAM_COMPUTE:
-            memcpy(p, ",\"compute\",\"", 12);
-            p += 12;
-            break;
-        case PPS_STREAM_SEND:
-        case PPS_STREAM_RECV:
-            if (e->peer < 0)
-                return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: no peer", i);
-            memcpy(p, e->stream == PPS_STREAM_SEND ? ",\"send:" : ",\"recv:", 7);
-            p = fmt_u64(p + 7, (uint64_t)e->peer);
-            memcpy(p, "\",\"", 3);
-            p += 3;
-            break;
-        default:
-            return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: unknown stream %d", i,
-                                 e->stream);
-        }
-        /* Action text is digits, letters, '_', '(', ';', ')': it never needs escaping. */
-        int n = pps_action_format(&e->action, p, PPS_ACTION_TEXT_MAX);
-        if (n >= PPS_ACTION_TEXT_MAX)
+        char stream[PPS_STREAM_TEXT_MAX], action[PPS_ACTION_TEXT_MAX];
+        pps_stream_format((pps_stream)e->stream, e->peer, stream);
+        if (pps_action_format(&e->action, action, sizeof action) >= (int)sizeof action)
             return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: action text too long",
                                  i);
-        p += n;
-        *p++ = '"';
-        *p++ = ',';
-        p = fmt_double(p, e->start);
-        *p++ = ',';
-        p = fmt_double(p, e->end);
-        *p++ = ']';
-        fwrite(line, 1, (size_t)(p - line), fp);
+        /* One line per event: [rank, stream, action, start, end]. */
+        ppsj_newline(&w, 0);
+        ppsj_begin_array(&w, PPSJ_COMPACT);
+        ppsj_integer(&w, e->rank);
+        ppsj_string(&w, stream);
+        ppsj_string(&w, action);
+        ppsj_number(&w, e->start);
+        ppsj_number(&w, e->end);
+        ppsj_end_array(&w);
     }
-    fputs("\n]}\n", fp);
-    if (ferror(fp))
-        return pps_error_set(err, PPS_EIO, "timeline: write error");
-    return PPS_OK;
+    ppsj_newline(&w, 0);
+    ppsj_end_array(&w);
+    ppsj_end_object(&w);
+    return ppsj_writer_finish(&w, "timeline", err);
 }
 
 /* ------------------------------------------------------------------ reading */
