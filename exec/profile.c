@@ -233,19 +233,35 @@ static void find_pairs(const pps_schedule *s, char *pairs)
     }
 }
 
-static void write_header(FILE *fp, const ppx_setup *setup, const ppx_backend *be, int samples)
+/* Rank 0's profile header: the backend, the sizes, the workload and how it was measured. The
+ * stage and link arrays are allocated for S stages and npairs links (filled as measured). */
+static pps_status new_profile(const ppx_setup *setup, const ppx_backend *be, int samples,
+                              size_t npairs, pps_profile **out, pps_error *err)
 {
     const ppx_workload *wl = &setup->work;
-    fprintf(fp, "{\"format\": \"ppsim-profile\", \"version\": 1, \"backend\": \"%s\", "
-                "\"ranks\": %d, \"stages\": %d, \"receiver_copies\": %s,\n \"workload\": {\"hidden\": %d, "
-                "\"tokens\": %d, \"layers\": %d, \"bf16\": %s},\n \"note\": \"medians of %d "
-                "runs per op, replaying each rank's compute in program order without "
-                "communication; links: one-float ping-pong half round trips (latency) and "
-                "one-way times of a b*h message posted from fresh data while the sender "
-                "computes (one_way)\",\n \"stage_costs\": [",
-            be->name, setup->sched->ranks, setup->sched->stages,
-            be->receiver_copies ? "true" : "false", wl->hidden, wl->tokens,
-            wl->layers, wl->bf16 ? "true" : "false", samples);
+    pps_profile *p = calloc(1, sizeof *p);
+    if (p) {
+        p->stage_costs = calloc((size_t)setup->sched->stages, sizeof *p->stage_costs);
+        p->links = npairs ? calloc(npairs, sizeof *p->links) : NULL;
+    }
+    if (!p || !p->stage_costs || (npairs && !p->links)) {
+        pps_profile_destroy(p);
+        return pps_error_set(err, PPS_ENOMEM, "profile: out of memory");
+    }
+    snprintf(p->backend, sizeof p->backend, "%s", be->name);
+    snprintf(p->note, sizeof p->note, "medians of %d runs per op, replaying each rank's compute "
+             "in program order without communication; links: one-float ping-pong half round "
+             "trips (latency) and one-way times of a b*h message posted from fresh data while "
+             "the sender computes (one_way)", samples);
+    p->ranks = setup->sched->ranks;
+    p->stages = setup->sched->stages;
+    p->hidden = wl->hidden;
+    p->tokens = wl->tokens;
+    p->layers = wl->layers;
+    p->bf16 = wl->bf16 ? 1 : 0;
+    p->receiver_copies = be->receiver_copies ? 1 : 0;
+    *out = p;
+    return PPS_OK;
 }
 
 /* The stage on rank a whose output goes to rank b (a sender's compute during a transfer). */
@@ -300,6 +316,7 @@ pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeat
     if (setup->rank == 0 && pps_outfile_open(&of, path, &open_err) == PPS_OK)
         fp = of.fp;
     ppx_ctx *ctx = NULL;
+    pps_profile *prof = NULL; /* rank 0: what it writes */
     pps_status st = be->init(setup, &ctx, err); /* collective: fails on every rank or none */
     if (st != PPS_OK)
         goto done;
@@ -320,22 +337,21 @@ pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeat
     /* Each stage is on exactly one rank: a sum gathers them. */
     ppx_world_sum_doubles(mine, all, S * 4);
     find_pairs(s, pairs);
-
-    /* Links are measured one pair at a time so that they do not disturb each other; rank 0
-     * writes the file as it goes. */
-    if (fp) {
-        write_header(fp, setup, be, samples);
-        for (int i = 0; i < S; i++) {
-            const double *c = all + 4 * i;
-            fprintf(fp, "%s\n  {\"stage\": %d, \"rank\": %d, \"tf\": %.9g, \"tb\": %.9g, "
-                        "\"ti\": %.9g, \"tw\": %.9g, \"act_bytes\": %zu, \"act_w_bytes\": %zu, "
-                        "\"send_bytes\": %zu, \"repeats\": %d}",
-                    i ? "," : "", i, (int)s->stage_rank[i], c[OP_F], c[OP_B], c[OP_I],
-                    c[OP_W], act, act_w, msg, samples);
-        }
-        fprintf(fp, "],\n \"links\": [");
+    size_t npairs = 0;
+    for (int i = 0; i < R * R; i++)
+        npairs += pairs[i] != 0;
+    if (fp) /* on failure st stays set; the other ranks still take part in the link timing */
+        st = new_profile(setup, be, samples, npairs, &prof, err);
+    for (int i = 0; prof && i < S; i++) {
+        const double *c = all + 4 * i;
+        prof->stage_costs[i] = (pps_profile_stage){
+            .stage = i, .rank = (int)s->stage_rank[i], .tf = c[OP_F], .tb = c[OP_B],
+            .ti = c[OP_I], .tw = c[OP_W],
+            .act_bytes = (double)act,
+            .act_w_bytes = (double)act_w,
+            .send_bytes = (double)msg, .repeats = samples};
     }
-    int first = 1;
+    /* Links are measured one pair at a time so that they do not disturb each other. */
     for (int a = 0; a < R; a++)
         for (int b = 0; b < R; b++) {
             if (!pairs[a * R + b])
@@ -348,18 +364,18 @@ pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeat
                 fig[1] = fig[0];
             /* latency + bytes / bandwidth reproduces the one-way time of a b·h message */
             double bw = fig[1] > fig[0] ? (double)msg / (fig[1] - fig[0]) : 0;
-            if (fp)
-                fprintf(fp, "%s\n  {\"src\": %d, \"dst\": %d, \"bytes\": %zu, \"latency\": %.9g, "
-                            "\"bandwidth\": %.9g, \"one_way\": %.9g, \"repeats\": %d}",
-                        first ? "" : ",", a, b, msg, fig[0], bw, fig[1],
-                        LINK_REPEATS);
-            first = 0;
+            if (prof)
+                prof->links[prof->nlinks++] = (pps_profile_link){
+                    .src = a, .dst = b, .bytes = (double)msg, .latency = fig[0],
+                    .bandwidth = bw, .one_way = fig[1], .repeats = LINK_REPEATS};
         }
-    if (fp) {
-        fprintf(fp, "]}\n");
-        st = pps_outfile_commit(&of, err);
+    if (prof) {
+        st = pps_profile_write_json(prof, fp, err);
+        if (st == PPS_OK)
+            st = pps_outfile_commit(&of, err);
     }
 done:
+    pps_profile_destroy(prof);
     if (fp)
         pps_outfile_abort(&of); /* removes the temporary file unless committed */
     if (ctx)
