@@ -7,22 +7,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-pps_status pps_error_set(pps_error *err, pps_status st, const char *fmt, ...)
+static void error_setv(pps_error *err, pps_status st, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void error_setv(pps_error *err, pps_status st, const char *fmt, va_list ap)
 {
-    if (!err)
-        return st;
     err->status = st;
-    va_list ap;
-    va_start(ap, fmt);
+    err->errnum = 0;
     int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
     if (n >= (int)sizeof err->msg)
         memcpy(err->msg + sizeof err->msg - 4, "...", 4);
     /* One line: a newline from a quoted input would break the contract. */
     for (char *p = err->msg; *p; p++)
         if (*p == '\n' || *p == '\r')
             *p = ' ';
+}
+
+pps_status pps_error_set(pps_error *err, pps_status st, const char *fmt, ...)
+{
+    if (!err)
+        return st;
+    va_list ap;
+    va_start(ap, fmt);
+    error_setv(err, st, fmt, ap);
+    va_end(ap);
     return st;
+}
+
+pps_status pps_error_errno(pps_error *err, int errnum, const char *fmt, ...)
+{
+    if (!err)
+        return PPS_EIO;
+    char head[PPS_ERRMSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(head, sizeof head, fmt, ap);
+    va_end(ap);
+    pps_error_set(err, PPS_EIO, "%s: %s", head, strerror(errnum));
+    err->errnum = errnum;
+    return PPS_EIO;
 }
 
 void pps_error_prefix(pps_error *err, const char *fmt, ...)
@@ -36,7 +59,9 @@ void pps_error_prefix(pps_error *err, const char *fmt, ...)
     va_end(ap);
     char old[PPS_ERRMSG_MAX];
     memcpy(old, err->msg, sizeof old);
+    int errnum = err->errnum;
     pps_error_set(err, err->status, "%s: %s", head, old);
+    err->errnum = errnum;
 }
 
 const char *pps_status_name(pps_status st)

@@ -33,12 +33,18 @@ typedef enum pps_status {
 /* Caller-owned error details. msg is one line (no newline), without a "ppsim:" prefix. */
 typedef struct pps_error {
     pps_status status;
+    int errnum; /* PPS_EIO from a failed system call: its errno (so callers decide by it, not
+                   by the message); 0 otherwise */
     char msg[PPS_ERRMSG_MAX];
 } pps_error;
 
-/* Formats msg (printf-style) into err when err is not NULL; returns st so callers can
- * `return pps_error_set(err, PPS_EINPUT, "...")`. A message too long is cut with "...". */
+/* Formats msg (printf-style) into err when err is not NULL and sets errnum to 0; returns st so
+ * callers can `return pps_error_set(err, PPS_EINPUT, "...")`. A message too long is cut with
+ * "...". */
 pps_status pps_error_set(pps_error *err, pps_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* PPS_EIO for a system call that failed with errnum: msg is "MESSAGE: strerror(errnum)". */
+pps_status pps_error_errno(pps_error *err, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Prepends "prefix: " to an existing message (used to add a file name or JSON path). */
@@ -743,8 +749,9 @@ pps_status pps_outfile_open(pps_outfile *o, const char *path, pps_error *err);
 /* Flushes the stream and reports a write error (say ENOSPC on a device written through); the
  * file stays open. Lets a caller with several outputs find such errors before it renames any. */
 pps_status pps_outfile_flush(pps_outfile *o, pps_error *err);
-/* Returns st after a writer wrote to o->fp. When st is PPS_EIO (the writer saw a write error but
- * not why), err becomes "PATH: cannot write: REASON" with the reason the stream gives. */
+/* Returns st after a writer wrote to o->fp. When st is PPS_EIO, err becomes "PATH: cannot write:
+ * REASON" with the reason the writer saw (err->errnum) or, failing that, the one the stream
+ * gives. */
 pps_status pps_outfile_check(pps_outfile *o, pps_status st, pps_error *err);
 /* Flushes, closes and renames the temporary over the target; on failure removes the temporary,
  * leaves the target as it was, and reports why. */

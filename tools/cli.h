@@ -123,6 +123,9 @@ int cli_timeline_input(const char *cmd, const cli_input *in, const char *timelin
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Maps a status to the CLI's exit code and prints the error line. */
 int cli_fail(const char *cmd, const pps_error *err);
+/* The same for a writer to stdout that failed: a failed write is named as cli_finish names it
+ * ("stdout: cannot write: REASON"). */
+int cli_fail_stdout(const char *cmd, pps_error *err);
 
 /* Strict number parsing: the whole argument must be a number. */
 int cli_parse_double(const char *cmd, const char *opt, const char *arg, double *out);

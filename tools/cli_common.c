@@ -547,12 +547,19 @@ pps_summary cli_summary(const pps_timeline *t, const pps_analysis *a, const cli_
     return s;
 }
 
+int cli_fail_stdout(const char *cmd, pps_error *err)
+{
+    if (err->errnum) /* as cli_finish says it */
+        pps_error_errno(err, err->errnum, "stdout: cannot write");
+    return cli_fail(cmd, err);
+}
+
 int cli_print_summary_json(const char *cmd, const pps_timeline *t, const pps_analysis *a,
                            const cli_analytic *an)
 {
     pps_error err = {0};
     pps_summary s = cli_summary(t, a, an);
-    return pps_summary_write_json(&s, stdout, &err) == PPS_OK ? 0 : cli_fail(cmd, &err);
+    return pps_summary_write_json(&s, stdout, &err) == PPS_OK ? 0 : cli_fail_stdout(cmd, &err);
 }
 
 void cli_print_summary(FILE *fp, const pps_timeline *t, const pps_analysis *a,

@@ -177,7 +177,7 @@ int cmd_compare(int argc, char **argv)
     if (rows) {
         pps_error err = {0};
         if (pps_summaries_write_json(rows->row, rows->n, stdout, &err) != PPS_OK)
-            rc = cli_fail("compare", &err);
+            rc = cli_fail_stdout("compare", &err);
         for (size_t i = 0; i < rows->n; i++) {
             pps_analysis_clear(&rows->analysis[i]);
             cli_analytic_free(&rows->analytic[i]);

@@ -129,7 +129,7 @@ int cmd_diff(int argc, char **argv)
     }
     rc = pps_diff_exceeds(&d, tol) ? EXIT_DIFF_TOLERANCE : EXIT_OK; /* stdout: cli_finish */
     if (json && pps_diff_write_json(&d, pt, mt, tol, stdout, &err) != PPS_OK)
-        rc = cli_fail("diff", &err);
+        rc = cli_fail_stdout("diff", &err);
     else if (!json)
         print_text(stdout, pt, mt, &d, tol);
     pps_diff_clear(&d);

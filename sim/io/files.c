@@ -437,7 +437,11 @@ pps_status pps_outfile_flush(pps_outfile *o, pps_error *err)
 pps_status pps_outfile_check(pps_outfile *o, pps_status st, pps_error *err)
 {
     pps_error why = {0};
-    if (st == PPS_EIO && o->fp && pps_outfile_flush(o, &why) != PPS_OK && err)
+    if (st != PPS_EIO || !o->fp || !err)
+        return st;
+    if (err->errnum) /* the writer saw its write fail, and why */
+        return pps_error_errno(err, err->errnum, "%s: cannot write", o->path);
+    if (pps_outfile_flush(o, &why) != PPS_OK)
         *err = why;
     return st;
 }

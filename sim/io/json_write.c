@@ -2,6 +2,7 @@
  * (see json_write.h). */
 #include "io/json_write.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,10 +10,15 @@
 
 /* ------------------------------------------------------------------ buffer */
 
+/* The reason is kept: when fwrite fails, stdio drops the data and keeps only its error flag, so
+ * a later fflush cannot say why (a full device: ENOSPC). */
 static void flush(ppsj_writer *w)
 {
-    if (w->len && fwrite(w->buf, 1, w->len, w->fp) != w->len)
+    errno = 0;
+    if (w->len && !w->failed && fwrite(w->buf, 1, w->len, w->fp) != w->len) {
         w->failed = 1;
+        w->errnum = errno;
+    }
     w->len = 0;
 }
 
@@ -46,6 +52,7 @@ void ppsj_writer_init(ppsj_writer *w, FILE *fp)
     w->fp = fp;
     w->len = 0;
     w->failed = 0;
+    w->errnum = 0;
     w->depth = 0;
     w->after_key = 0;
     w->brk = 0;
@@ -57,6 +64,8 @@ pps_status ppsj_writer_finish(ppsj_writer *w, const char *what, pps_error *err)
         w->failed = 1; /* a writer bug: an unclosed container or a key without a value */
     put_char(w, '\n');
     flush(w);
+    if (w->errnum)
+        return pps_error_errno(err, w->errnum, "%s: write error", what);
     if (w->failed || ferror(w->fp))
         return pps_error_set(err, PPS_EIO, "%s: write error", what);
     return PPS_OK;

@@ -35,6 +35,7 @@ typedef struct ppsj_writer {
     FILE *fp;
     size_t len;      /* bytes waiting in buf */
     int failed;      /* a short fwrite or a nesting error: finish reports it */
+    int errnum;      /* errno of the first failed fwrite, 0 if none */
     int depth;       /* open containers */
     int after_key;   /* the next value completes a member: no separator before it */
     int brk;         /* 0, or 1 + indent: a line break before the next element or closer */
@@ -45,8 +46,9 @@ typedef struct ppsj_writer {
 
 void ppsj_writer_init(ppsj_writer *w, FILE *fp);
 /* Ends the document with a newline, flushes the buffer into the FILE (not the FILE itself) and
- * returns PPS_EIO "WHAT: write error" when any write failed or the FILE's error flag is set;
- * PPS_OK otherwise. */
+ * returns PPS_EIO when any write failed or the FILE's error flag is set: "WHAT: write error:
+ * REASON" with err->errnum set when the failed fwrite gave one (pps_outfile_check then names the
+ * file), else "WHAT: write error". PPS_OK otherwise. */
 pps_status ppsj_writer_finish(ppsj_writer *w, const char *what, pps_error *err);
 
 void ppsj_begin_object(ppsj_writer *w, ppsj_style style);
