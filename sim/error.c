@@ -1,10 +1,8 @@
 /* error.c — statuses and the caller-owned error messages every module fills. */
 #include "ppsim.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static void error_setv(pps_error *err, pps_status st, const char *fmt, va_list ap)
@@ -75,19 +73,4 @@ const char *pps_status_name(pps_status st)
     case PPS_EUNSUPPORTED: return "unsupported configuration";
     }
     return "unknown status";
-}
-
-int pps_format_exact(double v, char *buf, size_t size)
-{
-    /* The fewest significant digits that read back as v: "act_w_bytes = 1.0000000000000002
-     * exceeds act_bytes = 1" instead of %g's "1 exceeds 1". */
-    int n = 0;
-    if (v == floor(v) && fabs(v) < 1e15) /* whole numbers in full, not %g's "1e+01" */
-        return snprintf(buf, size, "%.0f", v == 0 ? 0.0 : v);
-    for (int prec = 1; prec <= 17; prec++) {
-        n = snprintf(buf, size, "%.*g", prec, v);
-        if (n < 0 || (size_t)n >= size || strtod(buf, NULL) == v || v != v)
-            break;
-    }
-    return n;
 }

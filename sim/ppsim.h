@@ -52,9 +52,10 @@ void pps_error_prefix(pps_error *err, const char *fmt, ...) __attribute__((forma
 
 const char *pps_status_name(pps_status st);
 
-/* Writes v into buf (size bytes) in the shortest decimal form that reads back as exactly v, for
- * messages where %g would show two different values alike ("1 exceeds 1"). Returns the length
- * as snprintf does. */
+/* Writes v into buf (size bytes) in the shortest decimal form that reads back as exactly v, as
+ * the JSON writer writes numbers (docs/ir.md, "JSON output"; NaN and infinities as nan, inf),
+ * for messages where %g would show two different values alike ("1 exceeds 1"). Returns the
+ * length as snprintf does. */
 int pps_format_exact(double v, char *buf, size_t size);
 
 /* ------------------------------------------------------------------ limits */

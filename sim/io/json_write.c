@@ -530,6 +530,16 @@ char *ppsj_format_number(char *p, double v)
     return put_shortest(p, a);
 }
 
+int pps_format_exact(double v, char *buf, size_t size)
+{
+    char text[PPSJ_NUMBER_MAX + 1];
+    if (!isfinite(v))
+        snprintf(text, sizeof text, "%g", v); /* messages may name them: nan, inf */
+    else
+        *ppsj_format_number(text, v == 0 ? 0.0 : v) = '\0'; /* -0 reads as 0 in a message */
+    return snprintf(buf, size, "%s", text);
+}
+
 void ppsj_number(ppsj_writer *w, double v)
 {
     separate(w);
