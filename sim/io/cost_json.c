@@ -193,11 +193,9 @@ static void put_stage(ppsj_writer *w, const pps_stage_cost *x)
 
 static void put_link(ppsj_writer *w, const char *key, const pps_link *l)
 {
-    ppsj_key(w, key);
-    ppsj_begin_object(w, PPSJ_SPACED);
-    ppsj_member_number(w, "latency", l->latency);
-    ppsj_member_number(w, "bandwidth", l->bandwidth);
-    ppsj_end_object(w);
+    static const char *const names[2] = {"latency", "bandwidth"};
+    const double v[2] = {l->latency, l->bandwidth};
+    ppsj_member_numbers(w, key, names, v, 2);
 }
 
 pps_status pps_cost_write_json(const pps_cost *c, FILE *fp, pps_error *err)
@@ -206,10 +204,7 @@ pps_status pps_cost_write_json(const pps_cost *c, FILE *fp, pps_error *err)
     if (st != PPS_OK)
         return st;
     ppsj_writer w;
-    ppsj_writer_init(&w, fp);
-    ppsj_begin_object(&w, PPSJ_SPACED);
-    ppsj_member_string(&w, "format", "ppsim-costs");
-    ppsj_member_integer(&w, "version", 1);
+    ppsj_begin_file(&w, fp, "ppsim-costs", 1);
     ppsj_newline(&w, 1);
     ppsj_key(&w, "uniform");
     put_stage(&w, &c->uniform);

@@ -606,3 +606,21 @@ void ppsj_member_bool(ppsj_writer *w, const char *key, int v)
     ppsj_key(w, key);
     ppsj_bool(w, v);
 }
+
+void ppsj_begin_file(ppsj_writer *w, FILE *fp, const char *format, int version)
+{
+    ppsj_writer_init(w, fp);
+    ppsj_begin_object(w, PPSJ_SPACED);
+    ppsj_member_string(w, "format", format);
+    ppsj_member_integer(w, "version", version);
+}
+
+void ppsj_member_numbers(ppsj_writer *w, const char *key, const char *const *names,
+                         const double *v, int n)
+{
+    ppsj_key(w, key);
+    ppsj_begin_object(w, PPSJ_SPACED);
+    for (int i = 0; i < n; i++)
+        ppsj_member_number(w, names[i], v[i]);
+    ppsj_end_object(w);
+}

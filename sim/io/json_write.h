@@ -71,6 +71,12 @@ void ppsj_decimal(ppsj_writer *w, long long units, int decimals);
 void ppsj_bool(ppsj_writer *w, int v);
 void ppsj_null(ppsj_writer *w);
 
+/* Starts a ppsim file on fp: init, then {"format": FORMAT, "version": VERSION (spaced). */
+void ppsj_begin_file(ppsj_writer *w, FILE *fp, const char *format, int version);
+/* KEY: {"NAME0": v[0], ..., "NAME(n-1)": v[n-1]} (spaced), numbers as ppsj_number. */
+void ppsj_member_numbers(ppsj_writer *w, const char *key, const char *const *names,
+                         const double *v, int n);
+
 /* Member shorthands: ppsj_key then the value. */
 void ppsj_member_string(ppsj_writer *w, const char *key, const char *s);
 void ppsj_member_number(ppsj_writer *w, const char *key, double v);

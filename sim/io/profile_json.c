@@ -247,10 +247,7 @@ pps_status pps_profile_write_json(const pps_profile *p, FILE *fp, pps_error *err
                                  "finite", i);
     }
     ppsj_writer w;
-    ppsj_writer_init(&w, fp);
-    ppsj_begin_object(&w, PPSJ_SPACED);
-    ppsj_member_string(&w, "format", "ppsim-profile");
-    ppsj_member_integer(&w, "version", 1);
+    ppsj_begin_file(&w, fp, "ppsim-profile", 1);
     ppsj_member_string(&w, "backend", p->backend);
     ppsj_member_integer(&w, "ranks", p->ranks);
     ppsj_member_integer(&w, "stages", p->stages);

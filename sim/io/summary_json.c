@@ -94,22 +94,17 @@ pps_status pps_summaries_write_json(const pps_summary *s, size_t n, FILE *fp, pp
 /* KEY: {"predicted": .., "measured": .., "rel_error" or "diff": ..}. */
 static void put_value(ppsj_writer *w, const char *key, const pps_diff_value *v, int relative)
 {
-    ppsj_key(w, key);
-    ppsj_begin_object(w, PPSJ_SPACED);
-    ppsj_member_number(w, "predicted", v->pred);
-    ppsj_member_number(w, "measured", v->meas);
-    ppsj_member_number(w, relative ? "rel_error" : "diff", relative ? v->rel_error : v->diff);
-    ppsj_end_object(w);
+    static const char *const rel[3] = {"predicted", "measured", "rel_error"};
+    static const char *const abs[3] = {"predicted", "measured", "diff"};
+    const double x[3] = {v->pred, v->meas, relative ? v->rel_error : v->diff};
+    ppsj_member_numbers(w, key, relative ? rel : abs, x, 3);
 }
 
 static void put_dist(ppsj_writer *w, const char *key, const pps_diff_dist *d)
 {
-    ppsj_key(w, key);
-    ppsj_begin_object(w, PPSJ_SPACED);
-    ppsj_member_number(w, "median", d->median);
-    ppsj_member_number(w, "p90", d->p90);
-    ppsj_member_number(w, "max", d->max);
-    ppsj_end_object(w);
+    static const char *const names[3] = {"median", "p90", "max"};
+    const double x[3] = {d->median, d->p90, d->max};
+    ppsj_member_numbers(w, key, names, x, 3);
 }
 
 /* KEY: {"schedule", "source", "backend"} of a timeline's header. */
@@ -140,10 +135,7 @@ pps_status pps_diff_write_json(const pps_diff *d, const pps_timeline *pred,
                                pps_error *err)
 {
     ppsj_writer w;
-    ppsj_writer_init(&w, fp);
-    ppsj_begin_object(&w, PPSJ_SPACED);
-    ppsj_member_string(&w, "format", "ppsim-diff");
-    ppsj_member_integer(&w, "version", 1);
+    ppsj_begin_file(&w, fp, "ppsim-diff", 1);
     put_side(&w, "predicted", pred, 0);
     put_side(&w, "measured", meas, 1);
     ppsj_member_integer(&w, "ranks", d->ranks);

@@ -53,10 +53,7 @@ pps_status pps_timeline_write_json(const pps_timeline *t, FILE *fp, pps_error *e
     if (st)
         return st;
     ppsj_writer w;
-    ppsj_writer_init(&w, fp);
-    ppsj_begin_object(&w, PPSJ_SPACED);
-    ppsj_member_string(&w, "format", "ppsim-timeline");
-    ppsj_member_integer(&w, "version", 1);
+    ppsj_begin_file(&w, fp, "ppsim-timeline", 1);
     ppsj_newline(&w, 1);
     ppsj_member_string(&w, "schedule", t->schedule);
     ppsj_member_string(&w, "source", t->source);
