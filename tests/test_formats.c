@@ -291,7 +291,7 @@ START_TEST(json_errors_name_the_path_and_the_reason)
     static const struct {
         const char *text, *want;
     } cases[] = {
-        {"{\n  \"format\": \"ppsim-schedule\",\n  oops\n}", "t.json:3:4: malformed JSON"},
+        {"{\n  \"format\": \"ppsim-schedule\",\n  oops\n}", "t.json:3:3: malformed JSON: expected a key"},
         {"", "t.json: empty file, expected a JSON document"},
         {"[1, 2]", "t.json: $: expected an object, got an array"},
         {"{\"format\": \"other\", \"version\": 1}",

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/json_read.h"
+#include "io/json_scan.h"
 #include "io/json_write.h"
 #include "ppsim.h"
 
@@ -471,6 +473,127 @@ START_TEST(diff_writer_escapes_both_headers)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ scanner and tree */
+
+/* Parses doc with ppsj_parse; returns the status and leaves the message in msg. */
+static pps_status parse_doc(const char *doc, cJSON **root, char *msg, size_t size)
+{
+    pps_error err = {0};
+    pps_status st = ppsj_parse(doc, strlen(doc), "t.json", root, &err);
+    snprintf(msg, size, "%s", err.msg);
+    return st;
+}
+
+START_TEST(scanner_decodes_every_escape_and_surrogate_pairs)
+{
+    char msg[PPS_ERRMSG_MAX];
+    cJSON *root = NULL;
+    ck_assert_int_eq(parse_doc("[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud834\\udd1e\\u20AC\"]", &root,
+                               msg, sizeof msg),
+                     PPS_OK);
+    ck_assert_str_eq(cJSON_GetArrayItem(root, 0)->valuestring,
+                     "\"\\/\b\f\n\r\t\xc3\xa9\xf0\x9d\x84\x9e\xe2\x82\xac");
+    cJSON_Delete(root);
+    ck_assert_int_eq(parse_doc("[\"\\ud834x\"]", &root, msg, sizeof msg), PPS_EINPUT);
+    ck_assert_str_eq(msg, "t.json:1:3: malformed JSON: \\u escape of a lone surrogate");
+    ck_assert_int_eq(parse_doc("[\"\\udd1e\"]", &root, msg, sizeof msg), PPS_EINPUT);
+    ck_assert_str_eq(msg, "t.json:1:3: malformed JSON: \\u escape of a lone surrogate");
+    ck_assert_int_eq(parse_doc("[\"\\x\"]", &root, msg, sizeof msg), PPS_EINPUT);
+    ck_assert_str_eq(msg, "t.json:1:3: malformed JSON: bad escape in string");
+    ck_assert_int_eq(parse_doc("[\"\\u12G4\"]", &root, msg, sizeof msg), PPS_EINPUT);
+    ck_assert_str_eq(msg, "t.json:1:3: malformed JSON: bad \\u escape");
+}
+END_TEST
+
+START_TEST(tree_refuses_nul_escapes_naming_the_path)
+{
+    char msg[PPS_ERRMSG_MAX];
+    cJSON *root = NULL;
+    ck_assert_int_eq(parse_doc("{\"a\": [1, {\"b\": \"x\\u0000y\"}]}", &root, msg, sizeof msg),
+                     PPS_EINPUT);
+    ck_assert_str_eq(msg, "t.json: $.a[1].b: \\u0000 (NUL) in a string");
+    ck_assert_int_eq(parse_doc("{\"a\": {\"k\\u0000\": 1}}", &root, msg, sizeof msg),
+                     PPS_EINPUT);
+    ck_assert_str_eq(msg, "t.json: $.a: \\u0000 (NUL) in a key");
+    ck_assert_ptr_null(root);
+}
+END_TEST
+
+START_TEST(tree_refuses_duplicate_keys_in_small_and_large_objects)
+{
+    char msg[PPS_ERRMSG_MAX];
+    cJSON *root = NULL;
+    ck_assert_int_eq(parse_doc("{\"uniform\": {\"tf\": 1, \"tf\": 100}}", &root, msg,
+                               sizeof msg),
+                     PPS_EINPUT);
+    ck_assert_str_eq(msg, "t.json: $.uniform.tf: duplicate field");
+    /* 40 distinct keys, then k7 again and k3 again: the first repeated in the text is named. */
+    char doc[2048];
+    size_t n = (size_t)snprintf(doc, sizeof doc, "{");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "\"k%d\": %d, ", i, i);
+    snprintf(doc + n, sizeof doc - n, "\"k7\": 0, \"k3\": 0}");
+    ck_assert_int_eq(parse_doc(doc, &root, msg, sizeof msg), PPS_EINPUT);
+    ck_assert_str_eq(msg, "t.json: $.k7: duplicate field");
+    /* The same keys in different objects are fine. */
+    ck_assert_int_eq(parse_doc("[{\"a\": 1}, {\"a\": 2}]", &root, msg, sizeof msg), PPS_OK);
+    cJSON_Delete(root);
+}
+END_TEST
+
+START_TEST(skipping_checks_syntax_and_nesting)
+{
+    static const struct {
+        const char *doc;
+        int ok;
+    } cases[] = {
+        {"{\"a\": [1, -2.5e3, true, false, null, \"s\\\"\", {}, []], \"b\": {\"c\": {}}} x", 1},
+        {"[1,]", 0}, {"[,1]", 0}, {"{\"a\" 1}", 0}, {"{\"a\": 1,}", 0}, {"{1: 2}", 0},
+        {"[01]", 0}, {"[+1]", 0}, {"[1.]", 0}, {"[nul]", 0}, {"[\"a]", 0}, {"[1 2]", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ppsj_scan c;
+        pps_error err = {0};
+        ppsj_scan_init(&c, cases[i].doc, strlen(cases[i].doc), "s.json", &err);
+        pps_status st = ppsj_skip_value(&c);
+        ck_assert_msg((st == PPS_OK) == cases[i].ok, "%s: %s", cases[i].doc, err.msg);
+        if (cases[i].ok) /* stops right after the value */
+            ck_assert_str_eq(cases[i].doc + c.pos, " x");
+        ppsj_scan_free(&c);
+    }
+    /* 1000 levels are fine, 1001 are not. */
+    char deep[2100];
+    for (int depth = 1000; depth <= 1001; depth++) {
+        memset(deep, '[', (size_t)depth);
+        memset(deep + depth, ']', (size_t)depth);
+        ppsj_scan c;
+        pps_error err = {0};
+        ppsj_scan_init(&c, deep, 2 * (size_t)depth, "d.json", &err);
+        ck_assert_int_eq(ppsj_skip_value(&c), depth == 1000 ? PPS_OK : PPS_EINPUT);
+        ppsj_scan_free(&c);
+        cJSON *root = NULL;
+        ck_assert_int_eq(ppsj_parse(deep, 2 * (size_t)depth, "d.json", &root, &err),
+                         depth == 1000 ? PPS_OK : PPS_EINPUT);
+        cJSON_Delete(root);
+    }
+}
+END_TEST
+
+START_TEST(paths_and_the_byte_order_mark)
+{
+    ppsj_path a = {NULL, "programs", 0}, b = {&a, NULL, 3}, c = {&b, "x", 0};
+    char buf[64];
+    ppsj_path_format(&c, buf, sizeof buf);
+    ck_assert_str_eq(buf, "$.programs[3].x");
+    ppsj_path_format(NULL, buf, sizeof buf);
+    ck_assert_str_eq(buf, "$");
+    char msg[PPS_ERRMSG_MAX];
+    cJSON *root = NULL;
+    ck_assert_int_eq(parse_doc("\xEF\xBB\xBF{\"a\": 1}", &root, msg, sizeof msg), PPS_OK);
+    cJSON_Delete(root);
+}
+END_TEST
+
 static Suite *json_suite(void)
 {
     Suite *s = suite_create("json");
@@ -491,6 +614,13 @@ static Suite *json_suite(void)
     tcase_add_test(tc, cost_writer_output_is_valid_json);
     tcase_add_test(tc, summary_writer_escapes_names_and_skip_reasons);
     tcase_add_test(tc, diff_writer_escapes_both_headers);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("scanner");
+    tcase_add_test(tc, scanner_decodes_every_escape_and_surrogate_pairs);
+    tcase_add_test(tc, tree_refuses_nul_escapes_naming_the_path);
+    tcase_add_test(tc, tree_refuses_duplicate_keys_in_small_and_large_objects);
+    tcase_add_test(tc, skipping_checks_syntax_and_nesting);
+    tcase_add_test(tc, paths_and_the_byte_order_mark);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,84 +1,322 @@
-/* jsonutil.c — cJSON helpers with JSON-path error messages (see jsonutil.h). */
+/* json_read.c — small JSON documents into a cJSON tree through the streaming scanner, and typed
+ * getters with JSON-path messages (see json_read.h). */
 #include "io/json_read.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* 1-based line and column of byte offset at. */
-static void line_col(const char *text, size_t at, long *line, long *col)
+/* ------------------------------------------------------------------ the tree */
+
+static pps_status out_of_memory(const ppsj_scan *c)
 {
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < at; i++) {
-        if (text[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
+    return pps_error_set(c->err, PPS_ENOMEM, "%s: out of memory reading JSON", c->name);
 }
 
-static int is_ws(char ch)
+typedef struct key_at {
+    const char *key;
+    size_t index;
+} key_at;
+
+static int cmp_key_at(const void *a, const void *b)
 {
-    return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t';
+    const key_at *x = a, *y = b;
+    int k = strcmp(x->key, y->key);
+    return k ? k : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Refuses a key given twice in object o (at path at), naming the second in document order:
+ * pairwise for small objects, by sorting for large ones (a hostile file may have millions of
+ * keys). */
+static pps_status check_duplicates(ppsj_scan *c, const ppsj_path *at, const cJSON *o, size_t n)
+{
+    const char *dup = NULL;
+    if (n <= 16) {
+        for (const cJSON *m = o->child; m && !dup; m = m->next)
+            for (const cJSON *e = o->child; e != m && !dup; e = e->next)
+                if (strcmp(e->string, m->string) == 0)
+                    dup = m->string;
+    } else {
+        key_at *keys = malloc(n * sizeof *keys);
+        if (!keys)
+            return out_of_memory(c);
+        size_t i = 0, first = n;
+        for (const cJSON *m = o->child; m; m = m->next, i++)
+            keys[i] = (key_at){m->string, i};
+        qsort(keys, n, sizeof *keys, cmp_key_at);
+        for (i = 1; i < n; i++)
+            if (strcmp(keys[i].key, keys[i - 1].key) == 0 && keys[i].index < first) {
+                first = keys[i].index;
+                dup = keys[i].key;
+            }
+        if (dup) {
+            ppsj_path p = {at, dup, 0};
+            pps_status st = ppsj_error_at(c, &p, "duplicate field");
+            free(keys);
+            return st;
+        }
+        free(keys);
+        return PPS_OK;
+    }
+    if (!dup)
+        return PPS_OK;
+    ppsj_path p = {at, dup, 0};
+    return ppsj_error_at(c, &p, "duplicate field");
+}
+
+static pps_status parse_value(ppsj_scan *c, const ppsj_path *at, int depth, cJSON **out);
+
+static pps_status parse_container(ppsj_scan *c, const ppsj_path *at, int depth, int object,
+                                  cJSON **out)
+{
+    if (depth >= PPSJ_MAX_DEPTH)
+        return ppsj_malformed(c, c->pos, "nested deeper than 1000 levels");
+    cJSON *v = object ? cJSON_CreateObject() : cJSON_CreateArray();
+    if (!v)
+        return out_of_memory(c);
+    c->pos++; /* '{' or '[' */
+    pps_status st = PPS_OK;
+    size_t n = 0;
+    for (int more; st == PPS_OK && (more = object ? ppsj_next_member(c, n == 0)
+                                                  : ppsj_next_element(c, n == 0)) != 0;) {
+        if (more < 0) {
+            st = PPS_EINPUT;
+            break;
+        }
+        char *key = NULL;
+        ppsj_path here = {at, NULL, n};
+        if (object) {
+            const char *k;
+            size_t klen;
+            if ((st = ppsj_scan_key(c, at, &k, &klen)))
+                break;
+            if (!(key = malloc(klen + 1))) {
+                st = out_of_memory(c);
+                break;
+            }
+            memcpy(key, k, klen);
+            key[klen] = '\0';
+            here.key = key;
+            if ((st = ppsj_expect(c, ':', "expected ':'"))) {
+                free(key);
+                break;
+            }
+        }
+        cJSON *item = NULL;
+        st = parse_value(c, &here, depth + 1, &item);
+        if (st == PPS_OK && !item) /* parse_value sets it on success; said for the analyzer */
+            st = out_of_memory(c);
+        if (st == PPS_OK && object) {
+            /* The key is handed over as the item's name, not copied again. */
+            item->string = key;
+            key = NULL;
+            cJSON_AddItemToArray(v, item); /* an object's members are its array of children */
+        } else if (st == PPS_OK) {
+            cJSON_AddItemToArray(v, item);
+        }
+        free(key);
+        n++;
+    }
+    if (st == PPS_OK && object)
+        st = check_duplicates(c, at, v, n);
+    if (st != PPS_OK) {
+        cJSON_Delete(v);
+        return st;
+    }
+    *out = v;
+    return PPS_OK;
+}
+
+static pps_status parse_value(ppsj_scan *c, const ppsj_path *at, int depth, cJSON **out)
+{
+    pps_status st;
+    cJSON *v = NULL;
+    ppsj_skip_ws(c);
+    switch (ppsj_peek_type(c)) {
+    case PPSJ_OBJECT:
+    case PPSJ_ARRAY:
+        return parse_container(c, at, depth, ppsj_peek(c) == '{', out);
+    case PPSJ_STRING: {
+        const char *s;
+        size_t n;
+        if ((st = ppsj_scan_string(c, at, &s, &n)))
+            return st;
+        char *copy = malloc(n + 1);
+        if (!copy)
+            return out_of_memory(c);
+        memcpy(copy, s, n);
+        copy[n] = '\0';
+        /* cJSON_CreateString would copy the text once more. */
+        if (!(v = cJSON_CreateNull())) {
+            free(copy);
+            return out_of_memory(c);
+        }
+        v->type = cJSON_String;
+        v->valuestring = copy;
+        break;
+    }
+    case PPSJ_NUMBER: {
+        double d;
+        if ((st = ppsj_scan_number(c, &d)))
+            return st;
+        v = cJSON_CreateNumber(d);
+        break;
+    }
+    case PPSJ_BOOL:
+    case PPSJ_NULL: {
+        int b;
+        if ((st = ppsj_scan_literal(c, &b)))
+            return st;
+        v = b < 0 ? cJSON_CreateNull() : cJSON_CreateBool(b);
+        break;
+    }
+    case PPSJ_INVALID:
+        return ppsj_malformed(c, c->pos, "expected a value");
+    }
+    if (!v)
+        return out_of_memory(c);
+    *out = v;
+    return PPS_OK;
+}
+
+pps_status ppsj_parse_value(ppsj_scan *c, const ppsj_path *at, cJSON **out)
+{
+    *out = NULL;
+    return parse_value(c, at, 0, out);
 }
 
 pps_status ppsj_parse(const char *text, size_t len, const char *name, cJSON **out, pps_error *err)
 {
-    long line, col;
-    size_t pos = 0;
-    while (pos < len && is_ws(text[pos]))
-        pos++;
-    if (pos == len)
+    ppsj_scan c;
+    *out = NULL;
+    ppsj_scan_init(&c, text, len, name, err);
+    ppsj_skip_ws(&c);
+    if (c.pos == len)
         return pps_error_set(err, PPS_EINPUT, "%s: empty file, expected a JSON document", name);
-    /* cJSON reads C strings: a NUL byte would silently end the document or cut a string. JSON
-     * allows no raw NUL anywhere, so refuse it where it is. */
+    /* JSON allows no raw NUL anywhere: refuse it where it is, before anything else. */
     const char *nul = memchr(text, '\0', len);
-    if (nul) {
-        line_col(text, (size_t)(nul - text), &line, &col);
-        return pps_error_set(err, PPS_EINPUT, "%s:%ld:%ld: malformed JSON: a NUL byte", name,
-                             line, col);
-    }
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (root) {
-        /* cJSON stops after the first value; anything but whitespace after it is an error. */
-        pos = (size_t)(end - text);
-        while (pos < len && is_ws(text[pos]))
-            pos++;
-        if (pos == len) {
-            *out = root;
-            return PPS_OK;
+    if (nul)
+        return ppsj_malformed(&c, (size_t)(nul - text), "a NUL byte");
+    cJSON *root = NULL;
+    pps_status st = parse_value(&c, NULL, 0, &root);
+    if (st == PPS_OK) {
+        ppsj_skip_ws(&c);
+        if (c.pos < len) {
+            st = ppsj_malformed(&c, c.pos, "text after the document");
+            cJSON_Delete(root);
+            root = NULL;
         }
-        cJSON_Delete(root);
-        line_col(text, pos, &line, &col);
-        return pps_error_set(err, PPS_EINPUT, "%s:%ld:%ld: malformed JSON: text after the "
-                             "document", name, line, col);
     }
-    /* cJSON gives the position it stopped at (or NULL when out of memory). */
-    size_t at = end ? (size_t)(end - text) : 0;
-    line_col(text, at > len ? len : at, &line, &col);
-    return pps_error_set(err, PPS_EINPUT, "%s:%ld:%ld: malformed JSON", name, line, col);
+    ppsj_scan_free(&c);
+    *out = root;
+    return st;
+}
+
+static int in_list(const char *const *list, const char *key)
+{
+    for (int i = 0; list[i]; i++)
+        if (strcmp(list[i], key) == 0)
+            return i;
+    return -1;
+}
+
+pps_status ppsj_parse_top(const char *text, size_t len, const char *name,
+                          const char *const *known, const char *const *deferred,
+                          size_t *deferred_at, cJSON **hdr, pps_error *err)
+{
+    ppsj_scan c;
+    pps_status st = PPS_OK;
+    cJSON *h = NULL;
+    char *key = NULL;
+    int unknown_seen = 0;
+    *hdr = NULL;
+    for (int i = 0; deferred[i]; i++)
+        deferred_at[i] = SIZE_MAX;
+    ppsj_scan_init(&c, text, len, name, err);
+    ppsj_skip_ws(&c);
+    if (c.pos == len)
+        return pps_error_set(err, PPS_EINPUT, "%s: empty file, expected a JSON document", name);
+    if (ppsj_peek_type(&c) != PPSJ_OBJECT)
+        return ppsj_wrong_type(&c, NULL, "an object");
+    if (!(h = cJSON_CreateObject()))
+        return out_of_memory(&c);
+    c.pos++;
+    for (int first = 1, more; (more = ppsj_next_member(&c, first)) != 0; first = 0) {
+        const char *k;
+        size_t klen;
+        if (more < 0) {
+            st = PPS_EINPUT;
+            goto fail;
+        }
+        if ((st = ppsj_scan_key(&c, NULL, &k, &klen)))
+            goto fail;
+        if (!(key = malloc(klen + 1))) {
+            st = out_of_memory(&c);
+            goto fail;
+        }
+        memcpy(key, k, klen);
+        key[klen] = '\0';
+        if ((st = ppsj_expect(&c, ':', "expected ':'")))
+            goto fail;
+        ppsj_skip_ws(&c);
+        ppsj_path at = {NULL, key, 0};
+        int d = in_list(deferred, key);
+        if ((d >= 0 && deferred_at[d] != SIZE_MAX) ||
+            (d < 0 && cJSON_GetObjectItemCaseSensitive(h, key))) {
+            st = ppsj_error_at(&c, &at, "duplicate field");
+            goto fail;
+        }
+        cJSON *v = NULL;
+        if (d >= 0) {
+            deferred_at[d] = c.pos;
+            st = ppsj_skip_value(&c);
+        } else if (in_list(known, key) >= 0) {
+            st = ppsj_parse_value(&c, &at, &v);
+        } else if (!unknown_seen) {
+            unknown_seen = 1;
+            if ((st = ppsj_skip_value(&c)) == PPS_OK && !(v = cJSON_CreateNull()))
+                st = out_of_memory(&c);
+        } else {
+            st = ppsj_skip_value(&c);
+        }
+        if (st)
+            goto fail;
+        if (v) {
+            v->string = key; /* handed over */
+            key = NULL;
+            cJSON_AddItemToArray(h, v);
+        }
+        free(key);
+        key = NULL;
+    }
+    ppsj_skip_ws(&c);
+    if (c.pos < len) {
+        st = ppsj_malformed(&c, c.pos, "text after the document");
+        goto fail;
+    }
+    ppsj_scan_free(&c);
+    *hdr = h;
+    return PPS_OK;
+fail:
+    free(key);
+    cJSON_Delete(h);
+    ppsj_scan_free(&c);
+    return st;
 }
 
 const char *ppsj_type_name(const cJSON *v)
 {
     if (!v)
         return "nothing";
-    if (cJSON_IsNumber(v))
-        return "a number";
-    if (cJSON_IsString(v))
-        return "a string";
-    if (cJSON_IsArray(v))
-        return "an array";
-    if (cJSON_IsObject(v))
-        return "an object";
-    if (cJSON_IsBool(v))
-        return "a boolean";
-    if (cJSON_IsNull(v))
-        return "null";
-    return "an invalid value";
+    ppsj_type t = cJSON_IsNumber(v)   ? PPSJ_NUMBER
+                  : cJSON_IsString(v) ? PPSJ_STRING
+                  : cJSON_IsArray(v)  ? PPSJ_ARRAY
+                  : cJSON_IsObject(v) ? PPSJ_OBJECT
+                  : cJSON_IsBool(v)   ? PPSJ_BOOL
+                  : cJSON_IsNull(v)   ? PPSJ_NULL
+                                      : PPSJ_INVALID;
+    return ppsj_type_text(t);
 }
 
 const char *ppsj_not_integer(const cJSON *v)

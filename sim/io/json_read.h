@@ -1,14 +1,42 @@
-/* jsonutil.h — internal cJSON helpers for the JSON readers: parsing with line numbers and typed
- * member access whose errors name the file, the JSON path and the field. */
-#ifndef PPS_JSONUTIL_H
-#define PPS_JSONUTIL_H
+/* json_read.h — the small-file JSON readers' tree (cJSON) and typed member access: a document is
+ * read with the streaming scanner (json_scan.h) into a cJSON tree, refusing duplicate keys and
+ * \u0000 with their JSON path; getters' errors name the file, the JSON path and the field.
+ * Internal (prefix ppsj_). Big files (schedules, timelines) are read with the scanner alone.
+ *
+ * Memory: the tree takes at most 48 bytes per byte of JSON text (a cJSON node, 64 bytes plus
+ * the allocator's 16, per value of at least two bytes: "0,"), plus strings and keys as long as
+ * the text's (docs/ir.md, "Reading JSON"). */
+#ifndef PPS_JSON_READ_H
+#define PPS_JSON_READ_H
 
 #include <cjson/cJSON.h>
 
+#include "io/json_scan.h"
 #include "ppsim.h"
 
-/* Parses text[0..len) as one JSON document. On failure: "NAME:LINE:COL: malformed JSON". */
+/* Parses text[0..len) as one JSON document into *out (caller deletes; NULL on failure).
+ * Refuses: an empty text ("NAME: empty file, expected a JSON document"), a NUL byte
+ * ("NAME:LINE:COL: malformed JSON: a NUL byte"), any syntax error ("NAME:LINE:COL: malformed
+ * JSON: WHAT"), text after the document, a key given twice in one object ("NAME: PATH.KEY:
+ * duplicate field"), \u0000 in a string ("NAME: PATH: \u0000 (NUL) in a string"). Out of
+ * memory is PPS_ENOMEM ("NAME: out of memory reading JSON"), never "malformed". */
 pps_status ppsj_parse(const char *text, size_t len, const char *name, cJSON **out, pps_error *err);
+/* Parses the one value at the scanner's cursor (whitespace skipped) into *out as ppsj_parse
+ * does; `at` is its path. */
+pps_status ppsj_parse_value(ppsj_scan *c, const ppsj_path *at, cJSON **out);
+
+/* Reads the top-level object of a big file whose large members the caller then reads with its
+ * own streaming code. Members named in `deferred` (NULL-terminated) are only checked for syntax
+ * and located: deferred_at[i] is the offset of the value in text, SIZE_MAX when absent. Members
+ * named in `known` go into *hdr as ppsj_parse reads them. The first other member goes into *hdr
+ * as null, so that ppsj_check_keys names it where the caller checks keys; later ones are only
+ * checked for syntax: the file is refused for them anyway, and memory stays bounded by the known
+ * members. Refuses what ppsj_parse refuses (but a NUL byte as the syntax error it makes where it
+ * is) and a value that is not an object ("NAME: $: expected an object, got ..."). *hdr is the
+ * caller's to delete; NULL on failure. */
+pps_status ppsj_parse_top(const char *text, size_t len, const char *name,
+                          const char *const *known, const char *const *deferred,
+                          size_t *deferred_at, cJSON **hdr, pps_error *err);
 
 /* Each getter reads member `key` of object `obj`, which sits at JSON path `path` (e.g. "$" or
  * "$.stages[2]") in file `name`. A missing member is an error only when `required`; then *out is
@@ -44,4 +72,4 @@ const char *ppsj_not_integer(const cJSON *v);
 /* A short description of a value's type for messages: "a string", "an array", ... */
 const char *ppsj_type_name(const cJSON *v);
 
-#endif
+#endif /* PPS_JSON_READ_H */

@@ -1,7 +1,9 @@
-/* timeline_json.c — the timeline JSON file format (docs/trace.md): writer and streaming reader. */
+/* timeline_json.c — the timeline JSON file format (docs/trace.md): its writer (through
+ * json_write) and its schema reader (on the streaming scanner, json_scan). */
 #include "ppsim.h"
 
 #include "io/json_read.h"
+#include "io/json_scan.h"
 #include "io/json_write.h"
 
 #include <math.h>
@@ -99,238 +101,15 @@ pps_status pps_timeline_write_json(const pps_timeline *t, FILE *fp, pps_error *e
 
 /* ------------------------------------------------------------------ reading */
 
-/* The reader scans the top-level object itself: header members are parsed with cJSON (small),
- * while the events array, which may hold millions of entries, is parsed directly into
- * pps_event records without building a cJSON tree (about 500 bytes per event otherwise). */
-typedef struct cursor {
-    const char *s;
-    size_t len, pos;
-    const char *name;
-    pps_error *err;
-} cursor;
+/* The reader walks the top-level object with the streaming scanner: header members go into a
+ * small cJSON tree, while the events array, which may hold millions of entries, is parsed
+ * directly into pps_event records (a tree would take about 500 bytes per event). */
 
-static void skip_ws(cursor *c)
-{
-    while (c->pos < c->len &&
-           (c->s[c->pos] == ' ' || c->s[c->pos] == '\n' || c->s[c->pos] == '\r' ||
-            c->s[c->pos] == '\t'))
-        c->pos++;
-}
-
-static int peek(const cursor *c)
-{
-    return c->pos < c->len ? (unsigned char)c->s[c->pos] : -1;
-}
-
-/* "NAME:LINE:COL: malformed JSON: what" at byte offset at. */
-static pps_status malformed_at(const cursor *c, size_t at, const char *what)
-{
-    long line = 1, col = 1;
-    for (size_t i = 0; i < at && i < c->len; i++) {
-        if (c->s[i] == '\n') {
-            line++;
-            col = 1;
-        } else {
-            col++;
-        }
-    }
-    return pps_error_set(c->err, PPS_EINPUT, "%s:%ld:%ld: malformed JSON%s%s", c->name, line,
-                         col, what ? ": " : "", what ? what : "");
-}
-
-static pps_status expect(cursor *c, char ch, const char *what)
-{
-    skip_ws(c);
-    if (peek(c) != (unsigned char)ch)
-        return malformed_at(c, c->pos, what);
-    c->pos++;
-    return PPS_OK;
-}
-
-/* The type of the JSON value starting at the cursor, for messages. */
-static const char *value_type_at(const cursor *c)
-{
-    switch (peek(c)) {
-    case '{': return "an object";
-    case '[': return "an array";
-    case '"': return "a string";
-    case 't':
-    case 'f': return "a boolean";
-    case 'n': return "null";
-    case '-':
-    case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9': return "a number";
-    }
-    return "an invalid value";
-}
-
-/* Scans a string at the cursor. Without escapes *out points into the text; with escapes the
- * decoded text goes to buf (cut at size - 1 bytes). */
-static pps_status scan_string(cursor *c, const char **out, size_t *outlen, char *buf,
-                              size_t size)
-{
-    size_t start = c->pos;
-    int escaped = 0;
-    if (peek(c) != '"')
-        return malformed_at(c, c->pos, "expected a string");
-    c->pos++;
-    for (;;) {
-        if (c->pos >= c->len)
-            return malformed_at(c, start, "unterminated string");
-        unsigned char ch = (unsigned char)c->s[c->pos];
-        if (ch == '"')
-            break;
-        if (ch < 0x20)
-            return malformed_at(c, c->pos, "control character in string");
-        if (ch == '\\') {
-            escaped = 1;
-            c->pos++;
-        }
-        c->pos++;
-    }
-    c->pos++; /* closing quote */
-    if (!escaped) {
-        *out = c->s + start + 1;
-        *outlen = c->pos - start - 2;
-        return PPS_OK;
-    }
-    /* Rare: let cJSON decode the escapes. */
-    cJSON *v = cJSON_ParseWithLength(c->s + start, c->pos - start);
-    if (!v || !cJSON_IsString(v)) {
-        cJSON_Delete(v);
-        return malformed_at(c, start, "bad escape in string");
-    }
-    size_t n = strlen(v->valuestring);
-    if (n >= size)
-        n = size - 1;
-    memcpy(buf, v->valuestring, n);
-    buf[n] = '\0';
-    cJSON_Delete(v);
-    *out = buf;
-    *outlen = n;
-    return PPS_OK;
-}
-
-/* Scans a JSON number (strict grammar: no '+', 'inf', hex or leading zeros). */
-static pps_status scan_number(cursor *c, double *out)
-{
-    size_t start = c->pos, p = c->pos;
-    const char *s = c->s;
-    if (p < c->len && s[p] == '-')
-        p++;
-    if (p < c->len && s[p] == '0') {
-        p++;
-    } else if (p < c->len && s[p] >= '1' && s[p] <= '9') {
-        while (p < c->len && s[p] >= '0' && s[p] <= '9')
-            p++;
-    } else {
-        return malformed_at(c, start, "bad number");
-    }
-    if (p < c->len && s[p] == '.') {
-        p++;
-        if (p >= c->len || s[p] < '0' || s[p] > '9')
-            return malformed_at(c, start, "bad number");
-        while (p < c->len && s[p] >= '0' && s[p] <= '9')
-            p++;
-    }
-    if (p < c->len && (s[p] == 'e' || s[p] == 'E')) {
-        p++;
-        if (p < c->len && (s[p] == '+' || s[p] == '-'))
-            p++;
-        if (p >= c->len || s[p] < '0' || s[p] > '9')
-            return malformed_at(c, start, "bad number");
-        while (p < c->len && s[p] >= '0' && s[p] <= '9')
-            p++;
-    }
-    /* Fast path (Clinger): at most 15 significant digits and no exponent, so the digits and
-     * the power of ten are exact doubles and one correctly rounded division gives strtod's
-     * result. */
-    {
-        uint64_t mant = 0;
-        int sig = 0, frac = 0, in_frac = 0, simple = 1;
-        for (size_t k = start; k < p && simple; k++) {
-            char ch = s[k];
-            if (ch == '-')
-                continue;
-            if (ch == '.') {
-                in_frac = 1;
-                continue;
-            }
-            if (ch == 'e' || ch == 'E') {
-                simple = 0;
-                break;
-            }
-            if (sig || ch != '0')
-                sig++;
-            mant = mant * 10 + (uint64_t)(ch - '0');
-            frac += in_frac;
-            simple = sig <= 15 && frac <= 22;
-        }
-        if (simple) {
-            static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                           1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                           1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-            double d = (double)mant / pow10[frac];
-            *out = s[start] == '-' ? -d : d;
-            c->pos = p;
-            return PPS_OK;
-        }
-    }
-    /* strtod needs a terminated copy: the text need not end in a NUL. */
-    char small[64], *buf = small;
-    size_t n = p - start;
-    if (n >= sizeof small && !(buf = malloc(n + 1)))
-        return pps_error_set(c->err, PPS_ENOMEM, "%s: out of memory", c->name);
-    memcpy(buf, s + start, n);
-    buf[n] = '\0';
-    *out = strtod(buf, NULL); /* overflow gives ±HUGE_VAL, refused by the caller as not finite */
-    if (buf != small)
-        free(buf);
-    c->pos = p;
-    return PPS_OK;
-}
-
-/* Skips one JSON value without checking it (the events array is checked when it is parsed). */
-static pps_status skip_value(cursor *c)
-{
-    size_t start = c->pos;
-    int depth = 0;
-    while (c->pos < c->len) {
-        char ch = c->s[c->pos];
-        if (ch == '"') {
-            const char *str;
-            size_t n;
-            char tmp[8];
-            pps_status st = scan_string(c, &str, &n, tmp, sizeof tmp);
-            if (st)
-                return st;
-            if (depth == 0)
-                return PPS_OK;
-            continue;
-        }
-        if (ch == '[' || ch == '{') {
-            depth++;
-        } else if (ch == ']' || ch == '}') {
-            if (depth == 0)
-                return c->pos > start ? PPS_OK : malformed_at(c, start, "expected a value");
-            if (--depth == 0) {
-                c->pos++;
-                return PPS_OK;
-            }
-        } else if (depth == 0 && (ch == ',' || ch == ' ' || ch == '\n' || ch == '\r' ||
-                                  ch == '\t')) {
-            return c->pos > start ? PPS_OK : malformed_at(c, start, "expected a value");
-        }
-        c->pos++;
-    }
-    return malformed_at(c, start, "unterminated value");
-}
-
-/* Per-event parsing context: the header's sizes and the event's index for paths. */
+/* Per-event parsing context: the header's sizes and the event's path. */
 typedef struct evctx {
-    cursor *c;
+    ppsj_scan *c;
     const pps_timeline *t;
-    size_t i;
+    ppsj_path event;   /* $.events[i] */
 } evctx;
 
 static pps_status ev_error(const evctx *x, int elem, const char *fmt, ...)
@@ -344,32 +123,27 @@ static pps_status ev_error(const evctx *x, int elem, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    if (elem >= 0)
-        return pps_error_set(x->c->err, PPS_EINPUT, "%s: $.events[%zu][%d]: %s", x->c->name,
-                             x->i, elem, what);
-    return pps_error_set(x->c->err, PPS_EINPUT, "%s: $.events[%zu]: %s", x->c->name, x->i, what);
+    ppsj_path el = {&x->event, NULL, (size_t)elem};
+    return ppsj_error_at(x->c, elem >= 0 ? &el : &x->event, "%s", what);
 }
 
 /* Reads the comma before element elem (elem > 0) and checks the value there is a `want`. */
-static pps_status ev_element(evctx *x, int elem, int want_string, const char *want)
+static pps_status ev_element(evctx *x, int elem, ppsj_type type, const char *want)
 {
-    cursor *c = x->c;
-    skip_ws(c);
+    ppsj_scan *c = x->c;
+    ppsj_skip_ws(c);
     if (elem > 0) {
-        if (peek(c) == ']')
+        if (ppsj_peek(c) == ']')
             return ev_error(x, -1, "expected 5 elements [rank, stream, action, start, end], "
                             "got %d", elem);
-        if (peek(c) != ',')
-            return malformed_at(c, c->pos, "expected ',' or ']'");
+        if (ppsj_peek(c) != ',')
+            return ppsj_malformed(c, c->pos, "expected ',' or ']'");
         c->pos++;
-        skip_ws(c);
+        ppsj_skip_ws(c);
     }
-    const char *type = value_type_at(c);
-    int ok = want_string ? peek(c) == '"' : strcmp(type, "a number") == 0;
-    if (!ok) {
-        if (strcmp(type, "an invalid value") == 0)
-            return malformed_at(c, c->pos, "expected a value");
-        return ev_error(x, elem, "expected %s, got %s", want, type);
+    if (ppsj_peek_type(c) != type) {
+        ppsj_path el = {&x->event, NULL, (size_t)elem};
+        return ppsj_wrong_type(c, &el, want);
     }
     return PPS_OK;
 }
@@ -433,24 +207,21 @@ static pps_status ev_stream(const evctx *x, const char *s, size_t n, pps_event *
 /* Parses one event [rank, "stream", "action", start, end] at the cursor. */
 static pps_status parse_event(evctx *x, pps_event *e)
 {
-    cursor *c = x->c;
+    ppsj_scan *c = x->c;
     pps_status st;
     double d;
     const char *str;
     size_t n;
-    char buf[PPS_ACTION_TEXT_MAX * 2];
+    ppsj_path el = {&x->event, NULL, 0};
 
     memset(e, 0, sizeof *e);
-    skip_ws(c);
-    if (peek(c) != '[') {
-        if (strcmp(value_type_at(c), "an invalid value") == 0)
-            return malformed_at(c, c->pos, "expected a value");
-        return ev_error(x, -1, "expected an array [rank, stream, action, start, end], got %s",
-                        value_type_at(c));
-    }
+    ppsj_skip_ws(c);
+    if (ppsj_peek_type(c) != PPSJ_ARRAY)
+        return ppsj_wrong_type(c, &x->event, "an array [rank, stream, action, start, end]");
     c->pos++;
 
-    if ((st = ev_element(x, 0, 0, "an integer rank")) || (st = scan_number(c, &d)))
+    if ((st = ev_element(x, 0, PPSJ_NUMBER, "an integer rank")) ||
+        (st = ppsj_scan_number(c, &d)))
         return st;
     if (d != floor(d))
         return ev_error(x, 0, "expected an integer rank, got %.17g", d);
@@ -458,17 +229,18 @@ static pps_status parse_event(evctx *x, pps_event *e)
         return ev_error(x, 0, "rank %.17g is out of range [0, %d)", d, x->t->ranks);
     e->rank = (int32_t)d;
 
-    if ((st = ev_element(x, 1, 1, "a stream string")) ||
-        (st = scan_string(c, &str, &n, buf, sizeof buf)) || (st = ev_stream(x, str, n, e)))
+    el.index = 1;
+    if ((st = ev_element(x, 1, PPSJ_STRING, "a stream string")) ||
+        (st = ppsj_scan_string(c, &el, &str, &n)) || (st = ev_stream(x, str, n, e)))
         return st;
 
-    if ((st = ev_element(x, 2, 1, "an action string")) ||
-        (st = scan_string(c, &str, &n, buf, sizeof buf)))
+    el.index = 2;
+    if ((st = ev_element(x, 2, PPSJ_STRING, "an action string")) ||
+        (st = ppsj_scan_string(c, &el, &str, &n)))
         return st;
     pps_error aerr = {0};
     if (pps_action_parse(str, n, &e->action, &aerr) != PPS_OK)
-        return pps_error_set(c->err, PPS_EINPUT, "%s: $.events[%zu][2]: %s", c->name, x->i,
-                             aerr.msg);
+        return ppsj_error_at(c, &el, "%s", aerr.msg);
     if ((st = ev_check_action(x, &e->action, str, n)))
         return st;
     pps_kind k = (pps_kind)e->action.kind;
@@ -481,7 +253,8 @@ static pps_status parse_event(evctx *x, pps_event *e)
 
     for (int elem = 3; elem <= 4; elem++) {
         const char *what = elem == 3 ? "start" : "end";
-        if ((st = ev_element(x, elem, 0, "a number")) || (st = scan_number(c, &d)))
+        if ((st = ev_element(x, elem, PPSJ_NUMBER, "a number")) ||
+            (st = ppsj_scan_number(c, &d)))
             return st;
         if (!isfinite(d))
             return ev_error(x, elem, "%s is not finite", what);
@@ -495,45 +268,30 @@ static pps_status parse_event(evctx *x, pps_event *e)
     if (e->end < e->start)
         return ev_error(x, 4, "end %.17g is before start %.17g", e->end, e->start);
 
-    skip_ws(c);
-    if (peek(c) == ',')
+    ppsj_skip_ws(c);
+    if (ppsj_peek(c) == ',')
         return ev_error(x, -1, "expected 5 elements [rank, stream, action, start, end], got "
                         "more");
-    return expect(c, ']', "expected ']'");
+    return ppsj_expect(c, ']', "expected ']'");
 }
 
-static pps_status parse_events(cursor *c, pps_timeline *t)
+static pps_status parse_events(ppsj_scan *c, pps_timeline *t)
 {
+    static const ppsj_path events = {NULL, "events", 0};
     pps_status st;
-    evctx x = {c, t, 0};
-    skip_ws(c);
-    if (peek(c) != '[') {
-        if (strcmp(value_type_at(c), "an invalid value") == 0)
-            return malformed_at(c, c->pos, "expected a value");
-        return pps_error_set(c->err, PPS_EINPUT, "%s: $.events: expected an array, got %s",
-                             c->name, value_type_at(c));
-    }
+    evctx x = {c, t, {&events, NULL, 0}};
+    ppsj_skip_ws(c);
+    if (ppsj_peek_type(c) != PPSJ_ARRAY)
+        return ppsj_wrong_type(c, &events, "an array");
     c->pos++;
-    skip_ws(c);
-    if (peek(c) == ']') {
-        c->pos++;
-        return PPS_OK;
-    }
-    for (;;) {
+    for (int more; (more = ppsj_next_element(c, x.event.index == 0)) != 0; x.event.index++) {
         pps_event e;
-        if ((st = parse_event(&x, &e)))
-            return st;
-        if ((st = pps_timeline_append(t, &e, c->err)))
-            return st;
-        x.i++;
-        skip_ws(c);
-        if (peek(c) == ']') {
-            c->pos++;
-            return PPS_OK;
-        }
-        if ((st = expect(c, ',', "expected ',' or ']' after an event")))
+        if (more < 0)
+            return PPS_EINPUT;
+        if ((st = parse_event(&x, &e)) || (st = pps_timeline_append(t, &e, c->err)))
             return st;
     }
+    return PPS_OK;
 }
 
 /* Reads an optional per-stage array of finite non-negative numbers into *out (allocated). */
@@ -587,19 +345,21 @@ static pps_status get_text(const cJSON *hdr, const char *key, char *dst, size_t 
     return PPS_OK;
 }
 
+/* The header's members (all but events). */
+static const char *const header_keys[] = {
+    "format", "version", "schedule", "source", "backend", "time_unit", "ranks", "stages",
+    "microbatches", "chunks", "incomplete", "note", "act_bytes", "act_w_bytes", NULL};
+
 /* Checks the header and creates the timeline it describes (events not yet read). */
 static pps_status parse_header(const cJSON *hdr, const char *name, pps_timeline **out,
                                pps_error *err)
 {
-    static const char *const keys[] = {
-        "format", "version", "schedule", "source", "backend", "time_unit", "ranks", "stages",
-        "microbatches", "chunks", "incomplete", "note", "act_bytes", "act_w_bytes", NULL};
     pps_status st;
     const char *str = NULL;
     long version = 0, ranks = 0, stages = 0, mbs = 0, chunks = -1;
     pps_timeline *t = NULL;
 
-    if ((st = ppsj_check_keys(hdr, keys, name, "$", err)))
+    if ((st = ppsj_check_keys(hdr, header_keys, name, "$", err)))
         return st;
     if ((st = ppsj_get_string(hdr, "format", 1, &str, name, "$", err)))
         return st;
@@ -672,91 +432,29 @@ fail:
 pps_status pps_timeline_parse_json(const char *text, size_t len, const char *name,
                                    pps_timeline **out, pps_error *err)
 {
-    cursor c = {text, len, 0, name, err};
+    static const char *const deferred[] = {"events", NULL};
+    size_t events_at;
     cJSON *hdr = NULL;
     pps_timeline *t = NULL;
-    size_t events_at = 0;
-    int have_events = 0;
-    pps_status st;
+    ppsj_scan c;
 
     *out = NULL;
-    /* A leading UTF-8 byte order mark is skipped, as every other reader does (cJSON's, the
-     * CSV reader). */
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        c.pos = 3;
-    skip_ws(&c);
-    if (c.pos == len)
-        return pps_error_set(err, PPS_EINPUT, "%s: empty file, expected a JSON document", name);
-    if (peek(&c) != '{') {
-        if (strcmp(value_type_at(&c), "an invalid value") == 0)
-            return malformed_at(&c, c.pos, NULL);
-        return pps_error_set(err, PPS_EINPUT, "%s: $: expected an object, got %s", name,
-                             value_type_at(&c));
-    }
-    c.pos++;
-    if (!(hdr = cJSON_CreateObject())) {
-        st = pps_error_set(err, PPS_ENOMEM, "%s: out of memory", name);
-        goto fail;
-    }
-    /* Pass 1: header members into hdr; the events array is only located. */
-    skip_ws(&c);
-    if (peek(&c) == '}') {
-        c.pos++;
-    } else {
-        for (;;) {
-            const char *key;
-            size_t klen;
-            char kbuf[128], kz[128];
-            skip_ws(&c);
-            if ((st = scan_string(&c, &key, &klen, kbuf, sizeof kbuf)))
-                goto fail;
-            snprintf(kz, sizeof kz, "%.*s", (int)(klen < 127 ? klen : 127), key);
-            if ((st = expect(&c, ':', "expected ':'")))
-                goto fail;
-            skip_ws(&c);
-            if (strcmp(kz, "events") == 0 ? have_events
-                                           : cJSON_GetObjectItemCaseSensitive(hdr, kz) != NULL) {
-                st = pps_error_set(err, PPS_EINPUT, "%s: $.%s: duplicate field", name, kz);
-                goto fail;
-            }
-            if (strcmp(kz, "events") == 0) {
-                have_events = 1;
-                events_at = c.pos;
-                if ((st = skip_value(&c)))
-                    goto fail;
-            } else {
-                const char *end = NULL;
-                cJSON *v = cJSON_ParseWithLengthOpts(text + c.pos, len - c.pos, &end, 0);
-                if (!v) {
-                    st = malformed_at(&c, end ? (size_t)(end - text) : c.pos, NULL);
-                    goto fail;
-                }
-                c.pos = (size_t)(end - text);
-                cJSON_AddItemToObject(hdr, kz, v);
-            }
-            skip_ws(&c);
-            if (peek(&c) == '}') {
-                c.pos++;
-                break;
-            }
-            if ((st = expect(&c, ',', "expected ',' or '}'")))
-                goto fail;
-        }
-    }
-    skip_ws(&c);
-    if (c.pos < len) { /* a NUL byte is text too, not an end */
-        st = malformed_at(&c, c.pos, "text after the document");
-        goto fail;
-    }
+    /* Pass 1: the header members into hdr; the events array is only checked and located. */
+    pps_status st = ppsj_parse_top(text, len, name, header_keys, deferred, &events_at, &hdr, err);
+    if (st)
+        return st;
     if ((st = parse_header(hdr, name, &t, err)))
         goto fail;
-    if (!have_events) {
+    if (events_at == SIZE_MAX) {
         st = pps_error_set(err, PPS_EINPUT, "%s: $.events: missing required field", name);
         goto fail;
     }
     /* Pass 2: the events, checked against the header. */
+    ppsj_scan_init(&c, text, len, name, err);
     c.pos = events_at;
-    if ((st = parse_events(&c, t)))
+    st = parse_events(&c, t);
+    ppsj_scan_free(&c);
+    if (st)
         goto fail;
     if ((st = pps_timeline_check(t, err))) {
         pps_error_prefix(err, "%s", name);

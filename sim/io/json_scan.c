@@ -1,0 +1,493 @@
+/* json_scan.c — the streaming JSON scanner: cursor, strings, numbers, skipping, paths and
+ * positioned errors (see json_scan.h). */
+#include "io/json_scan.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *ppsj_type_text(ppsj_type t)
+{
+    switch (t) {
+    case PPSJ_OBJECT: return "an object";
+    case PPSJ_ARRAY: return "an array";
+    case PPSJ_STRING: return "a string";
+    case PPSJ_NUMBER: return "a number";
+    case PPSJ_BOOL: return "a boolean";
+    case PPSJ_NULL: return "null";
+    case PPSJ_INVALID: break;
+    }
+    return "an invalid value";
+}
+
+void ppsj_path_format(const ppsj_path *at, char *buf, size_t size)
+{
+    /* The chain runs leaf to root; collect it to print root first. Deeper than 64 levels the
+     * path is cut at the root end (as "$..."). */
+    const ppsj_path *chain[64];
+    int n = 0, cut = 0;
+    for (const ppsj_path *p = at; p; p = p->up) {
+        if (n == 64) {
+            cut = 1;
+            break;
+        }
+        chain[n++] = p;
+    }
+    size_t len = (size_t)snprintf(buf, size, cut ? "$..." : "$");
+    while (n-- > 0 && len < size) {
+        const ppsj_path *p = chain[n];
+        if (p->key)
+            len += (size_t)snprintf(buf + len, size - len, ".%.80s", p->key);
+        else
+            len += (size_t)snprintf(buf + len, size - len, "[%zu]", p->index);
+    }
+}
+
+void ppsj_scan_init(ppsj_scan *c, const char *text, size_t len, const char *name,
+                    pps_error *err)
+{
+    *c = (ppsj_scan){.s = text, .len = len, .name = name, .err = err};
+    /* RFC 8259 §8.1 lets a parser ignore a byte order mark; editors on Windows write one. */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        c->pos = 3;
+}
+
+void ppsj_scan_free(ppsj_scan *c)
+{
+    free(c->buf);
+    c->buf = NULL;
+    c->cap = 0;
+}
+
+void ppsj_skip_ws(ppsj_scan *c)
+{
+    while (c->pos < c->len) {
+        char ch = c->s[c->pos];
+        if (ch != ' ' && ch != '\n' && ch != '\r' && ch != '\t')
+            return;
+        c->pos++;
+    }
+}
+
+int ppsj_peek(const ppsj_scan *c)
+{
+    return c->pos < c->len ? (unsigned char)c->s[c->pos] : -1;
+}
+
+ppsj_type ppsj_peek_type(const ppsj_scan *c)
+{
+    int ch = ppsj_peek(c);
+    switch (ch) {
+    case '{': return PPSJ_OBJECT;
+    case '[': return PPSJ_ARRAY;
+    case '"': return PPSJ_STRING;
+    case 't':
+    case 'f': return PPSJ_BOOL;
+    case 'n': return PPSJ_NULL;
+    default: return ch == '-' || (ch >= '0' && ch <= '9') ? PPSJ_NUMBER : PPSJ_INVALID;
+    }
+}
+
+pps_status ppsj_malformed(const ppsj_scan *c, size_t at, const char *what)
+{
+    long line = 1, col = 1;
+    for (size_t i = 0; i < at && i < c->len; i++) {
+        if (c->s[i] == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    return pps_error_set(c->err, PPS_EINPUT, "%s:%ld:%ld: malformed JSON%s%s", c->name, line,
+                         col, what ? ": " : "", what ? what : "");
+}
+
+pps_status ppsj_error_at(const ppsj_scan *c, const ppsj_path *at, const char *fmt, ...)
+{
+    char path[256], what[PPS_ERRMSG_MAX];
+    ppsj_path_format(at, path, sizeof path);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return pps_error_set(c->err, PPS_EINPUT, "%s: %s: %s", c->name, path, what);
+}
+
+pps_status ppsj_wrong_type(const ppsj_scan *c, const ppsj_path *at, const char *want)
+{
+    ppsj_type t = ppsj_peek_type(c);
+    if (t == PPSJ_INVALID)
+        return ppsj_malformed(c, c->pos, "expected a value");
+    return ppsj_error_at(c, at, "expected %s, got %s", want, ppsj_type_text(t));
+}
+
+pps_status ppsj_expect(ppsj_scan *c, char ch, const char *what)
+{
+    ppsj_skip_ws(c);
+    if (ppsj_peek(c) != (unsigned char)ch)
+        return ppsj_malformed(c, c->pos, what);
+    c->pos++;
+    return PPS_OK;
+}
+
+/* ------------------------------------------------------------------ strings */
+
+static int hex4(const char *p, unsigned *out)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char h = p[i];
+        v <<= 4;
+        if (h >= '0' && h <= '9')
+            v |= (unsigned)(h - '0');
+        else if (h >= 'a' && h <= 'f')
+            v |= (unsigned)(h - 'a' + 10);
+        else if (h >= 'A' && h <= 'F')
+            v |= (unsigned)(h - 'A' + 10);
+        else
+            return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+static char *put_utf8(char *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        *o++ = (char)cp;
+    } else if (cp < 0x800) {
+        *o++ = (char)(0xC0 | cp >> 6);
+        *o++ = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *o++ = (char)(0xE0 | cp >> 12);
+        *o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+        *o++ = (char)(0x80 | (cp & 0x3F));
+    } else {
+        *o++ = (char)(0xF0 | cp >> 18);
+        *o++ = (char)(0x80 | (cp >> 12 & 0x3F));
+        *o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+        *o++ = (char)(0x80 | (cp & 0x3F));
+    }
+    return o;
+}
+
+/* Decodes the escapes of the string body s[from..to) (its syntax checked) into c->buf. */
+static pps_status decode(ppsj_scan *c, size_t from, size_t to, const ppsj_path *at,
+                         const char *where, const char **out, size_t *len)
+{
+    /* The decoded text is never longer than the escaped one. */
+    size_t need = to - from + 1;
+    if (need > c->cap) {
+        char *nb = realloc(c->buf, need);
+        if (!nb)
+            return pps_error_set(c->err, PPS_ENOMEM, "%s: out of memory for a string of %zu "
+                                 "bytes", c->name, need - 1);
+        c->buf = nb;
+        c->cap = need;
+    }
+    const char *s = c->s;
+    char *o = c->buf;
+    for (size_t i = from; i < to; i++) {
+        if (s[i] != '\\') {
+            *o++ = s[i];
+            continue;
+        }
+        size_t esc = i++;
+        switch (s[i]) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '/': *o++ = '/'; break;
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        default: { /* 'u', checked by the scan */
+            unsigned cp = 0, lo = 0;
+            hex4(s + i + 1, &cp);
+            i += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF) { /* a high surrogate needs its low half */
+                if (i + 6 < to && s[i + 1] == '\\' && s[i + 2] == 'u' &&
+                    hex4(s + i + 3, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    i += 6;
+                } else {
+                    return ppsj_malformed(c, esc, "\\u escape of a lone surrogate");
+                }
+            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                return ppsj_malformed(c, esc, "\\u escape of a lone surrogate");
+            } else if (cp == 0) {
+                return ppsj_error_at(c, at, "\\u0000 (NUL) in %s", where);
+            }
+            o = put_utf8(o, cp);
+        }
+        }
+    }
+    *o = '\0';
+    *out = c->buf;
+    *len = (size_t)(o - c->buf);
+    return PPS_OK;
+}
+
+/* Checks the syntax of the string (where: "a string" or "a key") at the cursor and steps over
+ * it; its body is s[*from..*to). *escaped tells whether it holds escapes. */
+static pps_status string_syntax(ppsj_scan *c, const char *where, size_t *from, size_t *to,
+                                int *escaped)
+{
+    size_t start = c->pos;
+    if (ppsj_peek(c) != '"')
+        return ppsj_malformed(c, c->pos, strcmp(where, "a key") == 0 ? "expected a key"
+                                                                     : "expected a string");
+    const char *s = c->s;
+    size_t p = c->pos + 1, n = c->len;
+    *escaped = 0;
+    for (;;) {
+        /* The common bytes in one tight loop. */
+        while (p < n && s[p] != '"' && s[p] != '\\' && (unsigned char)s[p] >= 0x20)
+            p++;
+        if (p >= n)
+            return ppsj_malformed(c, start, "unterminated string");
+        if (s[p] == '"')
+            break;
+        if ((unsigned char)s[p] < 0x20)
+            return ppsj_malformed(c, p, "control character in string");
+        /* A backslash: check the escape's syntax here, decode it later. */
+        *escaped = 1;
+        if (p + 1 >= n)
+            return ppsj_malformed(c, start, "unterminated string");
+        char e = s[p + 1];
+        unsigned v;
+        if (e == 'u') {
+            if (p + 6 > n || !hex4(s + p + 2, &v))
+                return ppsj_malformed(c, p, "bad \\u escape");
+            p += 6;
+        } else if (e != '\0' && strchr("\"\\/bfnrt", e)) {
+            p += 2;
+        } else {
+            return ppsj_malformed(c, p, "bad escape in string");
+        }
+    }
+    *from = start + 1;
+    *to = p;
+    c->pos = p + 1;
+    return PPS_OK;
+}
+
+static pps_status scan_string(ppsj_scan *c, const ppsj_path *at, const char *where,
+                              const char **out, size_t *len)
+{
+    size_t from, to;
+    int escaped;
+    pps_status st = string_syntax(c, where, &from, &to, &escaped);
+    if (st)
+        return st;
+    if (!escaped) {
+        *out = c->s + from;
+        *len = to - from;
+        return PPS_OK;
+    }
+    return decode(c, from, to, at, where, out, len);
+}
+
+pps_status ppsj_scan_string(ppsj_scan *c, const ppsj_path *at, const char **out, size_t *len)
+{
+    return scan_string(c, at, "a string", out, len);
+}
+
+pps_status ppsj_scan_key(ppsj_scan *c, const ppsj_path *at, const char **out, size_t *len)
+{
+    return scan_string(c, at, "a key", out, len);
+}
+
+/* ------------------------------------------------------------------ numbers, literals */
+
+pps_status ppsj_scan_number(ppsj_scan *c, double *out)
+{
+    size_t start = c->pos, p = c->pos;
+    const char *s = c->s;
+    if (p < c->len && s[p] == '-')
+        p++;
+    if (p < c->len && s[p] == '0') {
+        p++;
+    } else if (p < c->len && s[p] >= '1' && s[p] <= '9') {
+        while (p < c->len && s[p] >= '0' && s[p] <= '9')
+            p++;
+    } else {
+        return ppsj_malformed(c, start, "bad number");
+    }
+    if (p < c->len && s[p] == '.') {
+        p++;
+        if (p >= c->len || s[p] < '0' || s[p] > '9')
+            return ppsj_malformed(c, start, "bad number");
+        while (p < c->len && s[p] >= '0' && s[p] <= '9')
+            p++;
+    }
+    if (p < c->len && (s[p] == 'e' || s[p] == 'E')) {
+        p++;
+        if (p < c->len && (s[p] == '+' || s[p] == '-'))
+            p++;
+        if (p >= c->len || s[p] < '0' || s[p] > '9')
+            return ppsj_malformed(c, start, "bad number");
+        while (p < c->len && s[p] >= '0' && s[p] <= '9')
+            p++;
+    }
+    /* Fast path (Clinger): at most 15 significant digits and no exponent, so the digits and
+     * the power of ten are exact doubles and one correctly rounded division gives strtod's
+     * result. */
+    uint64_t mant = 0;
+    int sig = 0, frac = 0, in_frac = 0, simple = 1;
+    for (size_t k = start; k < p && simple; k++) {
+        char ch = s[k];
+        if (ch == '-')
+            continue;
+        if (ch == '.') {
+            in_frac = 1;
+            continue;
+        }
+        if (ch == 'e' || ch == 'E') {
+            simple = 0;
+            break;
+        }
+        if (sig || ch != '0')
+            sig++;
+        mant = mant * 10 + (uint64_t)(ch - '0');
+        frac += in_frac;
+        simple = sig <= 15 && frac <= 22;
+    }
+    if (simple) {
+        static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+        double d = (double)mant / pow10[frac];
+        *out = s[start] == '-' ? -d : d;
+        c->pos = p;
+        return PPS_OK;
+    }
+    /* strtod needs a terminated copy: the text need not end in a NUL. */
+    char small[64], *buf = small;
+    size_t n = p - start;
+    if (n >= sizeof small && !(buf = malloc(n + 1)))
+        return pps_error_set(c->err, PPS_ENOMEM, "%s: out of memory for a number of %zu digits",
+                             c->name, n);
+    memcpy(buf, s + start, n);
+    buf[n] = '\0';
+    *out = strtod(buf, NULL); /* overflow gives ±HUGE_VAL, refused by the caller as not finite */
+    if (buf != small)
+        free(buf);
+    c->pos = p;
+    return PPS_OK;
+}
+
+pps_status ppsj_scan_literal(ppsj_scan *c, int *out)
+{
+    static const struct {
+        const char *text;
+        int value;
+    } lit[3] = {{"true", 1}, {"false", 0}, {"null", -1}};
+    for (int i = 0; i < 3; i++) {
+        size_t n = strlen(lit[i].text);
+        if (c->len - c->pos >= n && memcmp(c->s + c->pos, lit[i].text, n) == 0) {
+            c->pos += n;
+            *out = lit[i].value;
+            return PPS_OK;
+        }
+    }
+    return ppsj_malformed(c, c->pos, "expected a value");
+}
+
+/* ------------------------------------------------------------------ walking, skipping */
+
+/* A ',' followed by the closer is left to the caller, whose value or key is then missing. */
+static int next_item(ppsj_scan *c, int first, char close, const char *what)
+{
+    ppsj_skip_ws(c);
+    if (ppsj_peek(c) == (unsigned char)close) {
+        c->pos++;
+        return 0;
+    }
+    if (!first) {
+        if (ppsj_peek(c) != ',') {
+            ppsj_malformed(c, c->pos, what);
+            return -1;
+        }
+        c->pos++;
+        ppsj_skip_ws(c);
+    }
+    return 1;
+}
+
+int ppsj_next_member(ppsj_scan *c, int first)
+{
+    return next_item(c, first, '}', "expected ',' or '}'");
+}
+
+int ppsj_next_element(ppsj_scan *c, int first)
+{
+    return next_item(c, first, ']', "expected ',' or ']'");
+}
+
+pps_status ppsj_skip_value(ppsj_scan *c)
+{
+    /* Without recursion: the open containers as a stack of their closers. */
+    char stack[PPSJ_MAX_DEPTH];
+    int depth = 0, first = 0, escaped;
+    size_t from, to;
+    pps_status st;
+    for (;;) {
+        /* A value. */
+        ppsj_skip_ws(c);
+        switch (ppsj_peek_type(c)) {
+        case PPSJ_OBJECT:
+        case PPSJ_ARRAY:
+            if (depth == PPSJ_MAX_DEPTH)
+                return ppsj_malformed(c, c->pos, "nested deeper than 1000 levels");
+            stack[depth++] = c->s[c->pos] == '{' ? '}' : ']';
+            c->pos++;
+            first = 1;
+            break;
+        case PPSJ_STRING:
+            if ((st = string_syntax(c, "a string", &from, &to, &escaped)))
+                return st;
+            first = 0;
+            break;
+        case PPSJ_NUMBER: {
+            double d;
+            if ((st = ppsj_scan_number(c, &d)))
+                return st;
+            first = 0;
+            break;
+        }
+        case PPSJ_BOOL:
+        case PPSJ_NULL: {
+            int v;
+            if ((st = ppsj_scan_literal(c, &v)))
+                return st;
+            first = 0;
+            break;
+        }
+        case PPSJ_INVALID:
+            return ppsj_malformed(c, c->pos, "expected a value");
+        }
+        /* Then the separators and closers up to the next value. */
+        for (;;) {
+            if (depth == 0)
+                return PPS_OK;
+            int obj = stack[depth - 1] == '}';
+            int more = obj ? ppsj_next_member(c, first) : ppsj_next_element(c, first);
+            if (more < 0)
+                return c->err ? c->err->status : PPS_EINPUT;
+            if (more == 0) {
+                depth--;
+                first = 0;
+                continue;
+            }
+            if (obj && ((st = string_syntax(c, "a key", &from, &to, &escaped)) ||
+                        (st = ppsj_expect(c, ':', "expected ':'"))))
+                return st;
+            break;
+        }
+    }
+}

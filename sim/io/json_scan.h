@@ -1,0 +1,101 @@
+/* json_scan.h — a streaming JSON scanner over text in memory, for readers of files too big for
+ * a tree (timelines, schedules): a cursor, strings, numbers, literals, skipping, JSON paths
+ * and error messages with line and column. Internal (prefix ppsj_).
+ *
+ * It builds nothing: the caller walks the document and turns values into its own records, so
+ * memory is the text plus what the caller keeps. Strict RFC 8259 grammar (no '+', leading
+ * zeros, NaN, comments or trailing commas); a leading UTF-8 byte order mark is skipped. Strings
+ * are refused when they hold \u0000: every field ppsim reads is a C string, which a NUL would
+ * silently cut ("0F0\u0000junk" is not "0F0").
+ *
+ * Errors: syntax as "NAME:LINE:COL: malformed JSON: WHAT" (LINE and COL 1-based, COL in bytes);
+ * content as "NAME: PATH: WHAT" with a JSON path such as $.events[3][2]. */
+#ifndef PPS_JSON_SCAN_H
+#define PPS_JSON_SCAN_H
+
+#include "ppsim.h"
+
+/* Deepest nesting accepted (cJSON's limit; ppsim's own files nest at most 4 deep). */
+#define PPSJ_MAX_DEPTH 1000
+
+/* The type of a value, told from its first byte. */
+typedef enum ppsj_type {
+    PPSJ_INVALID = 0, /* not the start of a value, or the end of the text */
+    PPSJ_OBJECT,
+    PPSJ_ARRAY,
+    PPSJ_STRING,
+    PPSJ_NUMBER,
+    PPSJ_BOOL,
+    PPSJ_NULL
+} ppsj_type;
+
+/* "an object", "an array", "a string", "a number", "a boolean", "null", "an invalid value". */
+const char *ppsj_type_text(ppsj_type t);
+
+/* Where a value sits, for messages: a chain from the value up to the root ($). Built on the
+ * caller's stack as it descends; formatted only when an error is reported. */
+typedef struct ppsj_path {
+    const struct ppsj_path *up; /* NULL: the parent is the root */
+    const char *key;            /* member name, NUL-terminated; NULL: an array element */
+    size_t index;               /* the element's index when key is NULL */
+} ppsj_path;
+
+/* Writes "$", "$.uniform.tf" or "$.events[3][2]" for path at (NULL: the root) into buf. */
+void ppsj_path_format(const ppsj_path *at, char *buf, size_t size);
+
+typedef struct ppsj_scan {
+    const char *s; /* the text: s[0..len), need not end in a NUL */
+    size_t len, pos;
+    const char *name; /* the file, for messages */
+    pps_error *err;
+    char *buf; /* decoded strings that held escapes (owned; ppsj_scan_free) */
+    size_t cap;
+} ppsj_scan;
+
+/* Starts at text[0] (after a UTF-8 byte order mark). name and err are borrowed. */
+void ppsj_scan_init(ppsj_scan *c, const char *text, size_t len, const char *name,
+                    pps_error *err);
+/* Frees the string buffer; c can be initialised again. */
+void ppsj_scan_free(ppsj_scan *c);
+
+void ppsj_skip_ws(ppsj_scan *c);
+/* The byte at the cursor, or -1 at the end of the text. */
+int ppsj_peek(const ppsj_scan *c);
+/* The type of the value starting at the cursor (whitespace already skipped). */
+ppsj_type ppsj_peek_type(const ppsj_scan *c);
+
+/* Fills err with "NAME:LINE:COL: malformed JSON[: WHAT]" for byte offset at; returns PPS_EINPUT. */
+pps_status ppsj_malformed(const ppsj_scan *c, size_t at, const char *what);
+/* Fills err with "NAME: PATH: MESSAGE" (printf-style); returns PPS_EINPUT. */
+pps_status ppsj_error_at(const ppsj_scan *c, const ppsj_path *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "NAME: PATH: expected WANT, got TYPE" for the value at the cursor, or the syntax error when
+ * what is there is no value at all. */
+pps_status ppsj_wrong_type(const ppsj_scan *c, const ppsj_path *at, const char *want);
+
+/* Skips whitespace, then requires byte ch and steps over it; else malformed with WHAT. */
+pps_status ppsj_expect(ppsj_scan *c, char ch, const char *what);
+
+/* Scans the string at the cursor (which must be at its '"'). *out points into the text when
+ * it held no escapes, else into c's buffer, valid until the next string is scanned; *len is its
+ * length in bytes (the text is NUL-terminated at *out[*len] only in the buffer case). Escapes
+ * are decoded (\uXXXX with surrogate pairs to UTF-8); a lone surrogate is malformed; \u0000 is
+ * refused as "NAME: PATH: \u0000 (NUL) in a string" (ppsj_scan_key: "in a key", PATH being the
+ * object's). PPS_ENOMEM when the buffer cannot grow. */
+pps_status ppsj_scan_string(ppsj_scan *c, const ppsj_path *at, const char **out, size_t *len);
+pps_status ppsj_scan_key(ppsj_scan *c, const ppsj_path *at, const char **out, size_t *len);
+/* Scans a number (correctly rounded; overflow gives ±HUGE_VAL for the caller to refuse). */
+pps_status ppsj_scan_number(ppsj_scan *c, double *out);
+/* Scans true, false (*out 1 or 0) or null (*out -1). */
+pps_status ppsj_scan_literal(ppsj_scan *c, int *out);
+/* Steps over one whole value, checking its syntax (nesting at most PPSJ_MAX_DEPTH) but not its
+ * content. */
+pps_status ppsj_skip_value(ppsj_scan *c);
+
+/* Object and array walking: after '{' (or '['), ppsj_next_member (ppsj_next_element) returns
+ * 1 when another member (element) follows, having read the ',' before it; 0 after reading the
+ * closing '}' (']'); -1 after filling err (malformed). first is 1 on the first call. */
+int ppsj_next_member(ppsj_scan *c, int first);
+int ppsj_next_element(ppsj_scan *c, int first);
+
+#endif

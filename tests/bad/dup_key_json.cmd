@@ -1,0 +1,1 @@
+sim -f @DIR@/dup_key_json.json -o @OUT@

@@ -1,0 +1,1 @@
+calibrate @DIR@/dup_key_profile.json -o @OUT@

@@ -1,0 +1,1 @@
+sim -f @DIR@/nul_escape_json.json -o @OUT@

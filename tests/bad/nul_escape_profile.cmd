@@ -1,0 +1,1 @@
+calibrate @DIR@/nul_escape_profile.json -o @OUT@

@@ -1,0 +1,1 @@
+analyze @DIR@/nul_escape_timeline.json
