@@ -494,6 +494,11 @@ START_TEST(scanner_decodes_every_escape_and_surrogate_pairs)
     ck_assert_str_eq(cJSON_GetArrayItem(root, 0)->valuestring,
                      "\"\\/\b\f\n\r\t\xc3\xa9\xf0\x9d\x84\x9e\xe2\x82\xac");
     cJSON_Delete(root);
+    /* Invalid UTF-8 reads as the writer writes it: each such byte as U+FFFD. */
+    ck_assert_int_eq(parse_doc("[\"a\xff\xe2\x82\xac\xe2\x82\"]", &root, msg, sizeof msg), PPS_OK);
+    ck_assert_str_eq(cJSON_GetArrayItem(root, 0)->valuestring,
+                     "a\xef\xbf\xbd\xe2\x82\xac\xef\xbf\xbd\xef\xbf\xbd");
+    cJSON_Delete(root);
     ck_assert_int_eq(parse_doc("[\"\\ud834x\"]", &root, msg, sizeof msg), PPS_EINPUT);
     ck_assert_str_eq(msg, "t.json:1:3: malformed JSON: \\u escape of a lone surrogate");
     ck_assert_int_eq(parse_doc("[\"\\udd1e\"]", &root, msg, sizeof msg), PPS_EINPUT);

@@ -135,6 +135,35 @@ pps_status ppsj_expect(ppsj_scan *c, char ch, const char *what)
 
 /* ------------------------------------------------------------------ strings */
 
+int ppsj_utf8_length(const unsigned char *p, size_t avail)
+{
+    unsigned char c = p[0];
+    unsigned char lo = 0x80, hi = 0xBF; /* the range of the second byte */
+    int n;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4;
+    else
+        return 0;
+    if (c == 0xE0)
+        lo = 0xA0; /* overlong */
+    else if (c == 0xED)
+        hi = 0x9F; /* surrogates U+D800-U+DFFF */
+    else if (c == 0xF0)
+        lo = 0x90; /* overlong */
+    else if (c == 0xF4)
+        hi = 0x8F; /* past U+10FFFF */
+    if ((size_t)n > avail || p[1] < lo || p[1] > hi)
+        return 0;
+    for (int i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xBF)
+            return 0;
+    return n;
+}
+
 static int hex4(const char *p, unsigned *out)
 {
     unsigned v = 0;
@@ -178,8 +207,8 @@ static char *put_utf8(char *o, unsigned cp)
 static pps_status decode(ppsj_scan *c, size_t from, size_t to, const ppsj_path *at,
                          const char *where, const char **out, size_t *len)
 {
-    /* The decoded text is never longer than the escaped one. */
-    size_t need = to - from + 1;
+    /* Escapes only shorten the text; a byte of invalid UTF-8 becomes three (U+FFFD). */
+    size_t need = 3 * (to - from) + 1;
     if (need > c->cap) {
         char *nb = realloc(c->buf, need);
         if (!nb)
@@ -191,6 +220,18 @@ static pps_status decode(ppsj_scan *c, size_t from, size_t to, const ppsj_path *
     const char *s = c->s;
     char *o = c->buf;
     for (size_t i = from; i < to; i++) {
+        if ((unsigned char)s[i] >= 0x80) {
+            int n = ppsj_utf8_length((const unsigned char *)s + i, to - i);
+            if (n == 0) {
+                memcpy(o, "\xEF\xBF\xBD", 3);
+                o += 3;
+            } else {
+                memcpy(o, s + i, (size_t)n);
+                o += n;
+                i += (size_t)n - 1;
+            }
+            continue;
+        }
         if (s[i] != '\\') {
             *o++ = s[i];
             continue;
@@ -245,8 +286,9 @@ static pps_status string_syntax(ppsj_scan *c, const char *where, size_t *from, s
     size_t p = c->pos + 1, n = c->len;
     *escaped = 0;
     for (;;) {
-        /* The common bytes in one tight loop. */
-        while (p < n && s[p] != '"' && s[p] != '\\' && (unsigned char)s[p] >= 0x20)
+        /* The common bytes (printable ASCII) in one tight loop. */
+        while (p < n && s[p] != '"' && s[p] != '\\' && (unsigned char)s[p] >= 0x20 &&
+               (unsigned char)s[p] < 0x80)
             p++;
         if (p >= n)
             return ppsj_malformed(c, start, "unterminated string");
@@ -254,6 +296,15 @@ static pps_status string_syntax(ppsj_scan *c, const char *where, size_t *from, s
             break;
         if ((unsigned char)s[p] < 0x20)
             return ppsj_malformed(c, p, "control character in string");
+        if ((unsigned char)s[p] >= 0x80) { /* valid UTF-8 is kept; anything else is decoded */
+            int len = ppsj_utf8_length((const unsigned char *)s + p, n - p);
+            if (len == 0) {
+                *escaped = 1;
+                len = 1;
+            }
+            p += (size_t)len;
+            continue;
+        }
         /* A backslash: check the escape's syntax here, decode it later. */
         *escaped = 1;
         if (p + 1 >= n)

@@ -81,7 +81,9 @@ pps_status ppsj_expect(ppsj_scan *c, char ch, const char *what);
  * length in bytes (the text is NUL-terminated at *out[*len] only in the buffer case). Escapes
  * are decoded (\uXXXX with surrogate pairs to UTF-8); a lone surrogate is malformed; \u0000 is
  * refused as "NAME: PATH: \u0000 (NUL) in a string" (ppsj_scan_key: "in a key", PATH being the
- * object's). PPS_ENOMEM when the buffer cannot grow. */
+ * object's). Each byte that is not part of valid UTF-8 becomes U+FFFD, as the writer writes it
+ * (docs/ir.md), so that what is read is what is written back. PPS_ENOMEM when the buffer cannot
+ * grow. */
 pps_status ppsj_scan_string(ppsj_scan *c, const ppsj_path *at, const char **out, size_t *len);
 pps_status ppsj_scan_key(ppsj_scan *c, const ppsj_path *at, const char **out, size_t *len);
 /* Scans a number (correctly rounded; overflow gives ±HUGE_VAL for the caller to refuse). */
@@ -91,6 +93,11 @@ pps_status ppsj_scan_literal(ppsj_scan *c, int *out);
 /* Steps over one whole value, checking its syntax (nesting at most PPSJ_MAX_DEPTH) but not its
  * content. */
 pps_status ppsj_skip_value(ppsj_scan *c);
+
+/* Length (2-4) of the valid UTF-8 sequence at p, which has `avail` bytes, or 0 when the byte at
+ * p (>= 0x80) does not start one (RFC 3629: no overlong forms, no surrogates, nothing past
+ * U+10FFFF, no cut sequence). In a C string avail may be 4: the NUL stops the check. */
+int ppsj_utf8_length(const unsigned char *p, size_t avail);
 
 /* Object and array walking: after '{' (or '['), ppsj_next_member (ppsj_next_element) returns
  * 1 when another member (element) follows, having read the ',' before it; 0 after reading the

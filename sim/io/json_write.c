@@ -2,6 +2,8 @@
  * (see json_write.h). */
 #include "io/json_write.h"
 
+#include "io/json_scan.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -184,38 +186,6 @@ static int plain(unsigned char c)
     return plain_byte[c];
 }
 
-/* Length (2-4) of the valid UTF-8 sequence at p (RFC 3629: no overlong forms, no surrogates,
- * nothing past U+10FFFF), or 0 when the byte at p does not start one. The string's NUL ends any
- * cut sequence, as it is not a continuation byte. */
-static int utf8_length(const unsigned char *p)
-{
-    unsigned char c = p[0];
-    unsigned char lo = 0x80, hi = 0xBF; /* the range of the second byte */
-    int n;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4;
-    else
-        return 0;
-    if (c == 0xE0)
-        lo = 0xA0; /* overlong */
-    else if (c == 0xED)
-        hi = 0x9F; /* surrogates U+D800-U+DFFF */
-    else if (c == 0xF0)
-        lo = 0x90; /* overlong */
-    else if (c == 0xF4)
-        hi = 0x8F; /* past U+10FFFF */
-    if (p[1] < lo || p[1] > hi)
-        return 0;
-    for (int i = 2; i < n; i++)
-        if (p[i] < 0x80 || p[i] > 0xBF)
-            return 0;
-    return n;
-}
-
 static void put_escape(ppsj_writer *w, unsigned char c)
 {
     static const char hex[] = "0123456789abcdef";
@@ -262,7 +232,7 @@ static void put_quoted(ppsj_writer *w, const char *str)
             put_escape(w, *q);
             p = q + 1;
         } else {
-            int len = utf8_length(q);
+            int len = ppsj_utf8_length(q, 4); /* the NUL ends a cut sequence */
             if (len) {
                 put_bytes(w, (const char *)q, (size_t)len);
                 p = q + len;

@@ -25,8 +25,9 @@ pp() {
 }
 
 # The tricky text, as raw bytes (printf's escapes): a quote, a backslash, a tab, a newline,
-# "é" (valid UTF-8), a lone 0xFF and a cut 3-byte sequence.
-tricky='my "fast" 1f1b \\ \t \n caf\303\251 \377 \342\202'
+# "é" (valid UTF-8), a lone 0xFF and a cut 3-byte sequence. Short enough for a timeline's
+# backend (31 bytes) once each invalid byte is U+FFFD (3 bytes).
+tricky='my "fast" 1f1b\\\t\n\303\251\377\342\202'
 
 # check FILE KIND EXPR... — FILE must be strict UTF-8 JSON; d is the document and `want` the
 # tricky text as a reader must see it. Every EXPR (Python) must be true.
@@ -64,7 +65,7 @@ result() {
 # A schedule file named with the tricky text (JSON escapes for '"', '\', tab and newline; the
 # other bytes raw, as a file written by another tool may hold them).
 {
-    printf '{"format": "ppsim-schedule", "version": 1, "name": "my \\"fast\\" 1f1b \\\\ \\t \\n caf\303\251 \377 \342\202",\n'
+    printf '{"format": "ppsim-schedule", "version": 1, "name": "my \\"fast\\" 1f1b\\\\\\t\\n\303\251\377\342\202",\n'
     printf ' "ranks": 2, "stages": 2, "microbatches": 2, "placement": "loop",\n'
     printf ' "programs": [["0F0", "0F1", "0B0", "0B1"], ["1F0", "1B0", "1F1", "1B1"]]}\n'
 } >weird.json
