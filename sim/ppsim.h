@@ -927,6 +927,14 @@ typedef struct pps_plot_options {
 
 void pps_plot_options_init(pps_plot_options *o);
 
+/* The colour ppsim's pictures give kind k (0xRRGGBB; Okabe & Ito's palette, told apart with any
+ * common colour-vision deficiency): F blue, B orange, I vermillion, W bluish green, OVERLAP_F_B
+ * reddish purple, SEND_F sky blue, SEND_B dark yellow, anything else grey. Chunk c of v > 1 is
+ * mixed with white by 0.55·c/(v − 1), so later chunks are lighter. */
+unsigned pps_plot_colour(pps_kind k, int chunk, int chunks);
+/* Black (0) or white (0xFFFFFF): whichever reads better on rgb. */
+unsigned pps_plot_text_colour(unsigned rgb);
+
 /* The image path must end in ".png" (pngcairo) or ".svg"; anything else is PPS_EINPUT. When
  * gnuplot is not found or fails, returns PPS_EIO with one line that says how to install it or
  * quotes gnuplot's error, and names the data and script, which are kept. */

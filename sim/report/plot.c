@@ -162,6 +162,20 @@ unsigned ppsr_kind_colour(pps_kind k)
     }
 }
 
+unsigned pps_plot_colour(pps_kind k, int chunk, int chunks)
+{
+    if (chunks <= 1)
+        return ppsr_kind_colour(k);
+    if (chunk >= chunks)
+        chunk = chunks - 1;
+    return ppsr_tint(ppsr_kind_colour(k), 0.55 * (chunk < 0 ? 0 : chunk) / (chunks - 1));
+}
+
+unsigned pps_plot_text_colour(unsigned rgb)
+{
+    return ppsr_text_colour(rgb);
+}
+
 unsigned ppsr_tint(unsigned c, double f)
 {
     unsigned out = 0;

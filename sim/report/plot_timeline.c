@@ -58,13 +58,6 @@ static int chunk_of(const pps_timeline *t, int stage)
     return t->chunks > 1 ? stage / t->ranks : 0;
 }
 
-static double tint_of(const pps_timeline *t, int chunk)
-{
-    if (t->chunks <= 1)
-        return 0;
-    return 0.55 * (chunk < t->chunks ? chunk : t->chunks - 1) / (t->chunks - 1);
-}
-
 /* Vertical layout of a rank's row (data units; rank r's row is centred on y = r): the compute
  * boxes, and with transfers a thin strip below them. */
 typedef struct row_geom {
@@ -212,9 +205,9 @@ static pps_status write_labels(const timeline_ctx *c, const label_plan *lp, doub
             label_text(&e->action, lb, sizeof lb);
             double x = ((e->start + e->end) / 2 - c->t0) * c->u.scale, y = e->rank + y_off;
             if (block == 0 && !stride && label_fits(c, lp, e)) {
-                unsigned col = ppsr_tint(ppsr_kind_colour((pps_kind)e->action.kind),
-                                         tint_of(t, chunk_of(t, e->action.stage)));
-                fprintf(data, "%.9g %.9g \"%s\" %u\n", x, y, lb, ppsr_text_colour(col));
+                unsigned col = pps_plot_colour((pps_kind)e->action.kind,
+                                               chunk_of(t, e->action.stage), t->chunks);
+                fprintf(data, "%.9g %.9g \"%s\" %u\n", x, y, lb, pps_plot_text_colour(col));
                 count[0]++;
             } else if (block == 1 && stride && e->action.mb % stride == 0) {
                 double mid = ((e->start + e->end) / 2 - c->t0) / span * lp->plot_w;

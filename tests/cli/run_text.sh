@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# run_text.sh PPSIM_BINARY — the text people read: `ppsim show`'s labels at v = 2 and 4 (exact
+# lines), its colours and its width on a terminal.
+#
+# Expected lines by hand. looped-bfs on the loop placement (rank r holds stages c·P + r), every
+# forward chunk by chunk, then every backward from the last chunk down, micro-batches in reverse
+# (docs/schedules.md); one rank's share t_F = 1, t_B = 2 split over v stages.
+#   P = 2, M = 2, v = 2: stage F 0.5, B 1. Rank 0: 0F0 [0,.5] 0F1 [.5,1] 2F0 [1,1.5] 2F1
+#   [1.5,2], idle, 2B1 [3.5,4.5] 2B0 [4.5,5.5] 0B1 [5.5,6.5] 0B0 [6.5,7.5]; rank 1: 1F0 [.5,1]
+#   1F1 [1,1.5] 3F0 [1.5,2] 3F1 [2,2.5] 3B1 [2.5,3.5] 3B0 [3.5,4.5] 1B1 [4.5,5.5] 1B0
+#   [5.5,6.5]. Makespan 7.5; the shortest action (0.5) holds "F0a" and a blank: 7.5/0.5·4 = 60
+#   columns of 125 ms, F 4 columns, B 8.
+#   P = 2, M = 1, v = 4: stage F 0.25, B 0.5; forwards alternate ranks from 0 to 2, backwards
+#   from 2 to 6 (7B0 [2,2.5], 6B0 [2.5,3], ..., 0B0 [5.5,6]); 6/0.25·4 = 96 columns of 62.5 ms.
+set -u
+
+if [ $# -ne 1 ]; then
+    echo "usage: $0 PPSIM_BINARY" >&2
+    exit 2
+fi
+case "$1" in /*) ppsim=$1 ;; *) ppsim=$(pwd)/$1 ;; esac
+work=$(mktemp -d "${TMPDIR:-/tmp}/ppsim-text.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+# shellcheck source=tests/cli/lib.sh
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+
+# same WANT_FILE — fails, showing both, unless ./out equals WANT_FILE.
+same() {
+    diff -u "$1" out >/dev/null && return 0
+    echo "expected:"; cat -A "$1"; echo "got:"; cat -A out
+    return 1
+}
+
+check_show_v2() {
+    run 0 show -s looped-bfs -p 2 -m 2 -v 2 || return 1
+    cat >want <<'TXT'
+looped-bfs: 2 ranks, 2 micro-batches, v = 2; 0 .. 7.50 s, one column = 125 ms
+rank 0  | F0a F1a F0b F1b ............B1b     B0b     B1a     B0a     
+rank 1  | ....F0a F1a F0b F1b B1b     B0b     B1a     B0a     ........
+        F forward, B backward; chunk letters: a = chunk 0, b = chunk 1 (chunk c of rank r: stage c·P + r, or 2P − 1 − r on the V)
+TXT
+    same want
+}
+
+check_show_v4() {
+    run 0 show -s looped-bfs -p 2 -m 1 -v 4 || return 1
+    cat >want <<'TXT'
+looped-bfs: 2 ranks, 1 micro-batch, v = 4; 0 .. 6.00 s, one column = 62.5 ms
+rank 0  | F0a ....F0b ....F0c ....F0d ............B0d     ........B0c     ........B0b     ........B0a     
+rank 1  | ....F0a ....F0b ....F0c ....F0d B0d     ........B0c     ........B0b     ........B0a     ........
+        F forward, B backward; chunk letters: a = chunk 0, b = chunk 1, c = chunk 2, d = chunk 3 (chunk c of rank r: stage c·P + r, or 2P − 1 − r on the V)
+TXT
+    same want
+}
+
+check_show_shortens_labels() {
+    # At 30 columns (250 ms) the forwards of P = 2, M = 2, v = 2 get 2 columns: room for "F"
+    # (one is kept free), the backwards 4: room for "B1b".
+    run 0 show -s looped-bfs -p 2 -m 2 -v 2 --width 30 || return 1
+    grep -qx 'rank 0  | F F F F ......B1b B0b B1a B0a ' out || { cat -A out; return 1; }
+}
+
+check_show_colour() {
+    # With colour each box is the kind's colour (truecolor) and holds its micro-batch, so the
+    # shortest action needs 2 columns ("0" and a blank): 30 of 250 ms. Rank 0's forwards of
+    # chunk 0 are blue #0072B2 = (0, 114, 178) with white text; chunk 1's are lighter.
+    run 0 show -s looped-bfs -p 2 -m 2 -v 2 --color always || return 1
+    grep -q $'^rank 0  | \x1b\\[48;2;0;114;178m\x1b\\[38;2;255;255;255m0 1 \x1b\\[0m' out ||
+        { cat -v out; return 1; }
+    grep -q $'\x1b\\[48;2;140;191;220m' out || { echo "no lighter chunk 1"; return 1; }
+    run 0 show -s 1f1b -p 2 -m 2 || return 1
+    ! grep -q $'\x1b' out || { echo "colour escapes without a terminal"; return 1; }
+    NO_COLOR=1 run 2 show -s 1f1b -p 2 -m 2 --color sometimes || return 1
+}
+
+check_show_terminal_width() {
+    command -v script >/dev/null || { echo "no script(1): skipped"; return 0; }
+    # On a terminal the width is the terminal's: 100 columns less the 10 of "rank 0  | ".
+    script -qec "stty cols 100; NO_COLOR=1 $ppsim show -s 1f1b -p 2 -m 2" /dev/null >tty.txt ||
+        return 1
+    local len
+    len=$(grep '^rank 0' tty.txt | tr -d '\r' | awk '{ print length($0) }')
+    [ "$len" -eq 100 ] || { echo "rank line of $len columns"; cat -A tty.txt; return 1; }
+}
+
+check show_v2 check_show_v2
+check show_v4 check_show_v4
+check show_shortens_labels check_show_shortens_labels
+check show_colour check_show_colour
+check show_terminal_width check_show_terminal_width
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
