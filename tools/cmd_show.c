@@ -79,7 +79,7 @@ static int terminal_width(void)
     int cols = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 0;
     const char *env = getenv("COLUMNS");
     if (!cols && env)
-        cols = atoi(env);
+        cols = (int)strtol(env, NULL, 10);
     if (cols <= 0)
         cols = 80;
     return cols - PREFIX > 20 ? cols - PREFIX : 20;
