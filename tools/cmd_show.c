@@ -220,8 +220,9 @@ static int draw(const pps_timeline *t, const pps_analysis *a, int width, int col
             if (c1 > width)
                 c1 = width;
             /* The label, within the action's columns less one that keeps neighbours apart
-             * (with colour the box's colour does that), then blanks for the rest of it. */
-            int room = colour ? c1 - c0 : c1 - c0 - 1;
+             * (with colour the box's colour does that), then blanks for the rest of it; an
+             * action of one column still shows its kind ("F"), never a blank. */
+            int room = colour || c1 - c0 == 1 ? c1 - c0 : c1 - c0 - 1;
             char lb[64];
             label_of(t, &e->action, colour, room, lb, sizeof lb);
             int len = (int)strlen(lb);
