@@ -901,7 +901,8 @@ typedef struct pps_unit {
 pps_unit pps_unit_time(double largest);
 pps_unit pps_unit_bytes(double largest);
 /* Writes value·u.scale with three significant digits (trailing zeros kept: "2.50", "12.0",
- * "125", "1250"; 0 gives "0") and no unit; returns the length as snprintf does. */
+ * "125", "1250"; 0 gives "0"; a whole number of bytes in B as it is: "4") and no unit; returns
+ * the length as snprintf does. */
 int pps_format_number(double value, pps_unit u, char *buf, size_t size);
 /* "12.0 ms", "1.44 s", "250 µs", "0 s"; "2.40 GB", "512 B". Returns the length as snprintf. */
 int pps_format_time(double seconds, char *buf, size_t size);

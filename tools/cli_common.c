@@ -566,26 +566,49 @@ void cli_print_summary(FILE *fp, const pps_timeline *t, const pps_analysis *a,
                        const cli_analytic *an)
 {
     double analytic = an ? an->idle_over_compute : NAN;
+    char mk[32], bub[32], abub[32];
     fprintf(fp, "schedule %s: %d ranks, %d stages, %d micro-batches, %zu compute actions (%s)\n",
             t->schedule, t->ranks, t->stages, t->microbatches, a->compute_actions, t->source);
-    fprintf(fp, "makespan           %.6g s\n", a->makespan);
+    pps_format_time(a->makespan, mk, sizeof mk);
+    fprintf(fp, "makespan           %s\n", mk);
     fprintf(fp, "bubble             idle/total %.4f   idle/compute %.4f", a->idle_over_total,
             a->idle_over_compute);
     if (isfinite(analytic))
         fprintf(fp, " (analytic %.4f)", analytic);
     fprintf(fp, "   stage-span %.4f\n", a->stage_span_rate);
-    fprintf(fp, "bubble time        %.6g s on the widest rank", a->stage_span_idle);
-    if (an && isfinite(an->stage_span_idle))
-        fprintf(fp, " (analytic %.6g s)", an->stage_span_idle);
+    pps_format_time(a->stage_span_idle, bub, sizeof bub);
+    fprintf(fp, "bubble time        %s on the widest rank", bub);
+    if (an && isfinite(an->stage_span_idle)) {
+        pps_format_time(an->stage_span_idle, abub, sizeof abub);
+        fprintf(fp, " (analytic %s)", abub);
+    }
     fputc('\n', fp);
-    fprintf(fp, "throughput         %.6g micro-batches/s\n", a->throughput);
-    fprintf(fp, "%-6s %14s %14s %18s %18s\n", "rank", "busy (s)", "idle (s)", "peak act (B)",
-            "analytic (B)");
+    fprintf(fp, "throughput         %.3g micro-batches/s\n", a->throughput);
+    /* The rank table: each column in the unit its largest value needs, named in the header. */
+    double tmax = 0, bmax = 0;
     for (int r = 0; r < a->ranks; r++) {
-        fprintf(fp, "%-6d %14.6g %14.6g %18.6g", r, a->per_rank[r].busy, a->per_rank[r].idle,
-                a->per_rank[r].peak_activation);
+        tmax = fmax(tmax, fmax(a->per_rank[r].busy, a->per_rank[r].idle));
+        bmax = fmax(bmax, a->per_rank[r].peak_activation);
         if (an && an->peak && isfinite(an->peak[r]))
-            fprintf(fp, " %18.6g", an->peak[r]);
+            bmax = fmax(bmax, an->peak[r]);
+    }
+    pps_unit tu = pps_unit_time(tmax), bu = pps_unit_bytes(bmax);
+    char h[4][40];
+    snprintf(h[0], sizeof h[0], "busy (%s)", tu.name);
+    snprintf(h[1], sizeof h[1], "idle (%s)", tu.name);
+    snprintf(h[2], sizeof h[2], "peak act (%s)", bu.name);
+    snprintf(h[3], sizeof h[3], "analytic (%s)", bu.name);
+    fprintf(fp, "%-6s %14s %14s %18s %18s\n", "rank", h[0], h[1], h[2], h[3]);
+    for (int r = 0; r < a->ranks; r++) {
+        char v[4][32];
+        pps_format_number(a->per_rank[r].busy, tu, v[0], sizeof v[0]);
+        pps_format_number(a->per_rank[r].idle, tu, v[1], sizeof v[1]);
+        pps_format_number(a->per_rank[r].peak_activation, bu, v[2], sizeof v[2]);
+        fprintf(fp, "%-6d %14s %14s %18s", r, v[0], v[1], v[2]);
+        if (an && an->peak && isfinite(an->peak[r])) {
+            pps_format_number(an->peak[r], bu, v[3], sizeof v[3]);
+            fprintf(fp, " %18s", v[3]);
+        }
         fputc('\n', fp);
     }
 }

@@ -28,28 +28,8 @@ static const char compare_usage[] =
     "      --json               print one JSON array of summaries (skipped ones with \"skipped\")\n"
     "  -h, --help               show this help\n";
 
-/* Per-rank values as "4,3,2,1" (NaN as "-"), cut to fit. */
-static void rank_list(const double *v, int ranks, char *buf, size_t size)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (int r = 0; r < ranks && len + 16 < size; r++)
-        len += (size_t)(isnan(v[r]) ? snprintf(buf + len, size - len, "%s-", r ? "," : "")
-                                   : snprintf(buf + len, size - len, "%s%.6g", r ? "," : "", v[r]));
-    if (len + 16 >= size)
-        snprintf(buf + len, size - len, ",...");
-}
-
-/* A number for the table, or "-" when there is none. */
-static const char *cell(double v, const char *fmt, char *buf, size_t size)
-{
-    if (!isfinite(v))
-        return "-";
-    snprintf(buf, size, fmt, v);
-    return buf;
-}
-
-/* The rows --json prints once every schedule has run (the library writes the array). */
+/* The rows, kept until every schedule has run: the text table picks each column's unit from
+ * its largest value, and --json writes them as one array (the library writes it). */
 #define MAX_SCHEDULES 64
 typedef struct json_rows {
     size_t n;
@@ -59,8 +39,7 @@ typedef struct json_rows {
     char reason[MAX_SCHEDULES][PPS_ERRMSG_MAX];
 } json_rows;
 
-/* Runs one schedule; prints a table row, or keeps a JSON row when rows is not NULL. Returns 1
- * if it ran. */
+/* Runs one schedule and keeps its row (or why it was skipped). Returns 1 if it ran. */
 static int compare_one(const cli_input *in, const pps_generator *g, json_rows *rows)
 {
     pps_gen_params p;
@@ -70,47 +49,113 @@ static int compare_one(const cli_input *in, const pps_generator *g, json_rows *r
     cli_run run;
     pps_error err = {0};
     int rc = cli_run_generated("compare", in, g, &p, &run, &err);
+    size_t i = rows->n++;
     if (rc != 0) {
-        if (rows) {
-            size_t i = rows->n++;
-            snprintf(rows->reason[i], sizeof rows->reason[i], "%s", err.msg);
-            rows->row[i] = (pps_summary){.schedule = g->name, .skipped = rows->reason[i]};
-        } else {
-            printf("%-18s skipped: %s\n", g->name, err.msg);
-        }
+        snprintf(rows->reason[i], sizeof rows->reason[i], "%s", err.msg);
+        rows->row[i] = (pps_summary){.schedule = g->name, .skipped = rows->reason[i]};
         cli_run_free(&run);
         return 0;
     }
-    cli_analytic an;
-    cli_analytic_of(&run, &an);
-    if (rows) { /* kept until the array is written: the run's copies are forgotten below */
-        size_t i = rows->n++;
-        rows->analysis[i] = run.analysis;
-        memset(&run.analysis, 0, sizeof run.analysis);
-        rows->analytic[i] = an;
-        an.peak = NULL;
-        rows->row[i] = cli_summary(run.timeline, &rows->analysis[i], &rows->analytic[i]);
-        rows->row[i].schedule = g->name; /* the timeline's name goes with the run */
-    } else {
-        const pps_analysis *a = &run.analysis;
+    cli_analytic_of(&run, &rows->analytic[i]);
+    /* kept until the rows are printed: the run's copy is forgotten below */
+    rows->analysis[i] = run.analysis;
+    memset(&run.analysis, 0, sizeof run.analysis);
+    rows->row[i] = cli_summary(run.timeline, &rows->analysis[i], &rows->analytic[i]);
+    rows->row[i].schedule = g->name; /* the timeline's name goes with the run */
+    cli_run_free(&run);
+    return 1;
+}
+
+/* A number in unit u for the table, or "-" when there is none. */
+static const char *cell(double v, pps_unit u, char *buf, size_t size)
+{
+    if (!isfinite(v))
+        return "-";
+    pps_format_number(v, u, buf, size);
+    return buf;
+}
+
+enum { LIST_MAX_RANKS = 8 };
+
+/* Per-rank values in unit u: "4,3,2,1" (NaN as "-") up to 8 ranks, past that the range
+ * "1 to 32"; "-" when v is NULL. */
+static void rank_list(const double *v, int ranks, pps_unit u, char *buf, size_t size)
+{
+    char a[32], b[32];
+    if (!v) {
+        snprintf(buf, size, "-");
+        return;
+    }
+    if (ranks > LIST_MAX_RANKS) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (int r = 0; r < ranks; r++)
+            if (isfinite(v[r])) {
+                lo = fmin(lo, v[r]);
+                hi = fmax(hi, v[r]);
+            }
+        snprintf(buf, size, "%s to %s", cell(lo, u, a, sizeof a), cell(hi, u, b, sizeof b));
+        return;
+    }
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int r = 0; r < ranks && len < size; r++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s", r ? "," : "",
+                                cell(v[r], u, a, sizeof a));
+}
+
+/* The text table: times and sizes in the unit each column's largest value needs (named in the
+ * header); the bubble fractions as they are. */
+static void print_table(const json_rows *rows)
+{
+    double tmax = 0, bmax = 0, pmax = 0;
+    for (size_t i = 0; i < rows->n; i++) {
+        const pps_summary *s = &rows->row[i];
+        if (s->skipped)
+            continue;
+        tmax = fmax(tmax, s->analysis->makespan);
+        bmax = fmax(bmax, s->analysis->stage_span_idle);
+        if (isfinite(s->analytic_stage_span_idle))
+            bmax = fmax(bmax, s->analytic_stage_span_idle);
+        for (int r = 0; r < s->ranks; r++) {
+            pmax = fmax(pmax, s->analysis->per_rank[r].peak_activation);
+            if (s->analytic_peak && isfinite(s->analytic_peak[r]))
+                pmax = fmax(pmax, s->analytic_peak[r]);
+        }
+    }
+    pps_unit tu = pps_unit_time(tmax), bu = pps_unit_time(bmax), pu = pps_unit_bytes(pmax);
+    char h[3][48];
+    snprintf(h[0], sizeof h[0], "makespan (%s)", tu.name);
+    snprintf(h[1], sizeof h[1], "bubble (%s)", bu.name);
+    snprintf(h[2], sizeof h[2], "peak activation per rank (%s)", pu.name);
+    printf("%-18s %3s %13s %10s %12s %9s %10s %11s %9s  %-28s  %s\n", "schedule", "v", h[0],
+           "idle/total", "idle/compute", "analytic", "stage-span", h[1], "analytic", h[2],
+           "analytic");
+    for (size_t i = 0; i < rows->n; i++) {
+        const pps_summary *s = &rows->row[i];
+        if (s->skipped) {
+            printf("%-18s skipped: %s\n", s->schedule, s->skipped);
+            continue;
+        }
+        const pps_analysis *a = s->analysis;
         double *peak = malloc((size_t)a->ranks * sizeof *peak);
-        char pk[128] = "", apk[128] = "-", an_ioc[16], an_bub[16];
+        char mk[32], ioc[32], bub[32], abub[32], pk[160] = "?", apk[160];
         for (int r = 0; peak && r < a->ranks; r++)
             peak[r] = a->per_rank[r].peak_activation;
         if (peak)
-            rank_list(peak, a->ranks, pk, sizeof pk);
-        if (an.peak)
-            rank_list(an.peak, a->ranks, apk, sizeof apk);
-        printf("%-18s %3d %12.6g %10.4f %12.4f %9s %10.4f %10.6g %9s  %-28s  %s\n", g->name,
-               run.sched->chunks, a->makespan, a->idle_over_total, a->idle_over_compute,
-               cell(an.idle_over_compute, "%.4f", an_ioc, sizeof an_ioc), a->stage_span_rate,
-               a->stage_span_idle, cell(an.stage_span_idle, "%.6g", an_bub, sizeof an_bub), pk,
-               apk);
+            rank_list(peak, a->ranks, pu, pk, sizeof pk);
+        rank_list(s->analytic_peak, a->ranks, pu, apk, sizeof apk);
+        if (isfinite(s->analytic_idle_over_compute))
+            snprintf(ioc, sizeof ioc, "%.4f", s->analytic_idle_over_compute);
+        else
+            snprintf(ioc, sizeof ioc, "-");
+        pps_format_number(a->makespan, tu, mk, sizeof mk);
+        pps_format_number(a->stage_span_idle, bu, bub, sizeof bub);
+        printf("%-18s %3d %13s %10.4f %12.4f %9s %10.4f %11s %9s  %-28s  %s\n", s->schedule,
+               s->chunks, mk, a->idle_over_total, a->idle_over_compute, ioc,
+               a->stage_span_rate, bub, cell(s->analytic_stage_span_idle, bu, abub, sizeof abub),
+               pk, apk);
         free(peak);
     }
-    cli_analytic_free(&an);
-    cli_run_free(&run);
-    return 1;
 }
 
 int cmd_compare(int argc, char **argv)
@@ -162,28 +207,27 @@ int cmd_compare(int argc, char **argv)
                in.ranks, in.microbatches);
         printf("costs are one rank's share of the model, split over the v stages a rank holds "
                "(t/v, act/v), so every row runs the same model\n");
-        printf("%-18s %3s %12s %10s %12s %9s %10s %10s %9s  %-28s  %s\n", "schedule", "v",
-               "makespan (s)", "idle/total", "idle/compute", "analytic", "stage-span",
-               "bubble (s)", "analytic", "peak activation per rank (B)", "analytic");
     }
-    json_rows *rows = json ? calloc(1, sizeof *rows) : NULL;
-    if (json && !rows) {
+    json_rows *rows = calloc(1, sizeof *rows);
+    if (!rows) {
         cli_error("compare", "out of memory");
         return EXIT_BAD_INPUT;
     }
     int ran = 0;
     for (size_t i = 0; i < count; i++)
         ran += compare_one(&in, list[i], rows);
-    if (rows) {
+    if (json) {
         pps_error err = {0};
         if (pps_summaries_write_json(rows->row, rows->n, stdout, &err) != PPS_OK)
             rc = cli_fail_stdout("compare", &err);
-        for (size_t i = 0; i < rows->n; i++) {
-            pps_analysis_clear(&rows->analysis[i]);
-            cli_analytic_free(&rows->analytic[i]);
-        }
-        free(rows);
+    } else {
+        print_table(rows);
     }
+    for (size_t i = 0; i < rows->n; i++) {
+        pps_analysis_clear(&rows->analysis[i]);
+        cli_analytic_free(&rows->analytic[i]);
+    }
+    free(rows);
     if (rc != EXIT_OK)
         return rc;
     if (ran == 0) {

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 typedef struct unit_step {
     double scale;
@@ -47,6 +48,9 @@ int pps_format_number(double value, pps_unit u, char *buf, size_t size)
         return snprintf(buf, size, "%s", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
     if (v == 0)
         return snprintf(buf, size, "0");
+    /* A whole number of bytes under 1 kB is shown as it is: "4", not "4.00". */
+    if (u.scale == 1 && strcmp(u.name, "B") == 0 && v == floor(v) && fabs(v) < 1e3)
+        return snprintf(buf, size, "%.0f", v);
     /* Three significant digits: decimals = 2 - (digits before the point - 1), at least 0.
      * Rounding can carry into the next decade (9.996 -> 10.00), so decide on the rounded value. */
     int decimals = 2 - (int)floor(log10(fabs(v)));
@@ -76,9 +80,5 @@ int pps_format_time(double seconds, char *buf, size_t size)
 
 int pps_format_bytes(double bytes, char *buf, size_t size)
 {
-    pps_unit u = pps_unit_bytes(bytes);
-    /* A whole number of bytes under 1 kB is shown as it is: "4 B", not "4.00 B". */
-    if (u.scale == 1 && bytes == floor(bytes))
-        return snprintf(buf, size, "%.0f B", bytes);
-    return format_with(bytes, u, buf, size);
+    return format_with(bytes, pps_unit_bytes(bytes), buf, size);
 }

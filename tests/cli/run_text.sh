@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# run_text.sh PPSIM_BINARY — the text people read: `ppsim show`'s labels at v = 2 and 4 (exact
-# lines), its colours and its width on a terminal.
+# run_text.sh PPSIM_BINARY — the text people read: units in `sim`'s summary and `compare`'s
+# table, `ppsim show`'s labels at v = 2 and 4 (exact lines), its colours and its width on a
+# terminal.
 #
 # Expected lines by hand. looped-bfs on the loop placement (rank r holds stages c·P + r), every
 # forward chunk by chunk, then every backward from the last chunk down, micro-batches in reverse
@@ -12,6 +13,14 @@
 #   columns of 125 ms, F 4 columns, B 8.
 #   P = 2, M = 1, v = 4: stage F 0.25, B 0.5; forwards alternate ranks from 0 to 2, backwards
 #   from 2 to 6 (7B0 [2,2.5], 6B0 [2.5,3], ..., 0B0 [5.5,6]); 6/0.25·4 = 96 columns of 62.5 ms.
+# Units (sim and compare), P = 2, M = 2, t_F = 10 ms, t_B = 20 ms, 1.2 GB of activation per
+# micro-batch. 1F1B and GPipe: makespan (M + P − 1)(t_F + t_B) = 90 ms, each rank busy
+# 2·30 = 60 ms and idle 30 ms, idle/total 60/180 = 1/3, idle/compute (P − 1)/M = 1/2, the
+# widest rank (rank 0, 0 .. 90 ms) idles 30 ms; throughput M / makespan = 22.2 per second;
+# peaks: 1F1B min(P − r, M) micro-batches = 2.40 GB, 1.20 GB; GPipe M = 2.40 GB on each rank.
+# interleaved-1f1b, v = 2: stages of 5 and 10 ms, makespan 60·(1 + (P − 1)/(v·M)) = 75 ms,
+# 15 ms idle per rank (0.2 of 75, 0.25 of 60); rank r holds min(2(P − 1 − r) + (v − 1)P + 1,
+# v·M) chunks of 0.6 GB: 4 and 3, 2.40 and 1.80 GB.
 set -u
 
 if [ $# -ne 1 ]; then
@@ -83,6 +92,44 @@ check_show_terminal_width() {
     [ "$len" -eq 100 ] || { echo "rank line of $len columns"; cat -A tty.txt; return 1; }
 }
 
+check_sim_units() {
+    run 0 sim -s 1f1b -p 2 -m 2 --tf 0.01 --tb 0.02 --act-bytes 1.2e9 || return 1
+    cat >want <<'TXT'
+schedule 1f1b: 2 ranks, 2 stages, 2 micro-batches, 8 compute actions (simulated)
+makespan           90.0 ms
+bubble             idle/total 0.3333   idle/compute 0.5000 (analytic 0.5000)   stage-span 0.3333
+bubble time        30.0 ms on the widest rank (analytic 30.0 ms)
+throughput         22.2 micro-batches/s
+rank        busy (ms)      idle (ms)      peak act (GB)      analytic (GB)
+0                60.0           30.0               2.40               2.40
+1                60.0           30.0               1.20               1.20
+TXT
+    same want
+}
+
+check_compare_units() {
+    run 0 compare -s gpipe,1f1b,interleaved-1f1b -p 2 -m 2 --tf 0.01 --tb 0.02 \
+        --act-bytes 1.2e9 || return 1
+    tail -n +3 out >table
+    mv table out
+    cat >want <<'TXT'
+schedule             v makespan (ms) idle/total idle/compute  analytic stage-span bubble (ms)  analytic  peak activation per rank (GB)  analytic
+gpipe                1          90.0     0.3333       0.5000    0.5000     0.3333        30.0      30.0  2.40,2.40                     2.40,2.40
+1f1b                 1          90.0     0.3333       0.5000    0.5000     0.3333        30.0      30.0  2.40,1.20                     2.40,1.20
+interleaved-1f1b     2          75.0     0.2000       0.2500    0.2500     0.2000        15.0      15.0  2.40,1.80                     2.40,1.80
+TXT
+    same want
+}
+
+check_compare_many_ranks_range() {
+    # Past 8 ranks the peaks are a range: 1F1B, P = M = 10, rank r holds 10 − r bytes.
+    run 0 compare -s 1f1b -p 10 -m 10 || return 1
+    grep -q '^1f1b  .*  1 to 10  *1 to 10$' out || { cat out; return 1; }
+}
+
+check sim_units check_sim_units
+check compare_units check_compare_units
+check compare_many_ranks_range check_compare_many_ranks_range
 check show_v2 check_show_v2
 check show_v4 check_show_v4
 check show_shortens_labels check_show_shortens_labels
