@@ -76,8 +76,7 @@ pps_status pps_batch_simulate(pps_batch *b, const pps_schedule *s, const pps_pri
             pps_rank_stats *keep = b->summary.per_rank;
             memcpy(keep, a.per_rank, (size_t)s->ranks * sizeof *keep);
             b->summary = a;
-            b->summary.per_rank = keep;
-            a.per_rank = NULL;
+            b->summary.per_rank = keep; /* a's own per_rank is freed below */
         }
         pps_analysis_clear(&a);
     }
