@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ci-hardening.sh — the hardening half of CI, run by .ci/run after tools/test.sh (docs/testing.md):
 #   1. every test suite again in an AddressSanitizer + UndefinedBehaviorSanitizer build
-#   2. every libFuzzer target for FUZZ_SECONDS (default 30) on its seed corpus
+#   2. every libFuzzer target for FUZZ_SECONDS (default 20) on its seed corpus
 #   3. cppcheck and clang-tidy on sim/, tools/ and exec/ (tools/lint.sh)
 #   4. the CLI end-to-end tests with ppsim under valgrind (tools/valgrind.sh)
 # Any sanitizer report, fuzzer finding, lint finding or valgrind error fails the script. It runs
@@ -40,7 +40,7 @@ step_asan() {
     return $rc
 }
 
-step_fuzz() { bash tools/fuzz.sh ci "${FUZZ_SECONDS:-30}"; }
+step_fuzz() { bash tools/fuzz.sh ci "${FUZZ_SECONDS:-20}"; }
 step_lint() { LINT_DB=build bash tools/lint.sh; }
 step_valgrind() { bash tools/valgrind.sh build/tools/ppsim; }
 

@@ -28,16 +28,22 @@ WRAP
 chmod +x "$wrapper"
 
 status=0
+# The runners work in scratch directories of their own, so they run side by side (one per core).
+runners=()
 for t in run_cli run_bad json_strings; do
     [ -f "tests/cli/$t.sh" ] || { echo "valgrind.sh: tests/cli/$t.sh missing, skipped" >&2; continue; }
     args=("$wrapper")
     [ "$t" = run_bad ] && args+=(tests/bad)
-    out=$(bash "tests/cli/$t.sh" "${args[@]}" 2>&1)
-    rc=$?
-    echo "$out" | tail -1 | sed "s/^/valgrind $t: /"
-    if [ $rc -ne 0 ]; then
+    (bash "tests/cli/$t.sh" "${args[@]}" >"$logs/$t.out" 2>&1; echo $? >"$logs/$t.rc") &
+    runners+=("$t")
+    while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n; done
+done
+wait
+for t in "${runners[@]}"; do
+    tail -1 "$logs/$t.out" | sed "s/^/valgrind $t: /"
+    if [ "$(cat "$logs/$t.rc")" != 0 ]; then
         status=1
-        echo "$out" | grep -A12 '^FAIL' | head -80
+        grep -A12 '^FAIL' "$logs/$t.out" | head -80
     fi
 done
 # Anything valgrind reported, whatever the runners concluded.
