@@ -174,7 +174,9 @@ static pps_status write_diff(const void *ctx, ppsr_plot *p, FILE *data, FILE *gp
               "(boxh+0.03) with boxxyerror fs empty lw 2 lc rgb 0x000000 notitle", gp);
         fputs(", \\\n     datafile index 'worst' using (($4+$5)/2):($1+rowy1):(($5-$4)/2):"
               "(boxh+0.03) with boxxyerror fs empty lw 2 lc rgb 0x000000 notitle", gp);
-        fputs(", \\\n     datafile index 'worst' using (($4+$5)/2):($1+rowy1-boxh-0.1):6 "
+        /* The number inside the measured box, on white: above it, between the rows, the
+         * numbers of neighbouring actions ran into each other and into the outlines. */
+        fputs(", \\\n     datafile index 'worst' using (($4+$5)/2):($1+rowy1):6 "
               "with labels boxed font ',8' tc rgb 0x000000 notitle", gp);
     }
     for (int w = 0; w < 2; w++) {

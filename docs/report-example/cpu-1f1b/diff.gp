@@ -37,6 +37,6 @@ set style textbox opaque fc rgb '#ffffff' noborder margins 1,1
 plot datafile index 'compute' using (($3+$4)/2):($2+rowy($1)):(($4-$3)/2):(boxh):(colour(strcol(5), $1 > 0 ? 0 : pale)) with boxxyerror lc rgb variable notitle, \
      datafile index 'worst' using (($2+$3)/2):($1+rowy0):(($3-$2)/2):(boxh+0.03) with boxxyerror fs empty lw 2 lc rgb 0x000000 notitle, \
      datafile index 'worst' using (($4+$5)/2):($1+rowy1):(($5-$4)/2):(boxh+0.03) with boxxyerror fs empty lw 2 lc rgb 0x000000 notitle, \
-     datafile index 'worst' using (($4+$5)/2):($1+rowy1-boxh-0.1):6 with labels boxed font ',8' tc rgb 0x000000 notitle, \
+     datafile index 'worst' using (($4+$5)/2):($1+rowy1):6 with labels boxed font ',8' tc rgb 0x000000 notitle, \
      keyentry with boxes fc rgb colour('F', pale) title 'predicted (sim): makespan 174 ms, bubble 6.1% idle/total, 6.5% idle/compute', \
      keyentry with boxes fc rgb colour('F', 0) title 'measured (cpu): makespan 182 ms, bubble 9.1% idle/total, 10.1% idle/compute'
