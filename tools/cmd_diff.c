@@ -30,15 +30,42 @@ static const char *percent(double v, char *buf, size_t size)
     return buf;
 }
 
+/* v in unit u ("174"), or "-" when it is not a number. */
+static const char *in_unit(double v, pps_unit u, char *buf, size_t size)
+{
+    if (isnan(v))
+        return "-";
+    pps_format_number(v, u, buf, size);
+    return buf;
+}
+
+/* A signed v in unit u ("+7.96"). */
+static const char *signed_in_unit(double v, pps_unit u, char *buf, size_t size)
+{
+    if (isnan(v))
+        return "-";
+    char num[40];
+    pps_format_number(fabs(v), u, num, sizeof num);
+    snprintf(buf, size, "%s%s", v < 0 ? "-" : "+", num);
+    return buf;
+}
+
+/* The text: times in the unit the largest of them needs (docs/plots.md, "Units"): the
+ * makespans and busy times in one, the errors in another, the worst actions' times in a third. */
 static void print_text(FILE *fp, const pps_timeline *pt, const pps_timeline *mt,
                        const pps_diff *d, double tol)
 {
-    char b1[32];
-    fprintf(fp, "diff: %s (%s, %s) vs %s (%s, %s%s): %d ranks, %d stages, %d micro-batches\n",
+    char b1[48], b2[48], b3[48], label[64];
+    fprintf(fp, "diff: %s (%s, %s) vs %s (%s, %s%s): %d ranks, %d stages, %d micro-batch%s\n",
             pt->schedule, pt->source, pt->backend, mt->schedule, mt->source, mt->backend,
-            mt->incomplete ? ", incomplete" : "", d->ranks, d->stages, d->microbatches);
+            mt->incomplete ? ", incomplete" : "", d->ranks, d->stages, d->microbatches,
+            d->microbatches == 1 ? "" : "es");
+    pps_unit tu = pps_unit_time(fmax(d->makespan.pred, d->makespan.meas));
+    pps_unit eu = pps_unit_time(fmax(d->abs_start_error.max, d->abs_end_error.max));
     fprintf(fp, "%-22s %14s %14s %12s\n", "", "predicted", "measured", "error");
-    fprintf(fp, "%-22s %14.6g %14.6g %12s\n", "makespan (s)", d->makespan.pred, d->makespan.meas,
+    snprintf(label, sizeof label, "makespan (%s)", tu.name);
+    fprintf(fp, "%-22s %14s %14s %12s\n", label, in_unit(d->makespan.pred, tu, b2, sizeof b2),
+            in_unit(d->makespan.meas, tu, b3, sizeof b3),
             percent(d->makespan.rel_error, b1, sizeof b1));
     const struct { const char *name; const pps_diff_value *v; } bub[3] = {
         {"bubble idle/total", &d->idle_over_total},
@@ -48,41 +75,54 @@ static void print_text(FILE *fp, const pps_timeline *pt, const pps_timeline *mt,
     for (int i = 0; i < 3; i++)
         fprintf(fp, "%-22s %14.4f %14.4f %+12.4f\n", bub[i].name, bub[i].v->pred, bub[i].v->meas,
                 bub[i].v->diff);
-    if (d->ranks <= DIFF_RANK_ROWS) {
-        for (int r = 0; r < d->ranks; r++) {
-            char label[32];
-            snprintf(label, sizeof label, "busy rank %d (s)", r);
-            fprintf(fp, "%-22s %14.6g %14.6g %12s\n", label, d->busy[r].pred, d->busy[r].meas,
-                    percent(d->busy[r].rel_error, b1, sizeof b1));
-        }
-    } else {
-        int worst = 0;
+    int first = 0, last = d->ranks - 1;
+    if (d->ranks > DIFF_RANK_ROWS) { /* one row: the rank whose busy time is furthest off */
         for (int r = 1; r < d->ranks; r++)
-            if (fabs(d->busy[r].rel_error) > fabs(d->busy[worst].rel_error))
-                worst = r;
-        char label[48];
-        snprintf(label, sizeof label, "busy rank %d (worst)", worst);
-        fprintf(fp, "%-22s %14.6g %14.6g %12s\n", label, d->busy[worst].pred,
-                d->busy[worst].meas, percent(d->busy[worst].rel_error, b1, sizeof b1));
+            if (fabs(d->busy[r].rel_error) > fabs(d->busy[first].rel_error))
+                first = r;
+        last = first;
+    }
+    for (int r = first; r <= last; r++) {
+        if (d->ranks > DIFF_RANK_ROWS)
+            snprintf(label, sizeof label, "busy rank %d (worst, %s)", r, tu.name);
+        else
+            snprintf(label, sizeof label, "busy rank %d (%s)", r, tu.name);
+        fprintf(fp, "%-22s %14s %14s %12s\n", label, in_unit(d->busy[r].pred, tu, b2, sizeof b2),
+                in_unit(d->busy[r].meas, tu, b3, sizeof b3),
+                percent(d->busy[r].rel_error, b1, sizeof b1));
     }
     fprintf(fp, "events: %zu matched, %zu only predicted, %zu only measured\n", d->matched,
             d->only_pred, d->only_meas);
-    fprintf(fp, "|start error| (s)      median %.3g   p90 %.3g   max %.3g\n",
-            d->abs_start_error.median, d->abs_start_error.p90, d->abs_start_error.max);
-    fprintf(fp, "|end error| (s)        median %.3g   p90 %.3g   max %.3g\n",
-            d->abs_end_error.median, d->abs_end_error.p90, d->abs_end_error.max);
+    const struct { const char *name; const pps_diff_dist *s; } err[2] = {
+        {"|start error|", &d->abs_start_error},
+        {"|end error|", &d->abs_end_error},
+    };
+    for (int i = 0; i < 2; i++) {
+        snprintf(label, sizeof label, "%s (%s)", err[i].name, eu.name);
+        fprintf(fp, "%-22s median %s   p90 %s   max %s\n", label,
+                in_unit(err[i].s->median, eu, b1, sizeof b1),
+                in_unit(err[i].s->p90, eu, b2, sizeof b2), in_unit(err[i].s->max, eu, b3, sizeof b3));
+    }
     if (d->nworst) {
-        fprintf(fp, "worst actions (largest |end error|, times from each timeline's start):\n");
+        double wmax = 0;
+        for (size_t i = 0; i < d->nworst; i++)
+            wmax = fmax(wmax, fmax(d->worst[i].pred_end, d->worst[i].meas_end));
+        pps_unit wu = pps_unit_time(wmax);
+        fprintf(fp, "worst actions (largest |end error|, times in %s from each timeline's "
+                    "start, error in %s):\n", wu.name, eu.name);
         fprintf(fp, "  %-5s %-9s %-18s %11s %11s %11s %11s %11s\n", "rank", "stream", "action",
                 "pred start", "pred end", "meas start", "meas end", "end error");
         for (size_t i = 0; i < d->nworst; i++) {
             const pps_diff_event *e = &d->worst[i];
-            char stream[PPS_STREAM_TEXT_MAX], action[PPS_ACTION_TEXT_MAX];
+            char stream[PPS_STREAM_TEXT_MAX], action[PPS_ACTION_TEXT_MAX], t[4][48];
             pps_stream_format((pps_stream)e->stream, e->peer, stream);
             pps_action_format(&e->action, action, sizeof action);
-            fprintf(fp, "  %-5d %-9s %-18s %11.5g %11.5g %11.5g %11.5g %+11.4g\n", (int)e->rank,
-                    stream, action, e->pred_start, e->pred_end, e->meas_start, e->meas_end,
-                    e->end_error);
+            fprintf(fp, "  %-5d %-9s %-18s %11s %11s %11s %11s %11s\n", (int)e->rank, stream,
+                    action, in_unit(e->pred_start, wu, t[0], sizeof t[0]),
+                    in_unit(e->pred_end, wu, t[1], sizeof t[1]),
+                    in_unit(e->meas_start, wu, t[2], sizeof t[2]),
+                    in_unit(e->meas_end, wu, t[3], sizeof t[3]),
+                    signed_in_unit(e->end_error, eu, b1, sizeof b1));
         }
     }
     fprintf(fp, "makespan error %s %s the tolerance of %.2f%%\n",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# run_text.sh PPSIM_BINARY — the text people read: units in `sim`'s summary and `compare`'s
-# table, `ppsim show`'s labels at v = 2 and 4 (exact lines), its colours and its width on a
-# terminal.
+# run_text.sh PPSIM_BINARY — the text people read: units in `sim`'s summary, `compare`'s and
+# `diff`'s tables, `ppsim show`'s labels at v = 2 and 4 (exact lines), its colours and its
+# width on a terminal.
 #
 # Expected lines by hand. looped-bfs on the loop placement (rank r holds stages c·P + r), every
 # forward chunk by chunk, then every backward from the last chunk down, micro-batches in reverse
@@ -127,7 +127,40 @@ check_compare_many_ranks_range() {
     grep -q '^1f1b  .*  1 to 10  *1 to 10$' out || { cat out; return 1; }
 }
 
+check_diff_units() {
+    # Two 1F1B runs, P = 2, M = 1, t_B = 20 ms; "predicted" t_F = 10 ms: 0F0 [0,10], 1F0 [10,20],
+    # 1B0 [20,40], 0B0 [40,60]; "measured" t_F = 12 ms: [0,12], [12,24], [24,44], [44,64].
+    # Makespan 60 against 64 ms (+6.67%), busy 30 against 32 ms per rank, each bubble 0.5, 1, 0.5
+    # in both. The 8 events (4 compute, a send and a receive each way, the receives from 0):
+    # start errors 0 (0F0, both receives), 2 (0SEND_F0, 1F0), 4 (1B0, 1SEND_B0, 0B0): median 2;
+    # end errors 2 (0F0, 0SEND_F0, 1RECV_F0) and 4 (the other five): median 4.
+    run 0 sim -s 1f1b -p 2 -m 1 --tf 0.01 --tb 0.02 -o p.json || return 1
+    run 0 sim -s 1f1b -p 2 -m 1 --tf 0.012 --tb 0.02 -o m.json || return 1
+    run 0 diff p.json m.json --tolerance 0.1 || return 1
+    head -n 12 out >head.txt
+    mv head.txt out
+    cat >want <<'TXT'
+diff: 1f1b (simulated, sim) vs 1f1b (simulated, sim): 2 ranks, 2 stages, 1 micro-batch
+                            predicted       measured        error
+makespan (ms)                    60.0           64.0       +6.67%
+bubble idle/total              0.5000         0.5000      +0.0000
+bubble idle/compute            1.0000         1.0000      +0.0000
+bubble stage-span              0.5000         0.5000      +0.0000
+busy rank 0 (ms)                 30.0           32.0       +6.67%
+busy rank 1 (ms)                 30.0           32.0       +6.67%
+events: 8 matched, 0 only predicted, 0 only measured
+|start error| (ms)     median 2.00   p90 4.00   max 4.00
+|end error| (ms)       median 4.00   p90 4.00   max 4.00
+worst actions (largest |end error|, times in ms from each timeline's start, error in ms):
+TXT
+    same want || return 1
+    run 0 diff p.json m.json --tolerance 0.1 || return 1
+    grep -q '^  0     compute   0B0  *40.0  *60.0  *44.0  *64.0  *+4.00$' out ||
+        { echo "no row for 0B0"; cat out; return 1; }
+}
+
 check sim_units check_sim_units
+check diff_units check_diff_units
 check compare_units check_compare_units
 check compare_many_ranks_range check_compare_many_ranks_range
 check show_v2 check_show_v2
