@@ -1302,4 +1302,60 @@ typedef struct pps_report {
  * r->plot.render 0 the report is written without its images). */
 pps_status pps_report_write(const pps_report *r, pps_error *err);
 
+/* ------------------------------------------------------------------ explain: the critical path
+ * (sim/explain/; docs/explain.md) */
+
+/* One stretch of the critical path. The path is a chain of segments, each starting where the one
+ * before it ends, from the step's first instant to its last, so their lengths sum to the
+ * makespan. A compute segment is one compute action, start to end. A transfer segment is one
+ * message, from the later of its SEND's and RECV's starts (when it could move) to its end. */
+typedef struct pps_path_segment {
+    double start, end;  /* seconds, on the timeline's clock */
+    pps_action action;  /* compute: the action; transfer: its SEND */
+    int32_t event;      /* index into the timeline's events: the compute event, or the RECV */
+    int32_t rank;       /* compute: its rank; transfer: the sending rank */
+    int32_t peer;       /* transfer: the receiving rank; compute: -1 */
+    uint8_t transfer;   /* 1: a transfer segment */
+    uint8_t order;      /* 1: the next segment waited for this one to free its stream (compute)
+                           or its queue (transfer), not for its data; 0: for its data, or it
+                           is the last */
+} pps_path_segment;
+
+/* The critical path of a simulated run and where its time goes. Shares are seconds of the
+ * path, which sum (with transfer_seconds) to the makespan. */
+typedef struct pps_critical_path {
+    pps_path_segment *seg;   /* [n], owned, in time order */
+    size_t n;
+    double makespan;         /* the timeline's: latest end minus earliest start */
+    double origin;           /* seg[0].start, the timeline's earliest start */
+    int ranks;
+    double *rank_seconds;    /* [ranks], owned: compute segments on each rank */
+    double kind_seconds[PPS_KIND_COUNT]; /* compute segments by kind (OVERLAP_F_B its own) */
+    double compute_seconds;  /* all compute segments */
+    double transfer_seconds; /* all transfer segments: communication on the path */
+    double stream_wait_seconds; /* compute segments the next one waited for as the stream's
+                                   previous action ("a stream busy with an earlier action") */
+    double queue_wait_seconds;  /* transfer segments the next transfer waited for in its queue
+                                   ("a queue held by an earlier transfer") */
+} pps_critical_path;
+
+/* Follows the record of what bound each start (pps_simulate_prices with bounds) back from the
+ * event that ends last (a compute event where one ends last; the first such in event order), so
+ * nothing is simulated again: from a compute event to the event that bound its start, from a
+ * transfer to whichever of its SEND and RECV started later (the SEND on a tie), until an event
+ * that started at time 0 unbound. Where several chains are equally long the record's choice
+ * (a stream's previous action over an input on a tie) picks one. t and b must come from one
+ * run. Fills *out (caller clears it with pps_critical_path_clear, also after a failure).
+ * PPS_EINPUT when b does not describe t (sizes, or a chain that does not close). */
+pps_status pps_critical_path_find(const pps_timeline *t, const pps_bounds *b,
+                                  pps_critical_path *out, pps_error *err);
+void pps_critical_path_clear(pps_critical_path *p);
+
+/* Writes the path compactly, one line per stretch on one rank, runs of one kind and stage over
+ * consecutive micro-batches folded ("rank 3: F0..F7 (8 × 1.00 s)"; the stage is written where a
+ * rank holds several), transfers that take time on lines of their own, then the share of the
+ * makespan per rank, per kind and in communication. t is the timeline the path came from. */
+pps_status pps_critical_path_write_text(const pps_critical_path *p, const pps_timeline *t,
+                                        FILE *fp, pps_error *err);
+
 #endif /* PPSIM_H */
