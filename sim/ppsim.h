@@ -1358,4 +1358,144 @@ void pps_critical_path_clear(pps_critical_path *p);
 pps_status pps_critical_path_write_text(const pps_critical_path *p, const pps_timeline *t,
                                         FILE *fp, pps_error *err);
 
+/* ------------------------------------------------------------------ explain: sensitivities
+ * (sim/explain/sensitivity.c; docs/explain.md) */
+
+/* How the makespan moves with one cost: kind F, B, I or W of a stage (its compute time), or
+ * SEND_F (SEND_B) of a stage (the transfer of its output to the next stage, of its input
+ * gradient to the one before: the link's latency + bytes / bandwidth). Seconds of makespan per
+ * unit relative change of the cost, so that a step of x·cost changes the makespan by x times
+ * the figure (−10%: −0.1 × figure). */
+typedef struct pps_sensitivity {
+    pps_kind kind;
+    int stage;
+    double cost;      /* seconds: the stage's price (the mean of its cells when priced by cell) */
+    double on_path;   /* seconds of the critical path this cost makes: the derivative the path
+                         gives (exact while that path stays the only critical one) */
+    size_t count;     /* the path's segments of this cost */
+    double d_down;    /* re-simulated at cost × (1 − 1e-6): the derivative for a decrease, the
+                         least on_path over all critical paths when several tie; NaN: not run */
+    double d_up;      /* the same for an increase, the greatest; NaN: not run */
+    double sim_minus; /* makespan at cost × 0.9 minus the makespan, seconds; NaN: not run */
+    double sim_plus;  /* makespan at cost × 1.1 minus the makespan, seconds; NaN: not run */
+} pps_sensitivity;
+
+/* Peak activation memory against one stage's activation bytes (the rank with the highest peak:
+ * its peak is `held` × act_bytes of this stage plus the other stages' terms). */
+typedef struct pps_memory_sensitivity {
+    int stage;
+    double act_bytes; /* bytes per micro-batch */
+    double held;      /* d peak / d act_bytes: this stage's activations held at the peak */
+} pps_memory_sensitivity;
+
+typedef struct pps_sensitivities {
+    pps_sensitivity *item; /* [n], owned: every non-zero cost; the re-simulated ones first, by
+                              sim_minus (greatest gain first), then by on_path */
+    size_t n;
+    double makespan;       /* seconds */
+    int peak_rank;         /* the rank with the highest peak activation memory */
+    double peak;           /* its peak, bytes */
+    pps_memory_sensitivity *memory; /* [nmemory], owned: the stages that rank holds */
+    size_t nmemory;
+} pps_sensitivities;
+
+/* The sensitivities of schedule s under prices p (those t was simulated with; path is t's
+ * critical path). Every cost's on_path comes from the path; the `top` with the greatest on_path
+ * (0: all) are re-simulated four times each (±1e-6 and ±10%; pps_batch_simulate, without a
+ * timeline). p is changed during the call and restored bit for bit. Memory sensitivities read
+ * t's events. Fills *out (caller clears it with pps_sensitivities_clear, also after a failure).
+ * Failures as pps_simulate; PPS_EINPUT when p, s and t disagree on the stages. */
+pps_status pps_sensitivities_compute(const pps_schedule *s, pps_prices *p,
+                                     const pps_critical_path *path, const pps_timeline *t,
+                                     size_t top, pps_sensitivities *out, pps_error *err);
+void pps_sensitivities_clear(pps_sensitivities *s);
+
+/* Writes the sensitivities as text: one line per re-simulated cost ("stage 7 t_B: −10% → step
+ * −4.1% (path: −4.1%)"), then the peak memory's line. */
+pps_status pps_sensitivities_write_text(const pps_sensitivities *s, FILE *fp, pps_error *err);
+
+/* Where two critical paths part: their compute segments that take time, compared in order by
+ * rank and action. Returns 1 when the sequences are equal; else 0, with *at_a and *at_b (each
+ * optional) the index in a->seg and b->seg of the first compute segment that differs (n when
+ * one sequence ends first). */
+int pps_critical_path_same(const pps_critical_path *a, const pps_critical_path *b, size_t *at_a,
+                           size_t *at_b);
+
+/* ------------------------------------------------------------------ explain: replay
+ * (sim/explain/replay.c; docs/explain.md) */
+
+/* The schedule timeline t names (t->schedule, ranks, micro-batches, chunks; generated with the
+ * row's default options), and c resolved for it. Caller destroys *out (NULL after a failure).
+ * PPS_EINPUT naming $.schedule when no row has that name, $.stages when the shapes differ;
+ * failures of pps_generate and pps_cost_resolve_for. */
+pps_status pps_replay_schedule(const pps_timeline *t, pps_cost *c, pps_schedule **out,
+                               pps_error *err);
+
+/* A trace-driven replay: t's schedule re-simulated with t's durations (pps_prices_from_timeline
+ * over the prices of c), its record for the critical path, and its diff against t. */
+typedef struct pps_replay {
+    pps_schedule *sched;    /* owned: the schedule t names (compute-only) */
+    pps_prices prices;      /* owned: c's prices, then t's durations */
+    pps_timeline *timeline; /* owned: the replay */
+    pps_bounds bounds;      /* owned: its record */
+    pps_diff diff;          /* the replay (predicted) against t (measured) */
+} pps_replay;
+
+/* Replays t (which should obey pps_timeline_check) with costs c for the cells t has no event
+ * for (c is resolved for the schedule by the call). Fills *out (caller clears it with
+ * pps_replay_clear, also after a failure). Failures as pps_replay_schedule,
+ * pps_prices_from_timeline, pps_simulate_prices and pps_timeline_diff. */
+pps_status pps_replay_timeline(const pps_timeline *t, pps_cost *c, pps_replay *out,
+                               pps_error *err);
+void pps_replay_clear(pps_replay *r);
+
+/* ------------------------------------------------------------------ explain: advice
+ * (sim/explain/advice.c; docs/explain.md lists the rules) */
+
+/* The rules' thresholds (docs/explain.md). */
+#define PPS_ADVICE_MB_PER_RANK 4     /* microbatches: M below this many times P */
+#define PPS_ADVICE_BUBBLE 0.20       /* bubble: idle/total above this */
+#define PPS_ADVICE_UNBALANCED 1.10   /* unbalanced: the slowest stage over the mean above this */
+#define PPS_ADVICE_COMM_SHARE 0.10   /* communication: transfers' share of the path above this */
+#define PPS_ADVICE_MEMORY_GAIN 0.10  /* memory-schedule: another schedule holds this much less */
+#define PPS_ADVICE_SAME_TIME 0.01    /* ... at a makespan no more than this much longer */
+#define PPS_ADVICE_ZB_GAIN 0.05      /* zero-bubble: a zero-bubble schedule this much faster */
+#define PPS_ADVICE_MAX 8
+
+/* One finding: the rule's name, its evidence, the fix with its simulated gain, and the rule's
+ * figure before and after the fix (microbatches, bubble: idle/total; unbalanced, communication,
+ * zero-bubble: makespan, seconds; memory-schedule, memory-budget: peak bytes). */
+typedef struct pps_advice_item {
+    char rule[24];
+    char finding[320];
+    char fix[384];
+    double before, after;
+} pps_advice_item;
+
+typedef struct pps_advice {
+    pps_advice_item item[PPS_ADVICE_MAX];
+    size_t n;
+} pps_advice;
+
+/* What the rules read: the run, and how to make others like it. All borrowed. */
+typedef struct pps_advice_input {
+    const pps_generator *gen;   /* the run's schedule; NULL (a file): the rules that simulate
+                                   other schedules or another M are skipped */
+    pps_gen_params params;      /* its P, M, v (chunks resolved) and options */
+    const pps_cost *cost;       /* the run's costs */
+    const pps_schedule *sched;  /* the run */
+    const pps_prices *prices;   /* its prices */
+    const pps_analysis *analysis;
+    const pps_critical_path *path;
+    double memory_budget;       /* bytes per rank; 0: no budget */
+} pps_advice_input;
+
+/* Applies every rule (microbatches, bubble, unbalanced, communication, memory-schedule,
+ * memory-budget, zero-bubble) and simulates each fix (pps_batch). Fills *out. Failures of the
+ * run's own re-simulation as pps_simulate; a schedule that refuses a what-if is left out. */
+pps_status pps_advise(const pps_advice_input *in, pps_advice *out, pps_error *err);
+/* The finding of rule `rule`, or NULL when it did not trigger. */
+const pps_advice_item *pps_advice_find(const pps_advice *a, const char *rule);
+pps_status pps_advice_write_text(const pps_advice *a, FILE *fp, pps_error *err);
+
 #endif /* PPSIM_H */

@@ -1,5 +1,6 @@
 /* test_explain.c — the explain layer (sim/explain/): critical paths worked out by hand, the
- * path's length against the makespan on random runs. */
+ * path's length against the makespan on random runs, sensitivities against re-simulation and
+ * by hand, each advice rule's trigger and non-trigger, trace-driven replay. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -252,7 +253,7 @@ START_TEST(path_sums_to_the_makespan_on_1000_random_schedules)
 {
     int checked = 0;
     for (int i = 0; checked < 1000; i++) {
-        ck_assert_int_lt(i, 4 * EQ_CASES);
+        ck_assert_int_lt(i, 4L * EQ_CASES);
         pps_schedule *s = NULL;
         pps_cost c;
         char desc[160];
@@ -290,6 +291,379 @@ START_TEST(path_sums_to_the_makespan_on_1000_random_schedules)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------------ sensitivities */
+
+/* The sensitivity of kind k on stage st in s, or NULL. */
+static const pps_sensitivity *find_sens(const pps_sensitivities *s, pps_kind k, int st)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->item[i].kind == k && s->item[i].stage == st)
+            return &s->item[i];
+    return NULL;
+}
+
+static void sensitivities_of(run *r, size_t top, pps_sensitivities *out)
+{
+    pps_error err = {0};
+    ck_assert_msg(pps_sensitivities_compute(r->s, &r->p, &r->path, r->t, top, out, &err) ==
+                      PPS_OK, "%s", err.msg);
+}
+
+/* Balanced GPipe, P = 4, M = 8, t_F = 1, t_B = 2 (makespan 33, worked out above). By hand:
+ * every chain of the dependency graph from 0F0 (the only start at 0) to the end passes each
+ * stage's forward at least once, and the path found passes stages 0..2 once and stage 3 eight
+ * times. A 33-long chain can also run through all eight forwards of any one stage s (0F0 ..
+ * sF0..sF7 .. 3F7, then the backward of the path: e.g. 0F0..0F7, 1F7, 2F7, 3F7, 3B0, 2B0, 1B0,
+ * 0B0..0B7 = 8 + 3 + 8 + 14 = 33). The makespan is the longest chain, and the other chains are
+ * at least 1 s shorter (integer costs), so shrinking stage s's t_F by 10% (0.1 s) shortens it
+ * by the fewest forwards of s on a 33-long chain, 1 × 0.1 s, and growing it by 10% lengthens it
+ * by the most, 8 × 0.1 s: d_down = 1 s, d_up = 8 s per unit relative change, −0.1 s and
+ * +0.8 s re-simulated. The same for t_B with 2 s: d_down 2, d_up 16, −0.2 s, +1.6 s. */
+START_TEST(balanced_gpipe_sensitivities_are_worked_out_by_hand)
+{
+    pps_cost c = uniform_cost(1, 2);
+    run r;
+    run_generated(&r, "gpipe", 4, 8, 1, &c);
+    pps_sensitivities s;
+    sensitivities_of(&r, 0, &s);
+    ck_assert_uint_eq(s.n, 8); /* t_F and t_B of 4 stages; no I, W or transfers */
+    for (int st = 0; st < 4; st++) {
+        const pps_sensitivity *f = find_sens(&s, PPS_F, st), *b = find_sens(&s, PPS_B, st);
+        ck_assert_ptr_nonnull(f);
+        ck_assert_ptr_nonnull(b);
+        ck_assert_double_eq_tol(f->d_down, 1, 1e-6);
+        ck_assert_double_eq_tol(f->d_up, 8, 1e-6);
+        ck_assert_double_eq_tol(f->sim_minus, -0.1, 1e-12);
+        ck_assert_double_eq_tol(f->sim_plus, 0.8, 1e-12);
+        ck_assert_double_eq_tol(b->d_down, 2, 1e-6);
+        ck_assert_double_eq_tol(b->d_up, 16, 1e-6);
+        ck_assert_double_eq_tol(b->sim_minus, -0.2, 1e-12);
+        ck_assert_double_eq_tol(b->sim_plus, 1.6, 1e-12);
+        /* The path found: stage 3's eight forwards, stage 0's eight backwards. */
+        ck_assert_double_eq(f->on_path, st == 3 ? 8 : 1);
+        ck_assert_double_eq(b->on_path, st == 0 ? 16 : 2);
+    }
+    /* Memory: rank 0 holds all eight micro-batches of stage 0 before its first backward. */
+    ck_assert_int_eq(s.peak_rank, 0);
+    ck_assert_double_eq(s.peak, 8);
+    ck_assert_uint_eq(s.nmemory, 1);
+    ck_assert_double_eq(s.memory[0].held, 8);
+    pps_sensitivities_clear(&s);
+    run_free(&r);
+    pps_cost_clear(&c);
+}
+END_TEST
+
+/* 1F1B, P = 4, M = 8, stage 2 30% slower (t_F 1.3, t_B 2.6). Its t_F and t_B rank first, and
+ * the path's prediction for −10% matches the re-simulation within 1% of the makespan. */
+START_TEST(slow_stage_ranks_first_and_path_predicts_resimulation)
+{
+    pps_cost c = uniform_cost(1, 2);
+    c.nstages = 4;
+    c.stage = calloc(4, sizeof *c.stage);
+    for (int s = 0; s < 4; s++)
+        c.stage[s] = (pps_stage_cost){.tf = s == 2 ? 1.3 : 1, .tb = s == 2 ? 2.6 : 2,
+                                      .ti = NAN, .tw = NAN, .act_bytes = 1, .act_w_bytes = 0,
+                                      .send_bytes = 0, .tfb = NAN};
+    run r;
+    run_generated(&r, "1f1b", 4, 8, 1, &c);
+    pps_sensitivities s;
+    sensitivities_of(&r, 0, &s);
+    ck_assert_uint_ge(s.n, 2);
+    for (int i = 0; i < 2; i++) {
+        const pps_sensitivity *x = &s.item[i];
+        ck_assert_int_eq(x->stage, 2);
+        ck_assert(x->kind == PPS_F || x->kind == PPS_B);
+        double predicted = -0.1 * x->on_path;
+        ck_assert_msg(fabs(predicted - x->sim_minus) <= 0.01 * s.makespan,
+                      "stage 2 %s: path %g, re-simulated %g", pps_kind_name(x->kind), predicted,
+                      x->sim_minus);
+    }
+    ck_assert(s.item[0].kind != s.item[1].kind);
+    /* Every other cost moves the makespan less. */
+    for (size_t i = 2; i < s.n; i++)
+        ck_assert(s.item[i].sim_minus >= s.item[1].sim_minus || isnan(s.item[i].sim_minus));
+    pps_sensitivities_clear(&s);
+    run_free(&r);
+    pps_cost_clear(&c);
+}
+END_TEST
+
+/* --top limits the re-simulations; the prices come back unchanged. */
+START_TEST(sensitivities_restore_the_prices)
+{
+    pps_cost c = uniform_cost(1, 2);
+    run r;
+    run_generated(&r, "1f1b", 4, 8, 1, &c);
+    pps_sensitivities s;
+    sensitivities_of(&r, 3, &s);
+    size_t ran = 0;
+    for (size_t i = 0; i < s.n; i++)
+        ran += !isnan(s.item[i].sim_minus);
+    ck_assert_uint_eq(ran, 3);
+    for (int st = 0; st < 4; st++) {
+        ck_assert_double_eq(pps_price_of(&r.p, PPS_F, st, 0), 1);
+        ck_assert_double_eq(pps_price_of(&r.p, PPS_B, st, 0), 2);
+    }
+    /* 1F1B: rank 0 holds P = 4 micro-batches at its peak. */
+    ck_assert_double_eq(s.peak, 4);
+    ck_assert_double_eq(s.memory[0].held, 4);
+    pps_sensitivities_clear(&s);
+    run_free(&r);
+    pps_cost_clear(&c);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ advice */
+
+typedef struct advised {
+    run r;
+    pps_analysis a;
+    pps_advice adv;
+} advised;
+
+/* Runs the rules on schedule `name` under c. */
+static void advise(advised *x, const char *name, int P, int M, pps_cost *c, double budget)
+{
+    pps_error err = {0};
+    run_generated(&x->r, name, P, M, 1, c);
+    ck_assert(pps_analyze(x->r.t, &x->a, &err) == PPS_OK);
+    pps_advice_input in = {.gen = pps_generator_find(name),
+                           .params = {.ranks = P, .microbatches = M, .chunks = 1},
+                           .cost = c, .sched = x->r.s, .prices = &x->r.p, .analysis = &x->a,
+                           .path = &x->r.path, .memory_budget = budget};
+    ck_assert_msg(pps_advise(&in, &x->adv, &err) == PPS_OK, "%s", err.msg);
+}
+
+static void advised_free(advised *x)
+{
+    pps_analysis_clear(&x->a);
+    run_free(&x->r);
+}
+
+/* The seeds' example: GPipe, P = 4, M = 8, uniform costs. By hand: bubble (idle/total)
+ * (P − 1)/(M + P − 1) = 3/11, and 3/19 at M = 16 = 4P; GPipe's rank 0 holds all M = 8
+ * micro-batches, 1F1B's at most P = 4 at the same makespan (M + P − 1)(t_F + t_B) = 33; a
+ * zero-bubble schedule is faster. */
+START_TEST(seeds_example_names_microbatches_and_1f1b_memory)
+{
+    pps_cost c = uniform_cost(1, 2);
+    advised x;
+    advise(&x, "gpipe", 4, 8, &c, 0);
+    const pps_advice_item *mb = pps_advice_find(&x.adv, "microbatches");
+    ck_assert_ptr_nonnull(mb);
+    ck_assert_double_eq_tol(mb->before, 3.0 / 11, 1e-12);
+    ck_assert_double_eq_tol(mb->after, 3.0 / 19, 1e-12);
+    ck_assert_msg(strstr(mb->finding, "3/11") && strstr(mb->fix, "3/19") &&
+                  strstr(mb->fix, "M >= 16"), "%s / %s", mb->finding, mb->fix);
+    const pps_advice_item *mem = pps_advice_find(&x.adv, "memory-schedule");
+    ck_assert_ptr_nonnull(mem);
+    ck_assert_double_eq(mem->before, 8);
+    ck_assert_double_eq(mem->after, 4);
+    ck_assert_msg(strstr(mem->fix, "1f1b") && strstr(mem->fix, "4 micro-batches") &&
+                  strstr(mem->finding, "8 micro-batches"), "%s / %s", mem->finding, mem->fix);
+    ck_assert_ptr_nonnull(pps_advice_find(&x.adv, "bubble"));
+    ck_assert_ptr_nonnull(pps_advice_find(&x.adv, "zero-bubble"));
+    /* Uniform stages, free links, no budget. */
+    ck_assert_ptr_null(pps_advice_find(&x.adv, "unbalanced"));
+    ck_assert_ptr_null(pps_advice_find(&x.adv, "communication"));
+    ck_assert_ptr_null(pps_advice_find(&x.adv, "memory-budget"));
+    advised_free(&x);
+    pps_cost_clear(&c);
+}
+END_TEST
+
+/* Non-triggers of microbatches and bubble: GPipe P = 2, M = 8 = 4P: bubble 1/9 = 11% < 20%. */
+START_TEST(enough_microbatches_and_small_bubble_do_not_trigger)
+{
+    pps_cost c = uniform_cost(1, 2);
+    advised x;
+    advise(&x, "gpipe", 2, 8, &c, 0);
+    ck_assert_double_eq_tol(x.a.idle_over_total, 1.0 / 9, 1e-12);
+    ck_assert_ptr_null(pps_advice_find(&x.adv, "microbatches"));
+    ck_assert_ptr_null(pps_advice_find(&x.adv, "bubble"));
+    advised_free(&x);
+    pps_cost_clear(&c);
+}
+END_TEST
+
+/* unbalanced: GPipe P = 4, M = 8, stage 2 at t_F 1.3, t_B 2.6 (30% above the others, 23%
+ * above the mean 3.225). By hand, with every stage at the mean (t_F 1.075, t_B 2.15) GPipe
+ * takes (M + P − 1)(t_F + t_B) = 11 × 3.225 = 35.475 s. */
+START_TEST(unbalanced_triggers_on_a_slow_stage_only)
+{
+    pps_cost c = uniform_cost(1, 2);
+    c.nstages = 4;
+    c.stage = calloc(4, sizeof *c.stage);
+    for (int s = 0; s < 4; s++)
+        c.stage[s] = (pps_stage_cost){.tf = s == 2 ? 1.3 : 1, .tb = s == 2 ? 2.6 : 2,
+                                      .ti = NAN, .tw = NAN, .act_bytes = 1, .act_w_bytes = 0,
+                                      .send_bytes = 0, .tfb = NAN};
+    advised x;
+    advise(&x, "gpipe", 4, 8, &c, 0);
+    const pps_advice_item *u = pps_advice_find(&x.adv, "unbalanced");
+    ck_assert_ptr_nonnull(u);
+    ck_assert_double_eq_tol(u->after, 35.475, 1e-9);
+    ck_assert_msg(strstr(u->finding, "stage 2"), "%s", u->finding);
+    advised_free(&x);
+    pps_cost_clear(&c);
+    /* 8% slower: below the 10% threshold. */
+    c = uniform_cost(1, 2);
+    c.nstages = 4;
+    c.stage = calloc(4, sizeof *c.stage);
+    for (int s = 0; s < 4; s++)
+        c.stage[s] = (pps_stage_cost){.tf = s == 2 ? 1.08 : 1, .tb = s == 2 ? 2.16 : 2,
+                                      .ti = NAN, .tw = NAN, .act_bytes = 1, .act_w_bytes = 0,
+                                      .send_bytes = 0, .tfb = NAN};
+    advise(&x, "gpipe", 4, 8, &c, 0);
+    ck_assert_ptr_null(pps_advice_find(&x.adv, "unbalanced"));
+    advised_free(&x);
+    pps_cost_clear(&c);
+}
+END_TEST
+
+/* communication: the slow-link case above (transfers 12 of 21 s on the path); with free
+ * transfers GPipe P = 3, M = 2 takes (M + P − 1)(t_F + t_B) = 12 s. Free links: no finding. */
+START_TEST(communication_triggers_on_a_slow_link_only)
+{
+    pps_cost c = uniform_cost(1, 2);
+    c.inter.latency = 3;
+    c.ranks_per_node = 2;
+    advised x;
+    advise(&x, "gpipe", 3, 2, &c, 0);
+    const pps_advice_item *cm = pps_advice_find(&x.adv, "communication");
+    ck_assert_ptr_nonnull(cm);
+    ck_assert_double_eq(cm->before, 21);
+    ck_assert_double_eq(cm->after, 12);
+    advised_free(&x);
+    pps_cost_clear(&c);
+    c = uniform_cost(1, 2);
+    advise(&x, "gpipe", 3, 2, &c, 0);
+    ck_assert_ptr_null(pps_advice_find(&x.adv, "communication"));
+    advised_free(&x);
+    pps_cost_clear(&c);
+}
+END_TEST
+
+/* memory-budget: GPipe P = 4, M = 8 holds 8 bytes on rank 0. A budget of 5 triggers and names
+ * a schedule that fits (1F1B's 4); a budget of 8 does not trigger. memory-schedule does not
+ * trigger on 1F1B itself at P = 4, M = 16 (it already holds the least of the row's schedules at
+ * its makespan: P micro-batches). */
+START_TEST(memory_rules_trigger_and_do_not)
+{
+    pps_cost c = uniform_cost(1, 2);
+    advised x;
+    advise(&x, "gpipe", 4, 8, &c, 5);
+    const pps_advice_item *b = pps_advice_find(&x.adv, "memory-budget");
+    ck_assert_ptr_nonnull(b);
+    ck_assert_double_eq(b->before, 8);
+    ck_assert_double_le(b->after, 5);
+    advised_free(&x);
+    advise(&x, "gpipe", 4, 8, &c, 8);
+    ck_assert_ptr_null(pps_advice_find(&x.adv, "memory-budget"));
+    advised_free(&x);
+    advise(&x, "1f1b", 4, 16, &c, 0);
+    ck_assert_ptr_null(pps_advice_find(&x.adv, "memory-schedule"));
+    advised_free(&x);
+    pps_cost_clear(&c);
+}
+END_TEST
+
+/* zero-bubble: on one rank nothing idles, so no schedule is faster. */
+START_TEST(zero_bubble_does_not_trigger_without_a_bubble)
+{
+    pps_cost c = uniform_cost(1, 2);
+    advised x;
+    advise(&x, "1f1b", 1, 4, &c, 0);
+    ck_assert_ptr_null(pps_advice_find(&x.adv, "zero-bubble"));
+    ck_assert_ptr_null(pps_advice_find(&x.adv, "bubble"));
+    advised_free(&x);
+    pps_cost_clear(&c);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ replay */
+
+/* The committed ppexec CPU runs (traces/validation): the replay with the measured durations
+ * is within 1% of the measured makespan, and the median start error within 1% of it. */
+START_TEST(replay_of_committed_cpu_runs_is_within_one_percent)
+{
+    static const char *const names[] = {"gpipe", "1f1b", "interleaved-1f1b", "looped-bfs"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "../traces/validation/%s.measured.json", names[i]);
+        pps_error err = {0};
+        pps_timeline *t = NULL;
+        ck_assert_msg(pps_timeline_read(path, &t, &err) == PPS_OK, "%s", err.msg);
+        pps_cost c;
+        pps_cost_init(&c);
+        pps_replay r;
+        ck_assert_msg(pps_replay_timeline(t, &c, &r, &err) == PPS_OK, "%s: %s", path, err.msg);
+        ck_assert_uint_eq(r.diff.only_pred + r.diff.only_meas, 0);
+        ck_assert_msg(fabs(r.diff.makespan.rel_error) <= 0.01, "%s: makespan error %g", path,
+                      r.diff.makespan.rel_error);
+        ck_assert_msg(r.diff.abs_start_error.median <= 0.01 * r.diff.makespan.meas,
+                      "%s: median start error %g s", path, r.diff.abs_start_error.median);
+        pps_critical_path p;
+        ck_assert(pps_critical_path_find(r.timeline, &r.bounds, &p, &err) == PPS_OK);
+        double sum = 0;
+        for (size_t k = 0; k < p.n; k++)
+            sum += p.seg[k].end - p.seg[k].start;
+        ck_assert_double_eq_tol(sum, r.diff.makespan.pred, 1e-9);
+        pps_critical_path_clear(&p);
+        pps_replay_clear(&r);
+        pps_cost_clear(&c);
+        pps_timeline_destroy(t);
+    }
+}
+END_TEST
+
+/* A simulated run replayed with its own durations comes back as it was (to rounding), and its
+ * path is the same. */
+START_TEST(replay_of_a_simulated_run_is_exact)
+{
+    pps_cost c = uniform_cost(1, 2);
+    c.inter.latency = 0.25;
+    c.ranks_per_node = 1;
+    run r;
+    run_generated(&r, "interleaved-1f1b", 4, 8, 2, &c);
+    pps_replay rep;
+    pps_error err = {0};
+    pps_cost c2;
+    pps_cost_init(&c2);
+    ck_assert_msg(pps_replay_timeline(r.t, &c2, &rep, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_double_le(fabs(rep.diff.makespan.diff), 1e-12);
+    ck_assert_double_le(rep.diff.abs_start_error.max, 1e-12);
+    pps_critical_path p;
+    ck_assert(pps_critical_path_find(rep.timeline, &rep.bounds, &p, &err) == PPS_OK);
+    ck_assert(pps_critical_path_same(&p, &r.path, NULL, NULL));
+    pps_critical_path_clear(&p);
+    pps_replay_clear(&rep);
+    pps_cost_clear(&c2);
+    run_free(&r);
+    pps_cost_clear(&c);
+}
+END_TEST
+
+/* A timeline whose schedule ppsim does not generate is refused, naming the field. */
+START_TEST(replay_refuses_an_unknown_schedule)
+{
+    pps_timeline *t = NULL;
+    pps_error err = {0};
+    ck_assert(pps_timeline_create(2, 2, 1, &t, &err) == PPS_OK);
+    snprintf(t->schedule, sizeof t->schedule, "custom");
+    pps_cost c;
+    pps_cost_init(&c);
+    pps_replay r;
+    ck_assert(pps_replay_timeline(t, &c, &r, &err) == PPS_EINPUT);
+    ck_assert_msg(strstr(err.msg, "$.schedule") && strstr(err.msg, "custom"), "%s", err.msg);
+    pps_replay_clear(&r);
+    pps_cost_clear(&c);
+    pps_timeline_destroy(t);
+}
+END_TEST
+
 static Suite *explain_suite(void)
 {
     Suite *s = suite_create("explain");
@@ -300,6 +674,24 @@ static Suite *explain_suite(void)
     tcase_add_test(tc, one_slow_stage_dominates_the_path);
     tcase_add_test(tc, path_text_folds_runs);
     tcase_add_test(tc, path_sums_to_the_makespan_on_1000_random_schedules);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("sensitivities");
+    tcase_add_test(tc, balanced_gpipe_sensitivities_are_worked_out_by_hand);
+    tcase_add_test(tc, slow_stage_ranks_first_and_path_predicts_resimulation);
+    tcase_add_test(tc, sensitivities_restore_the_prices);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("advice");
+    tcase_add_test(tc, seeds_example_names_microbatches_and_1f1b_memory);
+    tcase_add_test(tc, enough_microbatches_and_small_bubble_do_not_trigger);
+    tcase_add_test(tc, unbalanced_triggers_on_a_slow_stage_only);
+    tcase_add_test(tc, communication_triggers_on_a_slow_link_only);
+    tcase_add_test(tc, memory_rules_trigger_and_do_not);
+    tcase_add_test(tc, zero_bubble_does_not_trigger_without_a_bubble);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("replay");
+    tcase_add_test(tc, replay_of_committed_cpu_runs_is_within_one_percent);
+    tcase_add_test(tc, replay_of_a_simulated_run_is_exact);
+    tcase_add_test(tc, replay_refuses_an_unknown_schedule);
     suite_add_tcase(s, tc);
     return s;
 }

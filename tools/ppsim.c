@@ -21,6 +21,7 @@ static const command commands[] = {
     {"sweep", cmd_sweep, "simulate a grid of schedules x P x M x v x costs into a CSV (threads, shards)"},
     {"plan", cmd_plan, "the fastest schedule, M, v, recomputation and PP x TP x DP split that fit"},
     {"report", cmd_report, "write a Markdown report of one configuration with its pictures"},
+    {"explain", cmd_explain, "why a step takes as long as it does: critical path, sensitivities, advice"},
     {"plot", cmd_plot, "draw a timeline, memory curves or a predicted-vs-measured diff (gnuplot)"},
 };
 

@@ -302,3 +302,33 @@ pps_status pps_critical_path_write_text(const pps_critical_path *p, const pps_ti
     fputc('\n', fp);
     return ferror(fp) ? pps_error_set(err, PPS_EIO, "critical path: write error") : PPS_OK;
 }
+
+/* ------------------------------------------------------------------ comparing paths */
+
+/* The index of the next compute segment that takes time at or after i; n when none. */
+static size_t next_compute(const pps_critical_path *p, size_t i)
+{
+    while (i < p->n && (p->seg[i].transfer || p->seg[i].end <= p->seg[i].start))
+        i++;
+    return i;
+}
+
+int pps_critical_path_same(const pps_critical_path *a, const pps_critical_path *b, size_t *at_a,
+                           size_t *at_b)
+{
+    size_t i = next_compute(a, 0), j = next_compute(b, 0);
+    while (i < a->n && j < b->n) {
+        const pps_path_segment *x = &a->seg[i], *y = &b->seg[j];
+        const pps_action *u = &x->action, *v = &y->action;
+        if (x->rank != y->rank || u->kind != v->kind || u->stage != v->stage || u->mb != v->mb ||
+            u->kind2 != v->kind2 || u->stage2 != v->stage2 || u->mb2 != v->mb2)
+            break;
+        i = next_compute(a, i + 1);
+        j = next_compute(b, j + 1);
+    }
+    if (at_a)
+        *at_a = i;
+    if (at_b)
+        *at_b = j;
+    return i == a->n && j == b->n;
+}

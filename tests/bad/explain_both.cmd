@@ -1,0 +1,1 @@
+explain @DIR@/explain_both.json -s gpipe -p 2 -m 4

@@ -1,0 +1,1 @@
+explain a.json b.json

@@ -1,0 +1,1 @@
+explain @DIR@/explain_unknown_schedule.json
