@@ -1449,6 +1449,23 @@ pps_status pps_replay_timeline(const pps_timeline *t, pps_cost *c, pps_replay *o
                                pps_error *err);
 void pps_replay_clear(pps_replay *r);
 
+/* The prediction's error split by cost source: makespans of the replay's schedule priced four
+ * ways, seconds. The replay is exact where the semantics held, so replay − model is the
+ * prediction's cost error, and the two mixed runs say how much of it the compute durations and
+ * the transfers carry. */
+typedef struct pps_replay_split {
+    double model;         /* every price from the cost model: the prediction */
+    double compute_meas;  /* measured compute durations, the model's transfers */
+    double transfer_meas; /* the model's compute durations, measured transfers */
+    double replay;        /* every price measured: the replay */
+} pps_replay_split;
+
+/* Fills *out for replay r and the model's prices for r->sched (pps_price under the costs).
+ * r's prices are changed during the call and restored. PPS_EINPUT when model's shape is not
+ * r's; failures as pps_simulate. */
+pps_status pps_replay_split_error(pps_replay *r, const pps_prices *model, pps_replay_split *out,
+                                  pps_error *err);
+
 /* ------------------------------------------------------------------ explain: advice
  * (sim/explain/advice.c; docs/explain.md lists the rules) */
 

@@ -646,6 +646,35 @@ START_TEST(replay_of_a_simulated_run_is_exact)
 }
 END_TEST
 
+/* The prediction's error split by cost source. A run simulated with t_F = 1, t_B = 2 and free
+ * links is the "measurement"; the model says t_F = 2, t_B = 4. With free transfers the makespan
+ * scales with the compute times, so by hand: model 2·M0, measured compute (model transfers,
+ * free) M0, model compute with measured transfers (free) 2·M0, replay M0; M0 = (M + P − 1) · 3
+ * = 33 for 1F1B, P = 4, M = 8. */
+START_TEST(split_error_attributes_to_compute)
+{
+    pps_cost c = uniform_cost(1, 2), model = uniform_cost(2, 4);
+    run r;
+    run_generated(&r, "1f1b", 4, 8, 1, &c);
+    pps_error err = {0};
+    pps_replay rep;
+    ck_assert_msg(pps_replay_timeline(r.t, &model, &rep, &err) == PPS_OK, "%s", err.msg);
+    pps_prices mp = {0};
+    ck_assert(pps_price(rep.sched, &model, &mp, &err) == PPS_OK);
+    pps_replay_split sp;
+    ck_assert_msg(pps_replay_split_error(&rep, &mp, &sp, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_double_eq(sp.model, 66);
+    ck_assert_double_eq(sp.compute_meas, 33);
+    ck_assert_double_eq(sp.transfer_meas, 66);
+    ck_assert_double_eq(sp.replay, 33);
+    pps_prices_clear(&mp);
+    pps_replay_clear(&rep);
+    run_free(&r);
+    pps_cost_clear(&model);
+    pps_cost_clear(&c);
+}
+END_TEST
+
 /* A timeline whose schedule ppsim does not generate is refused, naming the field. */
 START_TEST(replay_refuses_an_unknown_schedule)
 {
@@ -692,6 +721,7 @@ static Suite *explain_suite(void)
     tcase_add_test(tc, replay_of_committed_cpu_runs_is_within_one_percent);
     tcase_add_test(tc, replay_of_a_simulated_run_is_exact);
     tcase_add_test(tc, replay_refuses_an_unknown_schedule);
+    tcase_add_test(tc, split_error_attributes_to_compute);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -131,7 +131,7 @@ static void seg_name(const pps_critical_path *p, size_t i, char *buf, size_t siz
 }
 
 /* The prediction under the input's costs, and where its path parts from the replay's. */
-static int compare_prediction(const explain_args *a, const pps_replay *r,
+static int compare_prediction(const explain_args *a, pps_replay *r,
                               const pps_critical_path *measured)
 {
     pps_error err = {0};
@@ -149,6 +149,9 @@ static int compare_prediction(const explain_args *a, const pps_replay *r,
         st = pps_simulate_prices(r->sched, &p, &t, NULL, &b, &err);
     if (st == PPS_OK)
         st = pps_critical_path_find(t, &b, &path, &err);
+    pps_replay_split sp;
+    if (st == PPS_OK)
+        st = pps_replay_split_error(r, &p, &sp, &err);
     if (st == PPS_OK) {
         size_t i, j;
         char m[32], x[96], y[96];
@@ -163,6 +166,14 @@ static int compare_prediction(const explain_args *a, const pps_replay *r,
             printf("its critical path differs: measured %s, predicted %s\n", x, y);
             st = pps_critical_path_write_text(&path, t, stdout, &err);
         }
+        /* The replay reproduces the measurement, so what separates it from the prediction is
+         * the costs: which of them, by swapping one group of prices at a time. */
+        printf("the prediction's error by cost (makespans of the schedule): model %.6g s; "
+               "measured compute, model transfers %.6g s (%+.2f%%); model compute, measured "
+               "transfers %.6g s (%+.2f%%); all measured (the replay) %.6g s (%+.2f%%)\n",
+               sp.model, sp.compute_meas, 100 * (sp.compute_meas / sp.model - 1),
+               sp.transfer_meas, 100 * (sp.transfer_meas / sp.model - 1), sp.replay,
+               100 * (sp.replay / sp.model - 1));
     }
     pps_critical_path_clear(&path);
     pps_bounds_clear(&b);
