@@ -1,4 +1,4 @@
-/* chrome.c — timeline export to the Chrome Trace Event format (Perfetto, chrome://tracing). */
+/* chrome_trace.c — timeline export to the Chrome Trace Event format (Perfetto, chrome://tracing). */
 #include "io/json_write.h"
 
 #include <math.h>

@@ -1,4 +1,4 @@
-/* format_csv.c — PyTorch's per-rank schedule CSV (row i = rank i, one action per cell). */
+/* schedule_csv.c — PyTorch's per-rank schedule CSV (row i = rank i, one action per cell). */
 #include "ppsim.h"
 
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* format_json.c — ppsim schedule JSON (docs/ir.md): reader, writer, by-extension file reader. */
+/* schedule_json.c — ppsim schedule JSON (docs/ir.md): reader, writer, by-extension file reader. */
 #include "io/json_read.h"
 #include "io/json_write.h"
 #include "ppsim.h"
