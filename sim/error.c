@@ -12,6 +12,7 @@ static void error_setv(pps_error *err, pps_status st, const char *fmt, va_list a
 {
     err->status = st;
     err->errnum = 0;
+    err->topic = PPS_TOPIC_NONE;
     int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     if (n >= (int)sizeof err->msg)
         memcpy(err->msg + sizeof err->msg - 4, "...", 4);
@@ -58,8 +59,10 @@ void pps_error_prefix(pps_error *err, const char *fmt, ...)
     char old[PPS_ERRMSG_MAX];
     memcpy(old, err->msg, sizeof old);
     int errnum = err->errnum;
+    pps_topic topic = err->topic;
     pps_error_set(err, err->status, "%s: %s", head, old);
     err->errnum = errnum;
+    err->topic = topic;
 }
 
 const char *pps_status_name(pps_status st)

@@ -30,24 +30,35 @@ typedef enum pps_status {
 
 #define PPS_ERRMSG_MAX 2048
 
+/* What a message is about, for a caller that adds where the faulty input came from: the field
+ * it decides by, never the message's text. */
+typedef enum pps_topic {
+    PPS_TOPIC_NONE = 0, /* not said: the message names what it needs (a reader names its file) */
+    PPS_TOPIC_COSTS     /* cost values: resolving or pricing found them unusable. The message
+                           ("costs: ...") names no file; the caller names the costs file, if the
+                           values came from one */
+} pps_topic;
+
 /* Caller-owned error details. msg is one line (no newline), without a "ppsim:" prefix. */
 typedef struct pps_error {
     pps_status status;
     int errnum; /* PPS_EIO from a failed system call: its errno (so callers decide by it, not
                    by the message); 0 otherwise */
+    pps_topic topic; /* PPS_TOPIC_NONE unless the function that failed says otherwise */
     char msg[PPS_ERRMSG_MAX];
 } pps_error;
 
-/* Formats msg (printf-style) into err when err is not NULL and sets errnum to 0; returns st so
- * callers can `return pps_error_set(err, PPS_EINPUT, "...")`. A message too long is cut with
- * "...". */
+/* Formats msg (printf-style) into err when err is not NULL, sets errnum to 0 and topic to
+ * PPS_TOPIC_NONE; returns st so callers can `return pps_error_set(err, PPS_EINPUT, "...")`. A
+ * message too long is cut with "...". */
 pps_status pps_error_set(pps_error *err, pps_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* PPS_EIO for a system call that failed with errnum: msg is "MESSAGE: strerror(errnum)". */
 pps_status pps_error_errno(pps_error *err, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Prepends "prefix: " to an existing message (used to add a file name or JSON path). */
+/* Prepends "prefix: " to an existing message (used to add a file name or JSON path); status,
+ * errnum and topic are kept. A no-op when err is NULL. */
 void pps_error_prefix(pps_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 const char *pps_status_name(pps_status st);
@@ -394,7 +405,10 @@ pps_status pps_cost_read(const char *path, pps_cost *c, pps_error *err);
  * checks every value is finite and non-negative and that the per-stage entries fit s's stages,
  * then applies the rank-share rule above, dividing the uniform values of a stage by the number
  * of stages its rank holds. May be called again, for another schedule: the entries and the
- * uniform values given are kept. PPS_ENOMEM when the per-stage table cannot be allocated. */
+ * uniform values given are kept. PPS_EINPUT (err->topic PPS_TOPIC_COSTS: the message names no
+ * file) for a value out of range or entries that do not fit; PPS_ENOMEM when the per-stage table
+ * cannot be allocated. On failure c keeps the values given (unset times may be filled) and is
+ * not resolved for s: resolve it again before pricing; pps_cost_clear frees it as always. */
 pps_status pps_cost_resolve_for(pps_cost *c, const pps_schedule *s, pps_error *err);
 /* The same for `stages` stages, each on its own rank (one stage per rank: nothing is split). */
 pps_status pps_cost_resolve(pps_cost *c, int stages, pps_error *err);
@@ -443,7 +457,8 @@ typedef struct pps_prices {
 /* Prices schedule s (compute-only or lowered) under c, resolved for s (pps_cost_resolve_for).
  * p must be zeroed or come from an earlier call: its buffers are reused when large enough (no
  * allocation when re-pricing a schedule of no more stages), and every override is dropped.
- * PPS_EINPUT when c was resolved for another number of stages; PPS_ENOMEM. After a failure p is
+ * PPS_EINPUT (err->topic PPS_TOPIC_COSTS) when c was resolved for another number of stages or
+ * its times exceed the limits of docs/cost-model.md ("Limits"); PPS_ENOMEM. After a failure p is
  * still valid for pps_prices_clear. */
 pps_status pps_price(const pps_schedule *s, const pps_cost *c, pps_prices *p, pps_error *err);
 

@@ -71,6 +71,12 @@ START_TEST(stage_count_must_match_the_schedule)
     ck_assert(parse("{\"version\": 1, \"stages\": [{}, {}, {}]}", &c, &err) == PPS_OK);
     ck_assert_int_eq(pps_cost_resolve(&c, 4, &err), PPS_EINPUT);
     ck_assert_str_eq(err.msg, "costs: 3 per-stage entries given, the schedule has 4 stages");
+    /* The field callers decide by (they name the costs file), kept when a prefix is added. */
+    ck_assert_int_eq(err.topic, PPS_TOPIC_COSTS);
+    pps_error_prefix(&err, "c.json");
+    ck_assert_int_eq(err.topic, PPS_TOPIC_COSTS);
+    ck_assert_str_eq(err.msg, "c.json: costs: 3 per-stage entries given, the schedule has 4 "
+                              "stages");
     pps_cost_clear(&c);
 }
 END_TEST
@@ -98,6 +104,7 @@ START_TEST(bad_cost_files_name_path_and_field)
         pps_error err = {0};
         ck_assert_int_eq(parse(cases[i].json, &c, &err), PPS_EINPUT);
         ck_assert_str_eq(err.msg, cases[i].msg);
+        ck_assert_int_eq(err.topic, PPS_TOPIC_NONE); /* the reader names its file itself */
         pps_cost_clear(&c);
     }
 }
@@ -290,6 +297,7 @@ START_TEST(a_step_may_last_at_most_2_to_the_43_times_its_smallest_cost)
     pps_error err = {0};
     ck_assert_msg(price_one_stage(3, 0x1p41, &err) == PPS_OK, "%s", err.msg);
     ck_assert_int_eq(price_one_stage(4, 0x1p41, &err), PPS_EINPUT);
+    ck_assert_int_eq(err.topic, PPS_TOPIC_COSTS);
     ck_assert_str_eq(err.msg, "costs: tf = 1 s (of stage 0) is lost to rounding in a step that "
                               "may last 8.8e+12 s (largest cost: tb = 2199023255552 s (of stage "
                               "0)); the costs of a step may add up to at most 2^43 (8.8e12) times "

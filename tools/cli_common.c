@@ -336,6 +336,17 @@ pps_status cli_input_costs(const cli_input *in, pps_cost *c, pps_error *err)
     return PPS_OK;
 }
 
+/* Names where the faulty input of a failure after reading came from, by err->topic: the costs
+ * file for a message about cost values, the schedule file (-f) for anything else (validation,
+ * simulation). Readers name their own file, so this is never called on a reader's failure; and
+ * only for PPS_EINPUT, as other statuses are not about the input's content. */
+static void name_input(const cli_input *in, pps_error *err)
+{
+    const char *file = err->topic == PPS_TOPIC_COSTS ? in->costs_file : in->file;
+    if (err->status == PPS_EINPUT && file)
+        pps_error_prefix(err, "%s", file);
+}
+
 int cli_check_costs(const char *cmd, const cli_input *in)
 {
     pps_cost c;
@@ -344,9 +355,8 @@ int cli_check_costs(const char *cmd, const cli_input *in)
     /* What holds whatever the schedule: resolved for as many stages as the file describes
      * (one when it describes none), every rank holding one. The split over a rank's stages
      * only divides values, so no schedule passes what this refuses. */
-    if (st == PPS_OK && (st = pps_cost_resolve(&c, c.nstages ? c.nstages : 1, &err)) != PPS_OK &&
-        in->costs_file && strncmp(err.msg, "costs", 5) == 0)
-        pps_error_prefix(&err, "%s", in->costs_file);
+    if (st == PPS_OK && (st = pps_cost_resolve(&c, c.nstages ? c.nstages : 1, &err)) != PPS_OK)
+        name_input(in, &err);
     pps_cost_clear(&c);
     return st == PPS_OK ? 0 : cli_fail(cmd, &err);
 }
@@ -359,8 +369,8 @@ static pps_status build_costs(const cli_input *in, const pps_schedule *s, pps_co
     if (st != PPS_OK)
         return st;
     st = pps_cost_resolve_for(c, s, err);
-    if (st != PPS_OK && in->costs_file && strncmp(err->msg, "costs", 5) == 0)
-        pps_error_prefix(err, "%s", in->costs_file);
+    if (st != PPS_OK)
+        name_input(in, err);
     return st;
 }
 
@@ -400,9 +410,8 @@ static pps_status finish_run(const cli_input *in, cli_run *run, pps_error *err)
 {
     pps_prices prices = {0};
     pps_status st = pps_schedule_validate(run->sched, err);
-    if (st == PPS_OK && (st = pps_price(run->sched, &run->cost, &prices, err)) != PPS_OK &&
-        in->costs_file && strncmp(err->msg, "costs", 5) == 0)
-        pps_error_prefix(err, "%s", in->costs_file); /* the limits of the costs it gave */
+    if (st == PPS_OK)
+        st = pps_price(run->sched, &run->cost, &prices, err);
     if (st == PPS_OK && in->want_memory && !in->want_events)
         st = pps_simulate_memory(run->sched, &prices, &run->analysis, &run->mem_points,
                                  &run->mem_first, err);
@@ -411,6 +420,8 @@ static pps_status finish_run(const cli_input *in, cli_run *run, pps_error *err)
                                  &run->analysis, NULL, err);
     if (st == PPS_OK && !run->timeline)
         st = header_only(run, err);
+    if (st != PPS_OK)
+        name_input(in, err);
     pps_prices_clear(&prices);
     return st;
 }
@@ -446,14 +457,11 @@ int cli_run_input(const char *cmd, const cli_input *in, cli_run *run)
             cli_error(cmd, "-p, -m, -v and schedule options apply to -s; a file fixes them");
             return EXIT_USAGE;
         }
+        /* Each step names the file at fault: the readers theirs, the others by name_input. */
         if (pps_schedule_read(in->file, &run->sched, &err) != PPS_OK ||
             build_costs(in, run->sched, &run->cost, &err) != PPS_OK ||
-            finish_run(in, run, &err) != PPS_OK) {
-            if (err.status == PPS_EINPUT && run->sched && strncmp(err.msg, in->file,
-                                                                  strlen(in->file)) != 0)
-                pps_error_prefix(&err, "%s", in->file);
+            finish_run(in, run, &err) != PPS_OK)
             return cli_fail(cmd, &err);
-        }
         return 0;
     }
     const pps_generator *g = pps_generator_find(in->schedule);

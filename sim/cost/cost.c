@@ -175,9 +175,16 @@ static pps_status resolve(pps_cost *c, int stages, int k, const int32_t *stage_r
     return PPS_OK;
 }
 
+pps_status ppsc_fault(pps_status st, pps_error *err)
+{
+    if (st == PPS_EINPUT && err)
+        err->topic = PPS_TOPIC_COSTS;
+    return st;
+}
+
 pps_status pps_cost_resolve(pps_cost *c, int stages, pps_error *err)
 {
-    return resolve(c, stages, 1, NULL, 0, err);
+    return ppsc_fault(resolve(c, stages, 1, NULL, 0, err), err);
 }
 
 pps_status pps_cost_resolve_for(pps_cost *c, const pps_schedule *s, pps_error *err)
@@ -195,7 +202,7 @@ pps_status pps_cost_resolve_for(pps_cost *c, const pps_schedule *s, pps_error *e
                 k = 0;
         free(held);
     }
-    return resolve(c, s->stages, k, s->stage_rank, s->ranks, err);
+    return ppsc_fault(resolve(c, s->stages, k, s->stage_rank, s->ranks, err), err);
 }
 
 pps_stage_cost pps_cost_of_stage(const pps_cost *c, int stage)

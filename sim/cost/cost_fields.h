@@ -32,4 +32,9 @@ pps_stage_cost ppsc_share(pps_stage_cost x, int k);
  * REDUCE_GRAD cost anything. (step_limits.c) */
 pps_status ppsc_check_step(const pps_schedule *s, const pps_cost *c, pps_error *err);
 
+/* Returns st; when it is PPS_EINPUT, marks err's message as one about the cost values
+ * (PPS_TOPIC_COSTS), so that callers name the costs file by the field, not by the text. Every
+ * PPS_EINPUT of pps_cost_resolve, pps_cost_resolve_for and pps_price goes through it. */
+pps_status ppsc_fault(pps_status st, pps_error *err);
+
 #endif /* PPS_COST_FIELDS_H */

@@ -27,9 +27,11 @@ static void drop_overrides(pps_prices *p)
 pps_status pps_price(const pps_schedule *s, const pps_cost *c, pps_prices *p, pps_error *err)
 {
     if ((c->nresolved && c->nresolved != s->stages) || (c->nstages && c->nstages != s->stages))
-        return pps_error_set(err, PPS_EINPUT,
-                             "costs: resolved for %d stages, the schedule has %d stages",
-                             c->nresolved ? c->nresolved : c->nstages, s->stages);
+        return ppsc_fault(pps_error_set(err, PPS_EINPUT,
+                                        "costs: resolved for %d stages, the schedule has %d "
+                                        "stages", c->nresolved ? c->nresolved : c->nstages,
+                                        s->stages),
+                          err);
     drop_overrides(p);
     size_t n = (size_t)s->stages;
     if (n > p->cap_stages) {
@@ -68,7 +70,8 @@ pps_status pps_price(const pps_schedule *s, const pps_cost *c, pps_prices *p, pp
         p->act_bytes[st] = x.act_bytes;
         p->act_w_bytes[st] = x.act_w_bytes;
     }
-    return ppsc_check_step(s, c, err); /* times the core can add up without losing any */
+    /* times the core can add up without losing any */
+    return ppsc_fault(ppsc_check_step(s, c, err), err);
 }
 
 /* Kinds that name one cell (stage, micro-batch). */
