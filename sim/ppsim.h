@@ -1,11 +1,27 @@
 /* ppsim.h — the one public header of libppsim: schedule IR, file formats, generators, cost model,
  * event core, timeline and analysis. Names are pps_<noun>_<verb>; times are seconds, sizes bytes.
  *
- * Conventions (as in Redis and cJSON):
- * - Every fallible function returns a pps_status and, on failure, fills the caller-owned pps_error
- *   (which may be NULL) with one line naming the file, line or JSON path, and the field.
- * - Objects come in _create/_destroy pairs; _destroy(NULL) is a no-op. Ownership is stated per function.
+ * Conventions (as in Redis and cJSON); each function's comment adds only what differs:
+ * - Every fallible function returns a pps_status (PPS_OK is 0) and, on failure, fills the
+ *   caller-owned pps_error (which may be NULL) with one line naming the file, line or JSON path,
+ *   and the field; err->topic says what the message is about where a caller needs to know.
+ * - Ownership: what a function hands back through an output pointer belongs to the caller, who
+ *   frees it with the _destroy or _clear the comment names (free() where it says so);
+ *   everything passed in is borrowed for the call and never kept unless the comment says so.
+ * - One rule for outputs on failure: an object returned through `T **out` is NULL; a result
+ *   struct the function fills (pps_analysis, pps_bounds, pps_diff, pps_range, pps_plan_eval,
+ *   pps_plan_result, a pps_cost it initialises) is cleared by the library, holding no memory,
+ *   so the caller clears it after success only (clearing it again is harmless); an array
+ *   returned through a pointer is NULL and its count 0. An object the function is given to
+ *   change (a schedule appended to, a pps_cost merged into, pps_prices reused) stays valid for
+ *   its _destroy or _clear, in the state its comment says.
+ * - Objects come in _create/_destroy pairs; every _destroy and _clear accepts NULL (a no-op)
+ *   and a zeroed struct (tests/test_api.c checks each).
+ * - Writers (_write_*) write to a FILE the caller opened; on failure part of the output may be
+ *   written, so callers write through a pps_outfile, which keeps the old file until commit.
  * - Nothing here prints or exits; only the CLI's main does.
+ * - Only the public API is here. What the library's modules share with each other and with
+ *   ppexec (exec/) is declared in sim/internal.h and the module headers it lists.
  */
 #ifndef PPSIM_H
 #define PPSIM_H
@@ -189,14 +205,15 @@ typedef struct pps_schedule {
     pps_placement placement;
     int32_t *stage_rank;    /* [stages]: the rank owning each stage */
     pps_program *programs;  /* [ranks] */
-    int lowered;            /* 1: programs hold SEND/RECV (PyTorch's compute_comms) */
-    int cap_ranks, cap_stages; /* room in programs and stage_rank, reused by pps_schedule_reset */
+    /* 1: programs hold SEND/RECV (PyTorch's compute_comms). Derived, never to be set by hand:
+     * pps_schedule_append sets it when it appends a SEND/RECV, pps_schedule_lower on its result
+     * (a one-rank lowering holds none), the readers from the file (docs/ir.md), and
+     * pps_schedule_strip_comms clears it. A stored bit rather than a scan of the programs: the
+     * cores read it on every run of schedules of millions of actions. */
+    int lowered;
+    int cap_ranks, cap_stages; /* private: room in programs and stage_rank, reused internally */
 } pps_schedule;
 
-/* The shape limits every schedule and timeline obeys: R in [1, PPS_MAX_RANKS], S in
- * [1, PPS_MAX_CELLS], M in [1, PPS_MAX_MICROBATCHES], S·M ≤ PPS_MAX_CELLS (checked without
- * overflow). Returns PPS_EINPUT naming the first field out of range. */
-pps_status pps_check_shape(int ranks, int stages, int microbatches, pps_error *err);
 /* Creates an empty schedule. stage_rank is copied and used only for PPS_PLACE_EXPLICIT (then it
  * must have `stages` entries in [0, ranks)); for LOOP and V, stages must be ranks·v (V: 2·ranks).
  * Refuses sizes beyond the limits above. The caller owns *out (pps_schedule_destroy). */
@@ -204,15 +221,8 @@ pps_status pps_schedule_create(int ranks, int stages, int microbatches, pps_plac
                                const int32_t *stage_rank, pps_schedule **out, pps_error *err);
 void pps_schedule_destroy(pps_schedule *s);
 
-/* Makes s an empty schedule of the given shape, as pps_schedule_create would, reusing its
- * buffers: the programs keep their room, so that refilling a schedule of no more ranks, stages
- * and actions allocates nothing (sweeps, pps_batch). On failure (checked as for create) s is
- * unchanged, or empty with its old shape after PPS_ENOMEM. */
-pps_status pps_schedule_reset(pps_schedule *s, int ranks, int stages, int microbatches,
-                              pps_placement placement, const int32_t *stage_rank,
-                              pps_error *err);
-
-/* Appends a copy of a to rank's program. PPS_ENOMEM on allocation failure. */
+/* Appends a copy of a to rank's program (rank in [0, s->ranks)); a SEND/RECV sets s->lowered.
+ * PPS_ENOMEM on allocation failure, PPS_EINPUT past PPS_MAX_ACTIONS; s is unchanged on failure. */
 pps_status pps_schedule_append(pps_schedule *s, int rank, pps_action a, pps_error *err);
 
 /* Number of actions over all ranks; compute_only counts F, B, I, W and OVERLAP_F_B only. */
@@ -230,10 +240,12 @@ pps_status pps_schedule_validate(const pps_schedule *s, pps_error *err);
 
 /* Returns in *out a new lowered copy of the compute-only schedule s: a SEND right after each
  * producing compute action, the matching RECV before the consumer, receives from one peer kept
- * in the order that peer sends them. s must be valid and not lowered. Caller owns *out. */
+ * in the order that peer sends them. s must be valid and not lowered (PPS_EINPUT otherwise).
+ * Caller owns *out (pps_schedule_destroy); NULL on failure. */
 pps_status pps_schedule_lower(const pps_schedule *s, pps_schedule **out, pps_error *err);
 
-/* Returns a copy without SEND/RECV actions (lowered = 0). Caller owns *out. */
+/* Returns a copy without SEND/RECV actions (lowered = 0). Caller owns *out
+ * (pps_schedule_destroy); NULL on failure (PPS_ENOMEM). */
 pps_status pps_schedule_strip_comms(const pps_schedule *s, pps_schedule **out, pps_error *err);
 
 /* ------------------------------------------------------------------ schedule files */
@@ -250,6 +262,9 @@ pps_status pps_schedule_parse_csv(const char *text, size_t len, const char *name
 /* Reads a file; ".csv" means CSV, anything else JSON. */
 pps_status pps_schedule_read(const char *path, pps_schedule **out, pps_error *err);
 
+/* Write s to fp in either format, which the readers above read back to the same schedule (the
+ * CSV keeps only the programs: docs/ir.md). PPS_EIO when the write fails (see the conventions
+ * on writers). */
 pps_status pps_schedule_write_json(const pps_schedule *s, FILE *fp, pps_error *err);
 pps_status pps_schedule_write_csv(const pps_schedule *s, FILE *fp, pps_error *err);
 
@@ -316,6 +331,8 @@ typedef struct pps_generator {
     double (*analytic_peak)(const pps_gen_params *p, int rank);
 } pps_generator;
 
+/* The table's rows, in the order of sim/schedules/list.h: pps_generator_at(i) for i below
+ * pps_generator_count() (NULL beyond). Rows are static: nothing to free. */
 size_t pps_generator_count(void);
 const pps_generator *pps_generator_at(size_t i);
 /* Finds by name or alias, case-insensitively; NULL if none. */
@@ -339,11 +356,6 @@ double pps_generator_analytic_peak(const pps_generator *g, const pps_gen_params 
  * Caller owns *out; *out is NULL on failure. */
 pps_status pps_generate(const pps_generator *g, const pps_gen_params *p, pps_schedule **out,
                         pps_error *err);
-
-/* pps_generate into the existing schedule s (pps_schedule_reset reuses its buffers). On failure
- * s is left valid, possibly empty, for another call or pps_schedule_destroy. */
-pps_status pps_generate_into(const pps_generator *g, const pps_gen_params *p, pps_schedule *s,
-                             pps_error *err);
 
 /* ------------------------------------------------------------------ cost model */
 
@@ -397,7 +409,11 @@ typedef struct pps_cost {
 void pps_cost_init(pps_cost *c);
 /* Frees c->stage and the resolved costs; c stays usable as uniform-only. */
 void pps_cost_clear(pps_cost *c);
-/* Merges a cost JSON file (docs/cost-model.md) into c. */
+/* Merges a cost JSON file (docs/cost-model.md) into c, which must be initialised
+ * (pps_cost_init) or hold costs already: the file's values replace c's, the rest stay. `name`
+ * (the path) starts every message. On failure c holds the values merged before the fault and is
+ * valid for pps_cost_clear; read into a fresh pps_cost_init to keep nothing of a bad file. The
+ * _read form reads the file first (PPS_EIO naming it when it cannot). */
 pps_status pps_cost_parse_json(const char *text, size_t len, const char *name, pps_cost *c,
                                pps_error *err);
 pps_status pps_cost_read(const char *path, pps_cost *c, pps_error *err);
@@ -416,10 +432,6 @@ pps_status pps_cost_resolve(pps_cost *c, int stages, pps_error *err);
 pps_stage_cost pps_cost_of_stage(const pps_cost *c, int stage);
 /* Duration of a compute (or UNSHARD/RESHARD/REDUCE_GRAD) action, seconds. */
 double pps_cost_duration(const pps_cost *c, const pps_action *a);
-/* The duration of an OVERLAP_F_B from its parts (docs/cost-model.md): a forward of tf on a stage
- * whose tfb may be NaN (unset), and a backward of kind2 (B or I) taking `back` on a stage whose
- * t_W is tw. The rule pps_cost_duration and pps_price_action share. */
-double pps_cost_overlap(double tf, double tfb, pps_kind kind2, double back, double tw);
 /* Duration of a transfer of `bytes` from rank src to rank dst, seconds. */
 double pps_cost_transfer(const pps_cost *c, int src, int dst, double bytes);
 
@@ -440,9 +452,10 @@ double pps_cost_transfer(const pps_cost *c, int src, int dst, double bytes);
  *   column holds the stage's t_FB (NaN when the costs leave it unset).
  * - by_cell[k], when not NULL: seconds for kind k per cell (s * microbatches + m), overriding
  *   by_stage for that kind (see pps_prices_override).
- * - An OVERLAP_F_B costs pps_cost_overlap of its parts priced as above: its F half, the t_FB of
- *   its F stage, its B or I half and the W of its backward cell (so that replay can give an
- *   overlapped pair its measured length as its F half's, with t_FB NaN and the backward 0).
+ * - An OVERLAP_F_B costs the overlap rule of docs/cost-model.md (pps_cost_duration's) over its
+ *   parts priced as above: its F half, the t_FB of its F stage, its B or I half and the W of its
+ *   backward cell (so that replay can give an overlapped pair its measured length as its F
+ *   half's, with t_FB NaN and the backward 0).
  * - act_bytes / act_w_bytes: per stage, for the activation-memory rules of docs/analysis.md.
  * All times are finite and non-negative when they come from a resolved pps_cost. */
 typedef struct pps_prices {
@@ -479,18 +492,6 @@ static inline double pps_price_of(const pps_prices *p, pps_kind k, int stage, in
                 : p->by_stage[(size_t)stage * PPS_KIND_COUNT + (size_t)k];
 }
 
-/* Seconds for action a as the core charges it (an OVERLAP_F_B: pps_cost_overlap of its parts). */
-static inline double pps_price_action(const pps_prices *p, const pps_action *a)
-{
-    if (a->kind == PPS_OVERLAP_F_B)
-        return pps_cost_overlap(
-            pps_price_of(p, PPS_F, a->stage, a->mb),
-            p->by_stage[(size_t)a->stage * PPS_KIND_COUNT + PPS_OVERLAP_F_B],
-            (pps_kind)a->kind2, pps_price_of(p, (pps_kind)a->kind2, a->stage2, a->mb2),
-            pps_price_of(p, PPS_W, a->stage2, a->mb2));
-    return pps_price_of(p, (pps_kind)a->kind, a->stage, a->mb);
-}
-
 /* ------------------------------------------------------------------ timeline */
 
 typedef enum pps_stream {
@@ -523,9 +524,14 @@ typedef struct pps_timeline {
     size_t n, cap;
 } pps_timeline;
 
+/* Creates an empty timeline (source "simulated", backend "sim", chunks S/R or 0) of the shape
+ * pps_check_shape accepts (PPS_EINPUT otherwise). The caller owns *out (pps_timeline_destroy);
+ * NULL on failure. */
 pps_status pps_timeline_create(int ranks, int stages, int microbatches, pps_timeline **out,
                                pps_error *err);
 void pps_timeline_destroy(pps_timeline *t);
+/* Appends a copy of e. PPS_EINPUT when e's rank is out of range, PPS_ENOMEM; t is unchanged on
+ * failure. Events are not checked further: pps_timeline_check does that. */
 pps_status pps_timeline_append(pps_timeline *t, const pps_event *e, pps_error *err);
 
 /* The rules every timeline obeys (docs/trace.md, "Consistency"), which analysis relies on:
@@ -594,7 +600,9 @@ typedef struct pps_analysis {
 } pps_analysis;
 
 /* Analyses t, which should obey pps_timeline_check (the reader and the simulator guarantee it):
- * on a timeline whose compute events overlap, busy time can exceed the makespan. */
+ * on a timeline whose compute events overlap, busy time can exceed the makespan. Fills *out
+ * (any prior content is overwritten, not freed); the caller clears it with pps_analysis_clear.
+ * PPS_EINPUT for a timeline without events, PPS_ENOMEM; *out is cleared on failure. */
 pps_status pps_analyze(const pps_timeline *t, pps_analysis *out, pps_error *err);
 void pps_analysis_clear(pps_analysis *a);
 
@@ -672,8 +680,10 @@ void pps_bounds_clear(pps_bounds *b);
  * (pps_price for s, possibly edited). Each output is optional (NULL: not wanted):
  * - *timeline: as pps_simulate returns it (caller owns it);
  * - *summary: pps_analyze of that timeline, bit for bit, without building it when no timeline
- *   is asked for (caller clears it with pps_analysis_clear, also after a failure);
- * - *bounds: the record above for the timeline's events (needs timeline; caller clears it).
+ *   is asked for (caller clears it with pps_analysis_clear);
+ * - *bounds: the record above for the timeline's events (needs timeline; caller clears it with
+ *   pps_bounds_clear).
+ * On failure every output asked for is cleared (NULL, zeroed).
  * A compute-only schedule with overlapped communication runs on the compute streams alone, in
  * O(compute actions) time and memory beyond the outputs; a lowered schedule, or --comm sync,
  * runs on the dependency graph of its lowering (docs/semantics.md). Failures as pps_simulate. */
@@ -700,7 +710,8 @@ pps_status pps_simulate_memory(const pps_schedule *s, const pps_prices *p,
                                pps_error *err);
 
 /* pps_simulate followed by pps_analyze, without the timeline: the same numbers, in a fraction
- * of the time and memory. The caller clears *out with pps_analysis_clear. */
+ * of the time and memory. The caller clears *out with pps_analysis_clear; cleared on failure
+ * (pricing failures as pps_price's, err->topic PPS_TOPIC_COSTS among them). */
 pps_status pps_simulate_summary(const pps_schedule *s, const pps_cost *c, pps_analysis *out,
                                 pps_error *err);
 
@@ -709,6 +720,7 @@ pps_status pps_simulate_summary(const pps_schedule *s, const pps_cost *c, pps_an
  * per thread. */
 typedef struct pps_batch pps_batch;
 
+/* An empty batch; the caller owns *out (pps_batch_destroy), NULL on failure (PPS_ENOMEM). */
 pps_status pps_batch_create(pps_batch **out, pps_error *err);
 void pps_batch_destroy(pps_batch *b);
 
@@ -833,7 +845,7 @@ typedef struct pps_diff {
 /* Compares a predicted and a measured timeline of one schedule. Ranks, stages and micro-batches
  * must be equal (else PPS_EINPUT naming the field); both must hold events. Events are matched by
  * (rank, stream, peer, action); duplicates of one key are paired in timeline order. Fills *out
- * (caller clears it with pps_diff_clear, also after a failure). */
+ * (caller clears it with pps_diff_clear; cleared on failure). */
 pps_status pps_timeline_diff(const pps_timeline *pred, const pps_timeline *meas, pps_diff *out,
                              pps_error *err);
 void pps_diff_clear(pps_diff *d);
@@ -890,7 +902,8 @@ pps_status pps_profile_write_json(const pps_profile *p, FILE *fp, pps_error *err
 
 /* Calibration: initialises *out (pps_cost_init) and fills one entry per stage from the profile
  * and the links from the medians of the profiled links (docs/validation-method.md). The result
- * passes pps_cost_resolve for p->stages. The caller frees it with pps_cost_clear. */
+ * passes pps_cost_resolve for p->stages. The caller frees it with pps_cost_clear; cleared on
+ * failure (PPS_EINPUT "calibrated costs: ..." when the profile's values do not resolve). */
 pps_status pps_profile_to_costs(const pps_profile *p, pps_cost *out, pps_error *err);
 
 /* Writes c as a cost JSON file (docs/cost-model.md): every field that is set (not NaN), numbers
@@ -941,6 +954,8 @@ typedef struct pps_plot_options {
     const char *gnuplot; /* the program to run; NULL: "gnuplot", looked up on PATH */
 } pps_plot_options;
 
+/* Every option at its default: sized from the content, rendered, no transfers, no limit, the
+ * generated title, gnuplot from PATH. */
 void pps_plot_options_init(pps_plot_options *o);
 
 /* The colour ppsim's pictures give kind k (0xRRGGBB; Okabe & Ito's palette, told apart with any
@@ -982,7 +997,8 @@ typedef struct pps_range {
 
 /* Parses the CLI's RANGE syntax: comma-separated items, each "8", "2-32" (every integer) or
  * "2-256:x2" (geometric: 2, 4, ..., up to 256), every value in [lo, hi]. PPS_EINPUT with the
- * reason (no option name; the caller adds it). The caller clears *out. */
+ * reason (no option name; the caller adds it). The caller clears *out with pps_range_clear;
+ * cleared on failure. */
 pps_status pps_range_parse(const char *text, long lo, long hi, pps_range *out, pps_error *err);
 void pps_range_clear(pps_range *r);
 
@@ -1169,7 +1185,7 @@ typedef struct pps_partition {
 /* The costs file the simulator reads for partition p: one entry per stage (layers, plus the
  * embedding and LM head on their stages), the links of m, and pipeline ranks per node from the
  * layout (TP innermost, then DP, then PP: docs/cost-model.md). *out is initialised here; the
- * caller frees it with pps_cost_clear. */
+ * caller frees it with pps_cost_clear; cleared on failure. */
 pps_status pps_model_stage_costs(const pps_model *m, const pps_layout *l,
                                  const pps_model_costs *mc, const pps_partition *p,
                                  pps_cost *out, pps_error *err);
@@ -1194,7 +1210,8 @@ typedef struct pps_plan_eval {
 void pps_plan_eval_clear(pps_plan_eval *e);
 
 /* Generates schedule g for the layout (M from the global batch), simulates it under the costs
- * of partition p and fills *out (caller clears it). `settings` (may be NULL) are the schedule's
+ * of partition p and fills *out (caller clears it with pps_plan_eval_clear; cleared on
+ * failure). `settings` (may be NULL) are the schedule's
  * own options. The schedule's refusal comes back as PPS_EUNSUPPORTED. */
 pps_status pps_plan_evaluate(const pps_model *m, const pps_layout *l, const pps_generator *g,
                              const pps_partition *p, pps_plan_eval *out, pps_error *err);
@@ -1212,7 +1229,8 @@ void pps_partition_destroy(pps_partition *p);
  * partition that evens out per-rank compute (layers plus the embedding and LM head), then moves
  * one layer at a time across a stage boundary while the simulation says it helps; when the
  * partitions are no more than max_evals, it simulates every one. At most max_evals simulations
- * (0: 32). p is changed in place and *out describes it (caller clears it). When no partition
+ * (0: 32). p is changed in place and *out describes it (caller clears it with
+ * pps_plan_eval_clear; cleared on failure). When no partition
  * fits the limit, p is the one with the least peak memory found. */
 pps_status pps_balance(const pps_model *m, const pps_layout *l, const pps_generator *g,
                        pps_partition *p, double memory_limit, int max_evals, pps_plan_eval *out,
@@ -1283,7 +1301,7 @@ typedef struct pps_plan_result {
 /* Searches schedule × micro-batch size (hence M) × v × recomputation × PP/TP/DP split for m on
  * o->gpus GPUs, simulates each configuration, drops those over the memory limit, balances the
  * stages of the best and returns the o->top fastest. No configuration fitting is not an error
- * (nbest 0). The caller clears *out with pps_plan_result_clear, also after a failure. */
+ * (nbest 0). The caller clears *out with pps_plan_result_clear; cleared on failure. */
 pps_status pps_plan(const pps_model *m, const pps_plan_options *o, pps_plan_result *out,
                     pps_error *err);
 void pps_plan_result_clear(pps_plan_result *r);

@@ -23,8 +23,6 @@ static inline pps_schedule *schedule_from_rows(int ranks, int stages, int microb
             size_t len = q ? (size_t)(q - p) : strlen(p);
             pps_action a;
             ck_assert_msg(pps_action_parse(p, len, &a, &err) == PPS_OK, "%s", err.msg);
-            if (pps_kind_is_comm((pps_kind)a.kind))
-                s->lowered = 1;
             ck_assert(pps_schedule_append(s, r, a, &err) == PPS_OK);
             p += len + (q ? 1 : 0);
         }

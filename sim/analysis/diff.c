@@ -177,10 +177,9 @@ static pps_status match_events(const pps_timeline *pred, const pps_timeline *mea
     return PPS_OK;
 }
 
-pps_status pps_timeline_diff(const pps_timeline *pred, const pps_timeline *meas, pps_diff *out,
-                             pps_error *err)
+static pps_status diff_into(const pps_timeline *pred, const pps_timeline *meas, pps_diff *out,
+                            pps_error *err)
 {
-    memset(out, 0, sizeof *out);
     pps_status st = check_sizes(pred, meas, err);
     if (st != PPS_OK)
         return st;
@@ -210,6 +209,16 @@ pps_status pps_timeline_diff(const pps_timeline *pred, const pps_timeline *meas,
     if (!out->busy)
         return pps_error_set(err, PPS_ENOMEM, "diff: out of memory");
     return match_events(pred, meas, out, err);
+}
+
+pps_status pps_timeline_diff(const pps_timeline *pred, const pps_timeline *meas, pps_diff *out,
+                             pps_error *err)
+{
+    memset(out, 0, sizeof *out);
+    pps_status st = diff_into(pred, meas, out, err);
+    if (st != PPS_OK)
+        pps_diff_clear(out);
+    return st;
 }
 
 void pps_diff_clear(pps_diff *d)

@@ -162,11 +162,16 @@ pps_status pps_simulate_memory(const pps_schedule *s, const pps_prices *p,
     return simulate(s, p, &o, err);
 }
 
-/* Prices s under c, then runs pps_simulate_prices. */
+/* Prices s under c, then runs pps_simulate_prices; the outputs are cleared on failure, a
+ * failed pricing included. */
 static pps_status priced(const pps_schedule *s, const pps_cost *c, pps_timeline **timeline,
                          pps_analysis *summary, pps_error *err)
 {
     pps_prices p = {0};
+    if (timeline)
+        *timeline = NULL;
+    if (summary)
+        memset(summary, 0, sizeof *summary);
     pps_status st = pps_price(s, c, &p, err);
     if (st == PPS_OK)
         st = pps_simulate_prices(s, &p, timeline, summary, NULL, err);

@@ -14,7 +14,7 @@
 #define PPS_ENGINE_H
 
 #include "analysis/accum.h"
-#include "ppsim.h"
+#include "internal.h"
 
 /* The state of one rank's compute stream in the stream core. */
 typedef struct ppse_rank {

@@ -21,6 +21,8 @@ void pps_cost_init(pps_cost *c)
 
 void pps_cost_clear(pps_cost *c)
 {
+    if (!c)
+        return;
     free(c->stage);
     free(c->resolved);
     c->stage = c->resolved = NULL;

@@ -3,7 +3,7 @@
 #ifndef PPS_COST_FIELDS_H
 #define PPS_COST_FIELDS_H
 
-#include "ppsim.h"
+#include "internal.h"
 
 /* Largest value accepted for any time (s) or size (bytes): beyond it sums lose meaning. */
 #define PPSC_MAX 1e15

@@ -521,6 +521,8 @@ pps_status pps_outfile_commit(pps_outfile *o, pps_error *err)
 
 void pps_outfile_abort(pps_outfile *o)
 {
+    if (!o)
+        return;
     if (o->kind == OUT_NONE && !o->path) {
         outfile_reset(o);
         return;

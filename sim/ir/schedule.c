@@ -1,5 +1,6 @@
 /* schedule.c — the schedule IR container: creation with size limits, placement, programs. */
 #include "ppsim.h"
+#include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,9 @@ pps_status pps_schedule_append(pps_schedule *s, int rank, pps_action a, pps_erro
         p->cap = cap;
     }
     p->actions[p->n++] = a;
+    /* lowered follows the programs: a SEND/RECV makes the schedule a lowered one. */
+    if (pps_kind_is_comm((pps_kind)a.kind))
+        s->lowered = 1;
     return PPS_OK;
 }
 
@@ -170,6 +174,7 @@ size_t pps_schedule_count(const pps_schedule *s, int compute_only)
 
 pps_status pps_schedule_strip_comms(const pps_schedule *s, pps_schedule **out, pps_error *err)
 {
+    *out = NULL;
     pps_schedule *c;
     pps_status st = pps_schedule_create(s->ranks, s->stages, s->microbatches, s->placement,
                                         s->stage_rank, &c, err);

@@ -1,6 +1,7 @@
 /* timeline.c — the timeline container (a header and the events of one predicted or measured run)
  * and the rules every timeline obeys (pps_timeline_check; docs/trace.md, "Consistency"). */
 #include "ppsim.h"
+#include "internal.h"
 
 #include "ir/cells.h"
 

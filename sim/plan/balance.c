@@ -281,5 +281,7 @@ pps_status pps_balance(const pps_model *m, const pps_layout *l, const pps_genera
     if (st == PPS_OK)
         st = ppsp_balance(&ev, p, memory_limit, max_evals, out, err);
     ppsp_eval_clear(&ev);
+    if (st != PPS_OK)
+        pps_plan_eval_clear(out);
     return st;
 }

@@ -322,7 +322,10 @@ pps_status pps_model_stage_costs(const pps_model *m, const pps_layout *l,
      * rank r starts at GPU r·tp·dp: gpus_per_node / (tp·dp) pipeline ranks share a node. */
     int group = l->tp * l->dp;
     out->ranks_per_node = m->gpus_per_node % group == 0 ? m->gpus_per_node / group : 1;
-    return pps_cost_resolve(out, p->stages, err);
+    pps_status st = pps_cost_resolve(out, p->stages, err);
+    if (st != PPS_OK)
+        pps_cost_clear(out);
+    return st;
 }
 
 void pps_model_rank_static(const pps_model *m, const pps_layout *l, const pps_model_costs *mc,

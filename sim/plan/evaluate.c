@@ -51,6 +51,8 @@ void pps_partition_destroy(pps_partition *p)
 
 void pps_plan_eval_clear(pps_plan_eval *e)
 {
+    if (!e)
+        return;
     free(e->rank_act);
     free(e->rank_static);
     memset(e, 0, sizeof *e);
@@ -284,5 +286,7 @@ pps_status pps_plan_evaluate(const pps_model *m, const pps_layout *l, const pps_
     if (st == PPS_OK)
         st = ppsp_eval_run(&ev, p, out, err);
     ppsp_eval_clear(&ev);
+    if (st != PPS_OK)
+        pps_plan_eval_clear(out);
     return st;
 }

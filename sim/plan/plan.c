@@ -515,6 +515,8 @@ static int cmp_fit(const void *a, const void *b)
 
 void pps_plan_result_clear(pps_plan_result *r)
 {
+    if (!r)
+        return;
     for (size_t i = 0; i < r->nbest; i++) {
         pps_partition_destroy(r->best[i].partition);
         pps_plan_eval_clear(&r->best[i].eval);

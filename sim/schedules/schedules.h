@@ -4,7 +4,7 @@
 #ifndef PPS_SCHEDULES_H
 #define PPS_SCHEDULES_H
 
-#include "ppsim.h"
+#include "internal.h"
 
 /* Grows every rank's program so that `per_rank` more actions fit without reallocating, so the
  * generators can write with pps_gen_put. Refuses more than PPS_MAX_ACTIONS per rank. */
