@@ -1,5 +1,5 @@
 /* error.c — statuses and the caller-owned error messages every module fills. */
-#include "ppsim.h"
+#include "internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -63,6 +63,21 @@ void pps_error_prefix(pps_error *err, const char *fmt, ...)
     pps_error_set(err, err->status, "%s: %s", head, old);
     err->errnum = errnum;
     err->topic = topic;
+}
+
+const char *pps_quote(const char *text, size_t n, char *buf)
+{
+    size_t k = n > PPS_QUOTE_MAX ? PPS_QUOTE_MAX : n;
+    for (size_t i = 0; i < k; i++) {
+        unsigned char c = (unsigned char)text[i];
+        buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    if (n > k) {
+        memcpy(buf + k, "...", 3);
+        k += 3;
+    }
+    buf[k] = '\0';
+    return buf;
 }
 
 const char *pps_status_name(pps_status st)

@@ -25,6 +25,18 @@
 
 #include "ppsim.h"
 
+/* ------------------------------------------------------------------ messages (error.c) */
+
+/* Input quoted in a message is cut to PPS_QUOTE_MAX bytes; a buffer for it holds
+ * PPS_QUOTE_SIZE. */
+#define PPS_QUOTE_MAX 40
+#define PPS_QUOTE_SIZE (PPS_QUOTE_MAX + 4)
+
+/* Copies text[0..n) into buf (PPS_QUOTE_SIZE bytes) for a message: cut to PPS_QUOTE_MAX bytes
+ * with "...", every byte that is not printable ASCII as '?', so that binary input cannot garble
+ * the one-line error. Returns buf. */
+const char *pps_quote(const char *text, size_t n, char *buf);
+
 /* ------------------------------------------------------------------ schedules (sim/ir/) */
 
 /* The shape limits every schedule and timeline obeys: R in [1, PPS_MAX_RANKS], S in

@@ -1,7 +1,7 @@
 /* schedule_json.c — ppsim schedule JSON (docs/ir.md): reader, writer, by-extension file reader. */
+#include "internal.h"
 #include "io/json_read.h"
 #include "io/json_write.h"
-#include "ppsim.h"
 
 #include <limits.h>
 #include <math.h>
@@ -10,21 +10,6 @@
 
 #define SCHEDULE_FORMAT "ppsim-schedule"
 #define SCHEDULE_VERSION 1
-
-/* Copies s into buf (48 bytes) for a message: cut with "...", non-printables as '?'. */
-static void quote_str(const char *s, char *buf)
-{
-    size_t n = strlen(s), k = n > 40 ? 40 : n;
-    for (size_t i = 0; i < k; i++) {
-        unsigned char c = (unsigned char)s[i];
-        buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-    }
-    if (n > k) {
-        memcpy(buf + k, "...", 3);
-        k += 3;
-    }
-    buf[k] = '\0';
-}
 
 /* Checks that an action's stages and micro-batches lie in [0, stages) and [0, mb). */
 static pps_status check_range(const pps_action *a, int stages, int mbs, pps_error *err)
@@ -107,8 +92,8 @@ static pps_status parse_placement(const cJSON *root, int ranks, int stages, pps_
             *pl = PPS_PLACE_V;
             return PPS_OK;
         }
-        char q[48];
-        quote_str(v->valuestring, q);
+        char q[PPS_QUOTE_SIZE];
+        pps_quote(v->valuestring, strlen(v->valuestring), q);
         return pps_error_set(err, PPS_EINPUT,
                              "%s: $.placement: unknown placement \"%s\" (expected \"loop\", \"v\" "
                              "or a list of ranks)",
@@ -202,8 +187,8 @@ pps_status pps_schedule_parse_json(const char *text, size_t len, const char *nam
     if ((st = ppsj_get_string(root, "format", 1, &format, name, "$", err)) != PPS_OK)
         goto fail;
     if (strcmp(format, SCHEDULE_FORMAT) != 0) {
-        char q[48];
-        quote_str(format, q);
+        char q[PPS_QUOTE_SIZE];
+        pps_quote(format, strlen(format), q);
         st = pps_error_set(err, PPS_EINPUT, "%s: $.format: expected \"%s\", got \"%s\"", name,
                            SCHEDULE_FORMAT, q);
         goto fail;

@@ -1,5 +1,5 @@
 /* action.c — action kinds and PyTorch's action strings (`0F3`, `(0F3;1B2)OVERLAP_F_B`). */
-#include "ppsim.h"
+#include "internal.h"
 
 #include <string.h>
 
@@ -26,8 +26,6 @@ const char *pps_kind_name(pps_kind k)
 
 /* ------------------------------------------------------------------ parsing */
 
-#define QUOTE_MAX 40
-
 static int is_space(unsigned char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
@@ -41,22 +39,6 @@ static int is_digit(unsigned char c)
 static int is_word(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-}
-
-/* Copies text[0..n) into buf (QUOTE_MAX + 4 bytes) for a message: cut to QUOTE_MAX bytes with
- * "...", every non-printable byte as '?', so that binary input cannot garble the one-line error. */
-static void quote(const char *text, size_t n, char *buf)
-{
-    size_t k = n > QUOTE_MAX ? QUOTE_MAX : n;
-    for (size_t i = 0; i < k; i++) {
-        unsigned char c = (unsigned char)text[i];
-        buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-    }
-    if (n > QUOTE_MAX) {
-        memcpy(buf + k, "...", 3);
-        k += 3;
-    }
-    buf[k] = '\0';
 }
 
 /* Reads the decimal number at text[*pos..n) into *out. Returns 0 when there is no digit, 1 when
@@ -112,17 +94,17 @@ static pps_kind kind_of_word(const char *w, size_t n)
 /* Parses a plain (non-composite) action from the trimmed, non-empty, NUL-free text[0..n). */
 static pps_status parse_plain(const char *text, size_t n, pps_action *out, pps_error *err)
 {
-    char q[QUOTE_MAX + 4];
+    char q[PPS_QUOTE_SIZE];
     size_t pos = 0;
     int32_t stage = 0, mb = -1;
 
     if (text[0] == '-' && n > 1 && is_digit((unsigned char)text[1])) {
-        quote(text, n, q);
+        pps_quote(text, n, q);
         return pps_error_set(err, PPS_EINPUT, "action '%s': negative stage", q);
     }
     int got = read_number(text, n, &pos, &stage);
     if (got < 0) {
-        quote(text, n, q);
+        pps_quote(text, n, q);
         return pps_error_set(err, PPS_EINPUT, "action '%s': stage number exceeds %d", q,
                              (int)INT32_MAX);
     }
@@ -131,10 +113,10 @@ static pps_status parse_plain(const char *text, size_t n, pps_action *out, pps_e
         pos++;
     pps_kind kind = kind_of_word(text + w0, pos - w0);
     if (kind == PPS_KIND_COUNT) {
-        quote(text, n, q);
+        pps_quote(text, n, q);
         return pps_error_set(err, PPS_EINPUT, "unknown action '%s'", q);
     }
-    quote(text, n, q);
+    pps_quote(text, n, q);
     if (!got)
         return pps_error_set(err, PPS_EINPUT, "action '%s': missing stage number", q);
     if (kind == PPS_OVERLAP_F_B)
@@ -149,8 +131,8 @@ static pps_status parse_plain(const char *text, size_t n, pps_action *out, pps_e
         return pps_error_set(err, PPS_EINPUT, "action '%s': micro-batch number exceeds %d", q,
                              (int)INT32_MAX);
     if (pos < n) {
-        char tail[QUOTE_MAX + 4];
-        quote(text + pos, n - pos, tail);
+        char tail[PPS_QUOTE_SIZE];
+        pps_quote(text + pos, n - pos, tail);
         return pps_error_set(err, PPS_EINPUT, "action '%s': unexpected '%s' after the action", q,
                              tail);
     }
@@ -178,8 +160,8 @@ static const char *trim(const char *text, size_t *n)
 /* Parses `(F;B)OVERLAP_F_B` from the trimmed text[0..n), which starts with '('. */
 static pps_status parse_composite(const char *text, size_t n, pps_action *out, pps_error *err)
 {
-    char q[QUOTE_MAX + 4];
-    quote(text, n, q);
+    char q[PPS_QUOTE_SIZE];
+    pps_quote(text, n, q);
     if (n > 1 && memchr(text + 1, '(', n - 1)) /* n >= 1: text starts with '(' */
         return pps_error_set(err, PPS_EINPUT, "action '%s': nested composite action", q);
     const char *close = memchr(text, ')', n);
@@ -195,8 +177,8 @@ static pps_status parse_composite(const char *text, size_t n, pps_action *out, p
     if (kn == 0)
         return pps_error_set(err, PPS_EINPUT, "action '%s': missing OVERLAP_F_B after ')'", q);
     if (kn != 11 || memcmp(kw, "OVERLAP_F_B", 11) != 0) {
-        char k[QUOTE_MAX + 4];
-        quote(kw, kn, k);
+        char k[PPS_QUOTE_SIZE];
+        pps_quote(kw, kn, k);
         return pps_error_set(err, PPS_EINPUT, "action '%s': unknown composite kind '%s'", q, k);
     }
 
@@ -233,8 +215,8 @@ pps_status pps_action_parse(const char *text, size_t len, pps_action *out, pps_e
         return PPS_OK;
     }
     if (memchr(t, '\0', n)) {
-        char q[QUOTE_MAX + 4];
-        quote(t, n, q);
+        char q[PPS_QUOTE_SIZE];
+        pps_quote(t, n, q);
         return pps_error_set(err, PPS_EINPUT, "action '%s': contains a NUL byte", q);
     }
     if (t[0] == '(')

@@ -12,19 +12,15 @@ static const char header[] =
     "analytic.idle_over_compute,throughput,per_rank.busy.max,per_rank.peak_activation.min,"
     "per_rank.peak_activation.max,skipped\n";
 
-/* The shortest %.Ng (N = 15..17) that reads back as exactly v; nothing for NaN or infinities
- * (an empty CSV field). */
+/* v in the shortest form that reads back as exactly v, the JSON writer's (pps_format_exact);
+ * nothing for NaN or infinities (an empty CSV field). */
 static void put_number(FILE *fp, double v)
 {
     fputc(',', fp);
     if (!isfinite(v))
         return;
     char buf[32];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
+    pps_format_exact(v, buf, sizeof buf);
     fputs(buf, fp);
 }
 
