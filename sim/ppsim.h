@@ -803,7 +803,8 @@ pps_status pps_stdout_flush(pps_error *err);
 int pps_outputs_same(const char *a, const char *b);
 
 /* ------------------------------------------------------------------ validation: diff, profiles,
- * calibration (docs/validation-method.md; sim/diff.c, sim/profile.c) */
+ * calibration (docs/validation-method.md; sim/analysis/diff.c, sim/io/profile_json.c,
+ * sim/analysis/calibrate.c) */
 
 /* One matched event of a diff: times shifted so that each timeline's earliest event starts at
  * 0; errors are measured − predicted, seconds. */

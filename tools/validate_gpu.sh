@@ -35,7 +35,7 @@
 # TFLOP/s. The whole run is meant to take under 8 minutes: once 420 s are spent
 # (PPX_VALIDATE_BUDGET) the remaining predictions and multi-GPU runs are skipped, each row saying
 # so; summary.md gives each row's time since the start.
-# Rehearsal (no GPU; used by tests/exec/validate_gpu_rehearsal.sh): PPX_VALIDATE_REHEARSAL=1
+# Rehearsal (no GPU; used by tests/exec/gpu_bundle.sh): PPX_VALIDATE_REHEARSAL=1
 # skips the nvidia-smi probe, uses tiny workloads and does not judge the 5% agreement.
 set -uo pipefail
 
