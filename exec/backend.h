@@ -8,7 +8,8 @@
  *               only after its producer, which precedes it in program order);
  *   wait        before a compute action whose input arrives by a RECV: orders the compute
  *               stream after that receive (the CPU backend blocks until the data is there; the
- *               CUDA backend makes its compute stream wait on the receive's event);
+ *               CUDA backend makes its compute stream wait on the receive's event); and for
+ *               WAIT_SEND_F/B, the same after the send it names;
  *   compute     for F, I, W, B (and each half of an OVERLAP_F_B): enqueue or run that op on
  *               the compute stream.
  * Every call carries the action's global id (graph.h); the backend records the action's start and
@@ -68,7 +69,8 @@ typedef struct ppx_backend {
                        pps_error *err);
     pps_status (*recv)(ppx_ctx *c, int32_t id, int peer, pps_kind kind, int stage, int mb,
                        pps_error *err);
-    /* Orders the compute stream after the receive `recv_id`. */
+    /* Orders the compute stream after the transfer `recv_id`: a receive, or (WAIT_SEND_F/B) a
+     * send this rank has already enqueued. */
     pps_status (*wait)(ppx_ctx *c, int32_t recv_id, pps_error *err);
     /* Completes everything outstanding (or fails after the timeout). */
     pps_status (*drain)(ppx_ctx *c, pps_error *err);

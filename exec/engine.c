@@ -53,8 +53,12 @@ pps_status ppx_run_rank(const ppx_backend *be, ppx_ctx *ctx, const ppsg_graph *g
             if (st == PPS_OK)
                 st = be->compute(ctx, id, (pps_kind)a->kind2, a->stage2, a->mb2, err);
             break;
+        case PPS_WAIT_SEND_F:
+        case PPS_WAIT_SEND_B: /* the compute stream goes on once the send has completed */
+            st = be->wait(ctx, g->dep[2 * (size_t)id], err);
+            break;
         default:
-            break; /* idle slots; UNSHARD, RESHARD, REDUCE_GRAD carry no work here */
+            break; /* idle slots; UNSHARD, RESHARD, REDUCE_GRAD, WAIT_REDUCE_GRAD carry no work */
         }
     }
     if (st == PPS_OK)

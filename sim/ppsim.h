@@ -114,6 +114,10 @@ typedef enum pps_kind {
     PPS_UNSHARD,    /* FSDP-style actions read from PyTorch files; no micro-batch, no cost by default */
     PPS_RESHARD,
     PPS_REDUCE_GRAD,
+    PPS_WAIT_SEND_F,     /* PyTorch >= 2.15: the compute stream waits until this rank's earlier
+                          * SEND_F of (stage, mb) has completed; no cost by default */
+    PPS_WAIT_SEND_B,     /* the same for SEND_B */
+    PPS_WAIT_REDUCE_GRAD,/* waits for this rank's earlier REDUCE_GRAD of the stage (no micro-batch) */
     PPS_KIND_COUNT
 } pps_kind;
 
@@ -150,11 +154,19 @@ static inline int pps_kind_is_comm(pps_kind k)
     return k == PPS_SEND_F || k == PPS_RECV_F || k == PPS_SEND_B || k == PPS_RECV_B;
 }
 
-/* Kinds that name a micro-batch: all but IDLE and the FSDP-style UNSHARD, RESHARD and
- * REDUCE_GRAD (which carry a stage only). */
+/* WAIT_SEND_F, WAIT_SEND_B, WAIT_REDUCE_GRAD: compute-stream actions that wait for an earlier
+ * action of the same rank to complete (docs/semantics.md). */
+static inline int pps_kind_is_wait(pps_kind k)
+{
+    return k == PPS_WAIT_SEND_F || k == PPS_WAIT_SEND_B || k == PPS_WAIT_REDUCE_GRAD;
+}
+
+/* Kinds that name a micro-batch: all but IDLE and the FSDP-style UNSHARD, RESHARD,
+ * REDUCE_GRAD and WAIT_REDUCE_GRAD (which carry a stage only). */
 static inline int pps_kind_has_mb(pps_kind k)
 {
-    return k != PPS_IDLE && k != PPS_UNSHARD && k != PPS_RESHARD && k != PPS_REDUCE_GRAD;
+    return k != PPS_IDLE && k != PPS_UNSHARD && k != PPS_RESHARD && k != PPS_REDUCE_GRAD &&
+           k != PPS_WAIT_REDUCE_GRAD;
 }
 
 /* Builds a plain action: stage2 = mb2 = -1, kind2 = 0, padding zeroed (callers may hash or
@@ -244,8 +256,20 @@ pps_status pps_schedule_validate(const pps_schedule *s, pps_error *err);
  * Caller owns *out (pps_schedule_destroy); NULL on failure. */
 pps_status pps_schedule_lower(const pps_schedule *s, pps_schedule **out, pps_error *err);
 
-/* Returns a copy without SEND/RECV actions (lowered = 0). Caller owns *out
- * (pps_schedule_destroy); NULL on failure (PPS_ENOMEM). */
+/* Returns in *out the valid schedule s in the form PyTorch's
+ * `_PipelineScheduleRuntime._load_csv(..., "compute_comms")` reads (docs/ir.md, "Waits"): its
+ * idle slots dropped (the loader refuses empty cells) and, when waits is nonzero (PyTorch 2.15
+ * and later), the waits 2.15's lowering adds: WAIT_SEND_F(s,m) right after the backward (B, I
+ * or OVERLAP_F_B half) of (s,m) when SEND_F(s,m) came earlier on the rank; every other send's
+ * wait at the end of its rank's program, in send order; a WAIT_REDUCE_GRAD right after each
+ * REDUCE_GRAD the program does not wait for. Sends and reductions s already waits for get no
+ * second wait. waits = 0 gives the form of PyTorch 2.14 and earlier, which refuse any wait.
+ * Caller owns *out (pps_schedule_destroy); NULL on failure (PPS_ENOMEM). */
+pps_status pps_schedule_for_pytorch(const pps_schedule *s, int waits, pps_schedule **out,
+                                    pps_error *err);
+
+/* Returns a copy without SEND/RECV actions and their WAIT_SEND_F/B (lowered = 0). Caller owns
+ * *out (pps_schedule_destroy); NULL on failure (PPS_ENOMEM). */
 pps_status pps_schedule_strip_comms(const pps_schedule *s, pps_schedule **out, pps_error *err);
 
 /* ------------------------------------------------------------------ schedule files */

@@ -52,6 +52,11 @@ START_TEST(every_plain_kind_parses_and_formats_back)
         {"1UNSHARD", PPS_UNSHARD, 1, -1},
         {"1RESHARD", PPS_RESHARD, 1, -1},
         {"0REDUCE_GRAD", PPS_REDUCE_GRAD, 0, -1},
+        /* PyTorch 2.15's waits (its _action_regex): a send's, with the micro-batch; a reduction's,
+         * without. */
+        {"1WAIT_SEND_F3", PPS_WAIT_SEND_F, 1, 3},
+        {"2WAIT_SEND_B0", PPS_WAIT_SEND_B, 2, 0},
+        {"4WAIT_REDUCE_GRAD", PPS_WAIT_REDUCE_GRAD, 4, -1},
         {"2147483647F2147483647", PPS_F, 2147483647, 2147483647},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -139,6 +144,15 @@ START_TEST(bad_action_strings_give_exact_reasons)
         {"F0", "action 'F0': missing stage number"},
         {"0UNSHARD1", "action '0UNSHARD1': UNSHARD takes no micro-batch"},
         {"0REDUCE_GRAD0", "action '0REDUCE_GRAD0': REDUCE_GRAD takes no micro-batch"},
+        {"0WAIT_SEND_F", "action '0WAIT_SEND_F': missing micro-batch"},
+        {"0WAIT_SEND_B", "action '0WAIT_SEND_B': missing micro-batch"},
+        {"0WAIT_REDUCE_GRAD1", "action '0WAIT_REDUCE_GRAD1': WAIT_REDUCE_GRAD takes no "
+                               "micro-batch"},
+        {"0WAIT_SEND1", "unknown action '0WAIT_SEND1'"},
+        {"0wait_send_f1", "unknown action '0wait_send_f1'"},
+        {"(0F3;1WAIT_SEND_F2)OVERLAP_F_B", "action '(0F3;1WAIT_SEND_F2)OVERLAP_F_B': OVERLAP_F_B "
+                                           "needs a forward (F) first and a backward (B or I) "
+                                           "second"},
         {"99999999999F0", "action '99999999999F0': stage number exceeds 2147483647"},
         {"2147483648F0", "action '2147483648F0': stage number exceeds 2147483647"},
         {"0F99999999999", "action '0F99999999999': micro-batch number exceeds 2147483647"},
@@ -227,6 +241,9 @@ START_TEST(kind_names_and_classes)
     ck_assert_str_eq(pps_kind_name(PPS_OVERLAP_F_B), "OVERLAP_F_B");
     ck_assert_str_eq(pps_kind_name(PPS_RECV_B), "RECV_B");
     ck_assert_str_eq(pps_kind_name(PPS_REDUCE_GRAD), "REDUCE_GRAD");
+    ck_assert_str_eq(pps_kind_name(PPS_WAIT_SEND_F), "WAIT_SEND_F");
+    ck_assert_str_eq(pps_kind_name(PPS_WAIT_SEND_B), "WAIT_SEND_B");
+    ck_assert_str_eq(pps_kind_name(PPS_WAIT_REDUCE_GRAD), "WAIT_REDUCE_GRAD");
     ck_assert_str_eq(pps_kind_name(PPS_KIND_COUNT), "?");
     for (int k = 0; k < PPS_KIND_COUNT; k++) {
         int compute = k == PPS_F || k == PPS_B || k == PPS_I || k == PPS_W ||
@@ -234,6 +251,8 @@ START_TEST(kind_names_and_classes)
         int comm = k == PPS_SEND_F || k == PPS_RECV_F || k == PPS_SEND_B || k == PPS_RECV_B;
         ck_assert_int_eq(pps_kind_is_compute((pps_kind)k) != 0, compute);
         ck_assert_int_eq(pps_kind_is_comm((pps_kind)k) != 0, comm);
+        int wait = k == PPS_WAIT_SEND_F || k == PPS_WAIT_SEND_B || k == PPS_WAIT_REDUCE_GRAD;
+        ck_assert_int_eq(pps_kind_is_wait((pps_kind)k) != 0, wait);
     }
 }
 END_TEST

@@ -369,6 +369,93 @@ START_TEST(prices_from_a_timeline_replay_it)
 }
 END_TEST
 
+/* The worked example in PyTorch 2.15's form: each wait starts when both the previous action on
+ * its compute stream and the send it names have ended, and takes no time unless priced. By hand
+ * from the table above: 0WAIT_SEND_F0 after 0B0 (ends 7; the send ended at 1.5) runs 7-7;
+ * 1WAIT_SEND_B1 waits for 1SEND_B1, which ends at 8, 0.5 after rank 1's last compute (7.5). */
+START_TEST(waits_end_when_their_sends_complete)
+{
+    static const char *const rows[] = {
+        "0F0,0SEND_F0,0F1,0SEND_F1,0RECV_B0,0B0,0WAIT_SEND_F0,0RECV_B1,0B1,0WAIT_SEND_F1",
+        "1RECV_F0,1F0,1B0,1SEND_B0,1RECV_F1,1F1,1B1,1SEND_B1,1WAIT_SEND_B0,1WAIT_SEND_B1"};
+    pps_cost c = example_cost();
+    pps_schedule *low = NULL, *s = schedule_from_rows(2, 2, 2, one_f_one_b_p2_m2);
+    pps_error err = {0};
+    ck_assert(pps_schedule_lower(s, &low, &err) == PPS_OK);
+    pps_schedule *torch = NULL;
+    ck_assert(pps_schedule_for_pytorch(low, 1, &torch, &err) == PPS_OK);
+    pps_schedule *want = schedule_from_rows(2, 2, 2, rows);
+    for (int r = 0; r < 2; r++) { /* PyTorch's placement of the waits */
+        ck_assert_uint_eq(torch->programs[r].n, want->programs[r].n);
+        for (size_t i = 0; i < want->programs[r].n; i++) {
+            char a[PPS_ACTION_TEXT_MAX], b[PPS_ACTION_TEXT_MAX];
+            pps_action_format(&torch->programs[r].actions[i], a, sizeof a);
+            pps_action_format(&want->programs[r].actions[i], b, sizeof b);
+            ck_assert_str_eq(a, b);
+        }
+    }
+    ck_assert_msg(pps_schedule_validate(want, &err) == PPS_OK, "%s", err.msg);
+    pps_timeline *t = NULL;
+    ck_assert_msg(pps_simulate(want, &c, &t, &err) == PPS_OK, "%s", err.msg);
+    expect(t, 0, "0B0", 5, 7);
+    expect(t, 0, "0WAIT_SEND_F0", 7, 7);
+    expect(t, 0, "0B1", 8, 10);
+    expect(t, 0, "0WAIT_SEND_F1", 10, 10);
+    expect(t, 1, "1SEND_B1", 7.5, 8);
+    expect(t, 1, "1WAIT_SEND_B0", 7.5, 7.5);
+    expect(t, 1, "1WAIT_SEND_B1", 8, 8);
+    ck_assert_uint_eq(t->n, 20);
+    ck_assert_int_eq(find_event(t, 1, "1WAIT_SEND_B1")->stream, PPS_STREAM_COMPUTE);
+    pps_timeline_destroy(t);
+    /* Priced: a wait occupies the compute stream for its time (0.25 here). */
+    pps_prices p = {0};
+    ck_assert(pps_price(want, &c, &p, &err) == PPS_OK);
+    p.by_stage[1 * PPS_KIND_COUNT + PPS_WAIT_SEND_B] = 0.25;
+    ck_assert(pps_simulate_prices(want, &p, &t, NULL, NULL, &err) == PPS_OK);
+    expect(t, 1, "1WAIT_SEND_B0", 7.5, 7.75);
+    expect(t, 1, "1WAIT_SEND_B1", 8, 8.25);
+    pps_timeline_destroy(t);
+    pps_prices_clear(&p);
+    /* The older form (PyTorch 2.14 and earlier) has no waits, and no idle slots. */
+    pps_schedule *old = NULL;
+    ck_assert(pps_schedule_for_pytorch(low, 0, &old, &err) == PPS_OK);
+    for (int r = 0; r < 2; r++)
+        ck_assert_uint_eq(old->programs[r].n, low->programs[r].n);
+    pps_schedule_destroy(old);
+    pps_schedule_destroy(want);
+    pps_schedule_destroy(torch);
+    pps_schedule_destroy(low);
+    pps_schedule_destroy(s);
+}
+END_TEST
+
+/* A REDUCE_GRAD and its wait (single-stage PyTorch files end with them) run on the compute
+ * stream, in either core, taking their priced times: 0.5 and 0 here. */
+START_TEST(reduce_grad_and_its_wait_run_on_the_compute_stream)
+{
+    static const char *const rows[] = {"0F0,0F1,0B0,0B1,0REDUCE_GRAD,0WAIT_REDUCE_GRAD",
+                                       "1F0,1B0,1F1,1B1,1REDUCE_GRAD,1WAIT_REDUCE_GRAD"};
+    pps_schedule *s = schedule_from_rows(2, 2, 2, rows), *low = NULL;
+    pps_cost c = example_cost();
+    c.t_reduce_grad = 0.5;
+    pps_error err = {0};
+    ck_assert_msg(pps_schedule_validate(s, &err) == PPS_OK, "%s", err.msg);
+    ck_assert(pps_schedule_lower(s, &low, &err) == PPS_OK);
+    const pps_schedule *both[2] = {s, low}; /* the stream core, then the graph core */
+    for (int k = 0; k < 2; k++) {
+        pps_timeline *t = NULL;
+        ck_assert_msg(pps_simulate(both[k], &c, &t, &err) == PPS_OK, "%s", err.msg);
+        expect(t, 0, "0REDUCE_GRAD", 10, 10.5);
+        expect(t, 0, "0WAIT_REDUCE_GRAD", 10.5, 10.5);
+        expect(t, 1, "1REDUCE_GRAD", 7.5, 8);
+        expect(t, 1, "1WAIT_REDUCE_GRAD", 8, 8);
+        pps_timeline_destroy(t);
+    }
+    pps_schedule_destroy(low);
+    pps_schedule_destroy(s);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -386,6 +473,8 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, compute_only_schedule_simulates_as_its_lowering);
     tcase_add_test(tc, bounds_give_the_worked_example_critical_path);
     tcase_add_test(tc, prices_from_a_timeline_replay_it);
+    tcase_add_test(tc, waits_end_when_their_sends_complete);
+    tcase_add_test(tc, reduce_grad_and_its_wait_run_on_the_compute_stream);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -193,6 +193,49 @@ START_TEST(pytorch_csv_simulates_to_textbook_makespan)
 }
 END_TEST
 
+/* Waits (PyTorch 2.15): each needs an earlier action of its rank to wait for. */
+START_TEST(waits_need_an_earlier_send_or_reduction)
+{
+    const char *r1 = "1RECV_F0,1F0,1B0,1SEND_B0";
+    /* Accepted: PyTorch's placement, and a send nobody waits for (the pre-2.15 form). */
+    const char *ok[][2] = {{"0F0,0SEND_F0,0RECV_B0,0B0,0WAIT_SEND_F0", r1},
+                           {"0F0,0SEND_F0,0RECV_B0,0B0", r1 /* no wait */},
+                           {"0F0,0SEND_F0,0WAIT_SEND_F0,0RECV_B0,0B0",
+                            "1RECV_F0,1F0,1B0,1SEND_B0,1WAIT_SEND_B0"},
+                           {"0F0,0SEND_F0,0RECV_B0,0B0,0REDUCE_GRAD,0WAIT_REDUCE_GRAD", r1}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        pps_schedule *s = schedule_from_rows(2, 2, 1, ok[i]);
+        pps_error err = {0};
+        ck_assert_msg(pps_schedule_validate(s, &err) == PPS_OK, "%s", err.msg);
+        pps_schedule_destroy(s);
+    }
+    ck_assert_str_eq(refusal(1, "0F0,0WAIT_SEND_F0,0SEND_F0,0RECV_B0,0B0", r1),
+                     "rank 0, position 1 (0WAIT_SEND_F0): waits for a SEND_F of this stage and "
+                     "micro-batch, but none comes earlier on this rank");
+    ck_assert_str_eq(refusal(1, "0F0,0SEND_F0,0RECV_B0,0B0,0WAIT_SEND_F0,0WAIT_SEND_F0", r1),
+                     "rank 0, position 5 (0WAIT_SEND_F0): duplicate WAIT_SEND_F for this stage "
+                     "and micro-batch");
+    ck_assert_str_eq(refusal(1, "0F0,0SEND_F0,0RECV_B0,0B0", "1RECV_F0,1F0,1B0,1WAIT_SEND_B0"),
+                     "rank 1, position 3 (1WAIT_SEND_B0): waits for a SEND_B of this stage and "
+                     "micro-batch, but none comes earlier on this rank");
+    ck_assert_str_eq(refusal(1, "0F0,0SEND_F0,0RECV_B0,0B0,1WAIT_SEND_B0", r1),
+                     "rank 0, position 4 (1WAIT_SEND_B0): stage 1 belongs to rank 1");
+    ck_assert_str_eq(refusal(1, "0F0,0SEND_F0,0RECV_B0,0B0,0WAIT_SEND_F1", r1),
+                     "rank 0, position 4 (0WAIT_SEND_F1): micro-batch 1 is out of range [0, 1)");
+    ck_assert_str_eq(refusal(1, "0F0,0SEND_F0,0RECV_B0,0B0,0WAIT_REDUCE_GRAD", r1),
+                     "rank 0, position 4 (0WAIT_REDUCE_GRAD): waits for a REDUCE_GRAD of this "
+                     "stage, but none comes earlier on this rank without its wait");
+    ck_assert_str_eq(refusal(1, "0F0,0SEND_F0,0RECV_B0,0B0,0REDUCE_GRAD,0WAIT_REDUCE_GRAD,"
+                                "0WAIT_REDUCE_GRAD", r1),
+                     "rank 0, position 6 (0WAIT_REDUCE_GRAD): waits for a REDUCE_GRAD of this "
+                     "stage, but none comes earlier on this rank without its wait");
+    /* Not lowered: there is no send to wait for. */
+    ck_assert_str_eq(refusal(1, "0F0,0B0,0WAIT_SEND_F0", "1F0,1B0"),
+                     "rank 0, position 2 (0WAIT_SEND_F0): waits for a SEND_F of this stage and "
+                     "micro-batch, but none comes earlier on this rank");
+}
+END_TEST
+
 static Suite *validate_suite(void)
 {
     Suite *s = suite_create("validate");
@@ -212,6 +255,7 @@ static Suite *validate_suite(void)
     tcase_add_test(tc, send_to_a_stage_on_the_same_rank_is_refused);
     tcase_add_test(tc, split_backward_validates_and_simulates);
     tcase_add_test(tc, pytorch_csv_simulates_to_textbook_makespan);
+    tcase_add_test(tc, waits_need_an_earlier_send_or_reduction);
     suite_add_tcase(s, tc);
     return s;
 }

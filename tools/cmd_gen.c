@@ -5,17 +5,20 @@
 
 static const char gen_usage[] =
     "Usage: ppsim gen -s NAME -p P -m M [-v V] [schedule options] [cost options]\n"
-    "                 [--format json|csv] [--lower] [-o FILE]\n"
+    "                 [--format json|csv] [--lower [--no-waits]] [-o FILE]\n"
     "       ppsim gen --list\n"
-    "Generates a schedule's per-rank programs. --lower inserts SEND/RECV (PyTorch's\n"
-    "compute_comms); the default is compute-only. Cost options matter only to cost-aware\n"
-    "schedules (zb-auto, zb-v-auto), which order the actions for those costs.\n\n"
+    "Generates a schedule's per-rank programs. --lower writes PyTorch's compute_comms form:\n"
+    "SEND/RECV inserted, idle slots dropped, and the WAIT_SEND_F/WAIT_SEND_B that PyTorch\n"
+    "2.15's loader requires; the default is compute-only. Cost options matter only to cost-aware schedules (zb-auto, zb-v-auto),\n"
+    "which order the actions for those costs.\n\n"
     "  -s, --schedule NAME      schedule name or PyTorch class name (case-insensitive)\n"
     "  -p, --ranks P            pipeline ranks\n"
     "  -m, --microbatches M     micro-batches\n"
     "  -v, --chunks V           stages per rank (default per schedule)\n"
     "      --format FMT         json (default) or csv\n"
-    "      --lower              include SEND/RECV actions\n"
+    "      --lower              include SEND/RECV actions and their waits\n"
+    "      --no-waits           with --lower: no WAIT_SEND_F/B, the compute_comms form of\n"
+    "                           PyTorch 2.14 and earlier, which refuse waits\n"
     "  -o, --output FILE        write to FILE instead of stdout (atomically)\n"
     "      --list               list schedules, their aliases and placements\n"
     "  -h, --help               show this help\n\n%s\n%s";
@@ -35,6 +38,7 @@ int cmd_gen(int argc, char **argv)
     static const struct option extra[] = {
         {"format", required_argument, NULL, OPT_FORMAT},
         {"lower", no_argument, NULL, OPT_LOWER},
+        {"no-waits", no_argument, NULL, OPT_NO_WAITS},
         {"output", required_argument, NULL, 'o'},
         {"list", no_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
@@ -43,7 +47,7 @@ int cmd_gen(int argc, char **argv)
     cli_options_merge(opts, 0, extra, sizeof extra / sizeof *extra);
     cli_input in;
     cli_input_init(&in);
-    int csv = 0, lower = 0, c;
+    int csv = 0, lower = 0, waits = 1, c;
     const char *out = "-";
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":s:p:m:v:o:h", opts, NULL)) != -1) {
@@ -61,6 +65,7 @@ int cmd_gen(int argc, char **argv)
             csv = strcmp(optarg, "csv") == 0;
             break;
         case OPT_LOWER: lower = 1; break;
+        case OPT_NO_WAITS: waits = 0; break;
         case 'o': out = optarg; break;
         case 'l': list_schedules(); return EXIT_OK;
         case 'h':
@@ -77,6 +82,10 @@ int cmd_gen(int argc, char **argv)
         cli_error("gen", "needs -s NAME, -p RANKS and -m MICROBATCHES (see --help)");
         return EXIT_USAGE;
     }
+    if (!waits && !lower) {
+        cli_error("gen", "--no-waits needs --lower: only a lowered schedule has waits");
+        return EXIT_USAGE;
+    }
     const pps_generator *g = pps_generator_find(in.schedule);
     if (!g) {
         cli_error("gen", "-s: unknown schedule '%s' (see `ppsim gen --list`)", in.schedule);
@@ -85,7 +94,7 @@ int cmd_gen(int argc, char **argv)
     pps_gen_params p;
     cli_gen_params(&in, g, 0, &p);
     pps_error err = {0};
-    pps_schedule *s = NULL, *low = NULL;
+    pps_schedule *s = NULL, *low = NULL, *torch = NULL;
     pps_outfile of = {0};
     pps_cost cost;
     pps_status st = cli_gen_costs(&in, g, &p, &cost, &err);
@@ -95,6 +104,11 @@ int cmd_gen(int argc, char **argv)
         st = pps_schedule_validate(s, &err);
     if (st == PPS_OK && lower)
         st = pps_schedule_lower(s, &low, &err);
+    if (st == PPS_OK && lower) { /* PyTorch's compute_comms form, as its loader reads it */
+        st = pps_schedule_for_pytorch(low, waits, &torch, &err);
+        pps_schedule_destroy(low);
+        low = torch;
+    }
     if (st == PPS_OK)
         st = pps_outfile_open(&of, out, &err);
     if (st == PPS_OK)

@@ -235,7 +235,7 @@ static pps_status wait_for(ppx_ctx *c, int32_t id, const char *what, pps_error *
 
 static pps_status cpu_wait(ppx_ctx *c, int32_t recv_id, pps_error *err)
 {
-    return wait_for(c, recv_id, "a receive", err);
+    return wait_for(c, recv_id, "a transfer", err);
 }
 
 static void mark(ppx_ctx *c, int32_t id, int begin)

@@ -226,6 +226,19 @@ static int32_t input_bi(const builder *b, int r, int stage, int mb)
                                          : b->at_rb[cell(s, stage, mb)];
 }
 
+/* The send WAIT_SEND_F/B(stage, mb) at id on rank r waits for: the partner of the receive it
+ * feeds, when that send comes earlier on r; else -1. */
+static int32_t sent_earlier(const builder *b, int r, int32_t id, const pps_action *w)
+{
+    const pps_schedule *s = b->s;
+    int fwd = w->kind == PPS_WAIT_SEND_F, to = fwd ? w->stage + 1 : w->stage - 1;
+    if (to < 0 || to >= s->stages || w->mb < 0 || w->mb >= s->microbatches)
+        return -1;
+    int32_t recv = (fwd ? b->at_rf : b->at_rb)[cell(s, to, w->mb)];
+    int32_t send = recv >= 0 ? b->g->partner[recv] : -1;
+    return send >= 0 && (size_t)send >= b->g->rank_base[r] && send < id ? send : -1;
+}
+
 static pps_status resolve_deps(builder *b, pps_error *err)
 {
     const pps_schedule *s = b->s;
@@ -253,6 +266,14 @@ static pps_status resolve_deps(builder *b, pps_error *err)
                                              : b->at_bi[cell(s, a->stage, a->mb)];
                 if (d[0] < 0 || d[0] > id)
                     return fail_at(g, id, err, "sent before the compute action producing it");
+                break;
+            case PPS_WAIT_SEND_F:
+            case PPS_WAIT_SEND_B:
+                d[0] = sent_earlier(b, r, id, a);
+                if (d[0] < 0)
+                    return fail_at(g, id, err, "waits for a send that does not come earlier on "
+                                   "this rank");
+                needs_input = 0;
                 break;
             default:
                 needs_input = 0;

@@ -21,7 +21,9 @@ typedef struct ppsg_graph {
     size_t n;              /* actions, idle slots included */
     size_t *rank_base;     /* [ranks + 1] */
     /* [2n] inputs: this action starts only after these have ended (-1: none). Compute: the
-     * actions producing its data (two for OVERLAP_F_B); SEND: its producer; RECV: none. */
+     * actions producing its data (two for OVERLAP_F_B); SEND: its producer; RECV: none;
+     * WAIT_SEND_F/B: the send it waits for (on the same rank); WAIT_REDUCE_GRAD: none (its
+     * REDUCE_GRAD ran earlier on the same compute stream). */
     int32_t *dep;
     int32_t *partner;      /* [n] SEND <-> matching RECV; -1 for everything else */
     int32_t *stream_of;    /* [n] index into streams; -1 for idle slots */
@@ -32,8 +34,8 @@ typedef struct ppsg_graph {
 
 /* Builds the graph of s. comm_sync puts SEND/RECV on the compute stream. Fails with the rank,
  * position and action when a send has no matching receive, when two ranks order their sends and
- * receives differently, when a send precedes its producer, or when a cross-rank input has no
- * receive (the schedule was not lowered). s must pass the compute rules of pps_schedule_validate
+ * receives differently, when a send precedes its producer, when a WAIT_SEND_F/B has no earlier
+ * send on its rank, or when a cross-rank input has no receive (the schedule was not lowered). s must pass the compute rules of pps_schedule_validate
  * and outlive the graph. Caller owns *out (ppsg_destroy). */
 pps_status ppsg_build(const pps_schedule *s, int comm_sync, ppsg_graph **out, pps_error *err);
 void ppsg_destroy(ppsg_graph *g);

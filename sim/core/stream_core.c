@@ -281,8 +281,8 @@ static int step(core *x, int by_cell, int32_t r, const pps_action *a, double *pr
     pps_kind k = (pps_kind)a->kind;
     if (k == PPS_IDLE)
         return 1;
-    if (pps_kind_is_comm(k))
-        return -1;
+    if (pps_kind_is_comm(k) || k == PPS_WAIT_SEND_F || k == PPS_WAIT_SEND_B)
+        return -1; /* a compute-only program has no sends to wait for (validation says so) */
     double t;
     int64_t tag;
     int which;

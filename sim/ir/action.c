@@ -17,6 +17,9 @@ static const char *const kind_names[PPS_KIND_COUNT] = {
     [PPS_UNSHARD] = "UNSHARD",
     [PPS_RESHARD] = "RESHARD",
     [PPS_REDUCE_GRAD] = "REDUCE_GRAD",
+    [PPS_WAIT_SEND_F] = "WAIT_SEND_F",
+    [PPS_WAIT_SEND_B] = "WAIT_SEND_B",
+    [PPS_WAIT_REDUCE_GRAD] = "WAIT_REDUCE_GRAD",
 };
 
 const char *pps_kind_name(pps_kind k)
@@ -86,6 +89,11 @@ static pps_kind kind_of_word(const char *w, size_t n)
     case 11:
         if (memcmp(w, "REDUCE_GRAD", 11) == 0) return PPS_REDUCE_GRAD;
         if (memcmp(w, "OVERLAP_F_B", 11) == 0) return PPS_OVERLAP_F_B;
+        if (memcmp(w, "WAIT_SEND_F", 11) == 0) return PPS_WAIT_SEND_F;
+        if (memcmp(w, "WAIT_SEND_B", 11) == 0) return PPS_WAIT_SEND_B;
+        break;
+    case 16:
+        if (memcmp(w, "WAIT_REDUCE_GRAD", 16) == 0) return PPS_WAIT_REDUCE_GRAD;
         break;
     }
     return PPS_KIND_COUNT;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t cell(const pps_schedule *s, int stage, int mb)
+static size_t cell_of(const pps_schedule *s, int stage, int mb)
 {
     return (size_t)stage * (size_t)s->microbatches + (size_t)mb;
 }
@@ -72,11 +72,11 @@ pps_status ppsl_plan_build(const pps_schedule *s, ppsl_plan *plan, pps_error *er
         for (size_t i = 0; i < p->n; i++) {
             const pps_action *a = &p->actions[i];
             if (a->kind == PPS_F || a->kind == PPS_OVERLAP_F_B)
-                pos_f[cell(s, a->stage, a->mb)] = (uint32_t)i;
+                pos_f[cell_of(s, a->stage, a->mb)] = (uint32_t)i;
             if (a->kind == PPS_B || a->kind == PPS_I)
-                pos_b[cell(s, a->stage, a->mb)] = (uint32_t)i;
+                pos_b[cell_of(s, a->stage, a->mb)] = (uint32_t)i;
             if (a->kind == PPS_OVERLAP_F_B)
-                pos_b[cell(s, a->stage2, a->mb2)] = (uint32_t)i;
+                pos_b[cell_of(s, a->stage2, a->mb2)] = (uint32_t)i;
         }
     }
     /* Count, then place, the receives each rank needs (first[dst + 2] counts, so that after the
@@ -107,7 +107,7 @@ pps_status ppsl_plan_build(const pps_schedule *s, ppsl_plan *plan, pps_error *er
                         first[dst + 2]++;
                         continue;
                     }
-                    size_t c = cell(s, stage, snd[j].mb);
+                    size_t c = cell_of(s, stage, snd[j].mb);
                     rv[first[dst + 1]++] = (ppsl_recv){
                         .before = fwd ? pos_f[c] : pos_b[c], .stage = stage, .mb = snd[j].mb,
                         .src = r, .kind = fwd ? PPS_RECV_F : PPS_RECV_B};
@@ -187,5 +187,121 @@ pps_status pps_schedule_lower(const pps_schedule *s, pps_schedule **out, pps_err
 done:
     pps_schedule_destroy(low);
     ppsl_plan_free(&plan);
+    return st;
+}
+
+/* Per-cell state while adding waits: sends seen and still unwaited, and waits the program
+ * already has. */
+enum { SENT_F = 1, SENT_B = 2, HAS_WAIT_F = 4, HAS_WAIT_B = 8 };
+
+/* Writes into dst rank r's program src without its idle slots and, when waits, with the waits
+ * of PyTorch 2.15's lowering (see pps_schedule_for_pytorch). cell (stages × micro-batches
+ * bytes) and due (stages counters) are zeroed scratch, left zeroed; pend has room for every
+ * send of the program. */
+static void pytorch_rank(const pps_schedule *s, const pps_program *src, int waits,
+                         pps_program *dst, uint8_t *cell, uint32_t *due, pps_action *pend)
+{
+    size_t npend = 0;
+    /* Waits the program has already (REDUCE_GRAD: how many are still to come per stage). */
+    for (size_t i = 0; i < src->n; i++) {
+        const pps_action *a = &src->actions[i];
+        if (a->kind == PPS_WAIT_SEND_F || a->kind == PPS_WAIT_SEND_B)
+            cell[cell_of(s, a->stage, a->mb)] |= a->kind == PPS_WAIT_SEND_F ? HAS_WAIT_F
+                                                                            : HAS_WAIT_B;
+        else if (a->kind == PPS_WAIT_REDUCE_GRAD)
+            due[a->stage]++;
+    }
+    for (size_t i = 0; i < src->n; i++) {
+        const pps_action *a = &src->actions[i];
+        pps_kind k = (pps_kind)a->kind;
+        if (k == PPS_IDLE)
+            continue;
+        dst->actions[dst->n++] = *a;
+        if (!waits)
+            continue;
+        if (k == PPS_SEND_F || k == PPS_SEND_B) {
+            uint8_t *c = &cell[cell_of(s, a->stage, a->mb)];
+            if (!(*c & (k == PPS_SEND_F ? HAS_WAIT_F : HAS_WAIT_B))) {
+                *c |= k == PPS_SEND_F ? SENT_F : SENT_B;
+                pend[npend++] = *a;
+            }
+        } else if (k == PPS_REDUCE_GRAD) {
+            if (due[a->stage] > 0)
+                due[a->stage]--; /* the program waits for it later */
+            else
+                dst->actions[dst->n++] = pps_action_make(PPS_WAIT_REDUCE_GRAD, a->stage, -1);
+        }
+        /* A backward of (s, m) ran on its input gradient, so stage s+1 has received the
+         * activation: the forward send of (s, m) is waited for right after it. */
+        int bs = k == PPS_OVERLAP_F_B ? a->stage2 : a->stage;
+        int bm = k == PPS_OVERLAP_F_B ? a->mb2 : a->mb;
+        if (k == PPS_B || k == PPS_I || k == PPS_OVERLAP_F_B) {
+            uint8_t *c = &cell[cell_of(s, bs, bm)];
+            if (*c & SENT_F) {
+                *c &= (uint8_t)~SENT_F;
+                dst->actions[dst->n++] = pps_action_make(PPS_WAIT_SEND_F, bs, bm);
+            }
+        }
+    }
+    /* The rest at the end, in the order they were sent. */
+    for (size_t j = 0; j < npend; j++) {
+        uint8_t *c = &cell[cell_of(s, pend[j].stage, pend[j].mb)];
+        int fwd = pend[j].kind == PPS_SEND_F;
+        if (*c & (fwd ? SENT_F : SENT_B))
+            dst->actions[dst->n++] =
+                pps_action_make(fwd ? PPS_WAIT_SEND_F : PPS_WAIT_SEND_B, pend[j].stage, pend[j].mb);
+    }
+    for (size_t i = 0; i < src->n; i++) { /* leave the scratch zeroed for the next rank */
+        const pps_action *a = &src->actions[i];
+        pps_kind k = (pps_kind)a->kind;
+        if (k == PPS_SEND_F || k == PPS_SEND_B || k == PPS_WAIT_SEND_F || k == PPS_WAIT_SEND_B)
+            cell[cell_of(s, a->stage, a->mb)] = 0;
+        else if (k == PPS_WAIT_REDUCE_GRAD)
+            due[a->stage] = 0;
+    }
+}
+
+pps_status pps_schedule_for_pytorch(const pps_schedule *s, int waits, pps_schedule **out,
+                                    pps_error *err)
+{
+    *out = NULL;
+    size_t ncells = (size_t)s->stages * (size_t)s->microbatches;
+    uint8_t *cell = calloc(ncells ? ncells : 1, 1);
+    uint32_t *due = calloc((size_t)s->stages + 1, sizeof *due);
+    pps_action *pend = NULL;
+    pps_schedule *w = NULL;
+    pps_status st = cell && due ? pps_schedule_create(s->ranks, s->stages, s->microbatches,
+                                                      s->placement, s->stage_rank, &w, err)
+                                : PPS_ENOMEM;
+    for (int r = 0; r < s->ranks && st == PPS_OK; r++) {
+        const pps_program *src = &s->programs[r];
+        size_t extra = 0; /* at most one wait per send and per REDUCE_GRAD */
+        for (size_t i = 0; i < src->n; i++)
+            extra += src->actions[i].kind == PPS_SEND_F || src->actions[i].kind == PPS_SEND_B ||
+                     src->actions[i].kind == PPS_REDUCE_GRAD;
+        pps_action *np = realloc(pend, (extra ? extra : 1) * sizeof *pend);
+        pps_program *dst = &w->programs[r];
+        dst->actions = np ? malloc((src->n + extra + 1) * sizeof *dst->actions) : NULL;
+        if (np)
+            pend = np;
+        if (!dst->actions) {
+            st = PPS_ENOMEM;
+            break;
+        }
+        dst->cap = src->n + extra + 1;
+        pytorch_rank(s, src, waits, dst, cell, due, pend);
+    }
+    if (st == PPS_ENOMEM)
+        pps_error_set(err, PPS_ENOMEM, "out of memory writing the schedule for PyTorch");
+    if (st == PPS_OK) {
+        memcpy(w->name, s->name, sizeof w->name);
+        w->lowered = s->lowered;
+        *out = w;
+        w = NULL;
+    }
+    pps_schedule_destroy(w);
+    free(cell);
+    free(due);
+    free(pend);
     return st;
 }

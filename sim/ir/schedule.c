@@ -183,7 +183,9 @@ pps_status pps_schedule_strip_comms(const pps_schedule *s, pps_schedule **out, p
     memcpy(c->name, s->name, sizeof c->name);
     for (int r = 0; r < s->ranks && st == PPS_OK; r++)
         for (size_t i = 0; i < s->programs[r].n && st == PPS_OK; i++)
-            if (!pps_kind_is_comm((pps_kind)s->programs[r].actions[i].kind))
+            if (!pps_kind_is_comm((pps_kind)s->programs[r].actions[i].kind) &&
+                s->programs[r].actions[i].kind != PPS_WAIT_SEND_F &&
+                s->programs[r].actions[i].kind != PPS_WAIT_SEND_B)
                 st = pps_schedule_append(c, r, s->programs[r].actions[i], err);
     if (st != PPS_OK) {
         pps_schedule_destroy(c);

@@ -75,11 +75,63 @@ static pps_status check_action(const pps_schedule *s, uint8_t *cells, int r, siz
     case PPS_SEND_F: case PPS_RECV_F: case PPS_SEND_B: case PPS_RECV_B:
         st = check_place(s, r, i, a, a->stage, a->mb, 1, err);
         return st != PPS_OK ? st : see(cells, s, r, i, a, k, a->stage, a->mb, err);
-    case PPS_UNSHARD: case PPS_RESHARD: case PPS_REDUCE_GRAD:
+    case PPS_UNSHARD: case PPS_RESHARD: case PPS_REDUCE_GRAD: case PPS_WAIT_REDUCE_GRAD:
         return check_place(s, r, i, a, a->stage, a->mb, 0, err);
+    case PPS_WAIT_SEND_F: case PPS_WAIT_SEND_B: /* paired with their sends by check_waits */
+        return check_place(s, r, i, a, a->stage, a->mb, 1, err);
     default:
         return at(err, r, i, a, "%s", "unknown action kind");
     }
+}
+
+/* Every wait has an earlier action of its rank to wait for, not taken by another wait:
+ * WAIT_SEND_F/B(s, m) a SEND_F/B(s, m), WAIT_REDUCE_GRAD(s) a REDUCE_GRAD(s). A send or a
+ * reduction need not be waited for (lowered files of PyTorch before 2.15 have no waits). Run
+ * only when the schedule has waits; every action is in range and on its stage's rank. */
+static pps_status check_waits(const pps_schedule *s, pps_error *err)
+{
+    enum { SENT_F = 1, SENT_B = 2, WAITED_F = 4, WAITED_B = 8 };
+    size_t M = (size_t)s->microbatches, ncells = (size_t)s->stages * M;
+    uint8_t *cell = calloc(ncells ? ncells : 1, 1);
+    uint32_t *reductions = calloc((size_t)s->stages + 1, sizeof *reductions); /* not waited */
+    pps_status st = PPS_OK;
+    if (!cell || !reductions)
+        st = pps_error_set(err, PPS_ENOMEM, "out of memory validating %zu cells", ncells);
+    for (int r = 0; r < s->ranks && st == PPS_OK; r++) {
+        for (size_t i = 0; i < s->programs[r].n && st == PPS_OK; i++) {
+            const pps_action *a = &s->programs[r].actions[i];
+            pps_kind k = (pps_kind)a->kind;
+            uint8_t *c = pps_kind_has_mb(k) ? &cell[(size_t)a->stage * M + (size_t)a->mb] : NULL;
+            const char *why = NULL;
+            if (k == PPS_SEND_F || k == PPS_SEND_B) {
+                *c |= k == PPS_SEND_F ? SENT_F : SENT_B;
+            } else if (k == PPS_WAIT_SEND_F || k == PPS_WAIT_SEND_B) {
+                int fwd = k == PPS_WAIT_SEND_F;
+                if (*c & (fwd ? WAITED_F : WAITED_B))
+                    why = fwd ? "duplicate WAIT_SEND_F for this stage and micro-batch"
+                              : "duplicate WAIT_SEND_B for this stage and micro-batch";
+                else if (!(*c & (fwd ? SENT_F : SENT_B)))
+                    why = fwd ? "waits for a SEND_F of this stage and micro-batch, but none "
+                                "comes earlier on this rank"
+                              : "waits for a SEND_B of this stage and micro-batch, but none "
+                                "comes earlier on this rank";
+                *c |= fwd ? WAITED_F : WAITED_B;
+            } else if (k == PPS_REDUCE_GRAD) {
+                reductions[a->stage]++;
+            } else if (k == PPS_WAIT_REDUCE_GRAD) {
+                if (reductions[a->stage] == 0)
+                    why = "waits for a REDUCE_GRAD of this stage, but none comes earlier on this "
+                          "rank without its wait";
+                else
+                    reductions[a->stage]--;
+            }
+            if (why)
+                st = at(err, r, i, a, "%s", why);
+        }
+    }
+    free(cell);
+    free(reductions);
+    return st;
 }
 
 /* The compute kinds' rules as 4-bit masks (of PPSI_SEEN_F .. PPSI_SEEN_W) packed per kind k at
@@ -100,6 +152,7 @@ pps_status ppsv_validate(const pps_schedule *s, uint8_t *cells, pps_error *err)
     size_t ncells = (size_t)s->stages * (size_t)s->microbatches;
     memset(cells, 0, ncells);
     pps_status st = PPS_OK;
+    int waits = 0;
     /* Locals: a store to cells (bytes) could alias anything the loop reads through s. */
     const unsigned S = (unsigned)s->stages, M = (unsigned)s->microbatches;
     const int32_t *stage_rank = s->stage_rank;
@@ -125,6 +178,7 @@ pps_status ppsv_validate(const pps_schedule *s, uint8_t *cells, pps_error *err)
                 st = check_action(s, cells, r, i, a, err);
             if (st != PPS_OK)
                 break;
+            waits |= pps_kind_is_wait((pps_kind)a->kind);
         }
     }
     /* Every cell needs its forward and a complete backward. */
@@ -145,6 +199,8 @@ pps_status ppsv_validate(const pps_schedule *s, uint8_t *cells, pps_error *err)
             st = pps_error_set(err, PPS_EINPUT, "rank %d: stage %d, micro-batch %d has no %s",
                                (int)s->stage_rank[stage], stage, mb, missing);
     }
+    if (st == PPS_OK && waits)
+        st = check_waits(s, err);
     if (st != PPS_OK || !s->lowered)
         return st;
     /* Sends and receives: pairing and per-pair order are checked where they are matched. */

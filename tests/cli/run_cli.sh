@@ -28,6 +28,7 @@ fi
 
 lib=$(cd "$(dirname "$0")" && pwd)/lib.sh
 readme=$(cd "$(dirname "$0")/../.." && pwd)/README.md
+traces=$(cd "$(dirname "$0")/../.." && pwd)/traces/pytorch
 work=$(mktemp -d "${TMPDIR:-/tmp}/ppsim-cli.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 2
@@ -253,6 +254,24 @@ check_gen_lowered_csv() {
     fi
     run 0 sim -f x.csv --json || return 1
     json_ok out 'close(d["makespan"], 28.5)' 'd["actions"] == 128'
+    # PyTorch 2.15's form: one wait per send on the sending rank (its loader's rule), each
+    # WAIT_SEND_F right after the backward of its cell; --no-waits writes the form of 2.14.
+    local sends waits
+    sends=$(grep -oE '[0-9]SEND_[FB]' x.csv | wc -l)
+    waits=$(grep -o 'WAIT_SEND_[FB][0-9]*' x.csv | wc -l)
+    [ "$sends" -gt 0 ] && [ "$sends" = "$waits" ] || { echo "$sends sends, $waits waits"; return 1; }
+    grep -q '0B0,0WAIT_SEND_F0,' x.csv || { echo "no 0WAIT_SEND_F0 after 0B0"; return 1; }
+    run 0 gen -s interleaved-1f1b -p 4 -m 8 --lower --no-waits --format csv -o y.csv || return 1
+    ! grep -q WAIT y.csv || { echo "--no-waits wrote a wait"; return 1; }
+    run 0 sim -f y.csv --json || return 1
+    json_ok out 'close(d["makespan"], 28.5)'
+    # zb-v keeps PyTorch's idle cells, which its compute_comms loader refuses: none once lowered.
+    run 0 gen -s zb-v -p 2 -m 2 --lower --format csv -o z.csv || return 1
+    ! grep -Eq '(^|,)(,|$)' z.csv || { echo "empty cell in a lowered CSV"; cat z.csv; return 1; }
+    # PyTorch's own compute_comms file (waits, REDUCE_GRAD, UNSHARD) simulates as its
+    # compute-only order: 1F1B-interleaved's (P − 1)(t_F + t_B)/v = 1.5 over 3M = 12 of work.
+    run 0 sim -f "$traces/2.15/ScheduleInterleaved1F1B_p2_m4_compute_comms.csv" --json || return 1
+    json_ok out 'close(d["makespan"], 13.5)'
 }
 
 check_zb_auto_costs() {

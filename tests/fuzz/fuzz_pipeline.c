@@ -8,7 +8,8 @@
  *   bit 2: non-zero transfer cost (send_bytes 1, latency 0.5, bandwidth 2)
  *   bit 3: two ranks per node with a slower inter-node link
  * Oracles: a valid compute-only schedule lowers to a valid lowered schedule; a simulation that
- * ends without deadlock gives a timeline that analyses and round-trips through timeline JSON; a
+ * ends without deadlock gives a timeline that analyses and round-trips through timeline JSON, and
+ * PyTorch's compute_comms form of the schedule (with and without waits) runs to the same end; a
  * deadlock gives a non-empty one-line message. */
 #include "fuzz_common.h"
 
@@ -17,6 +18,33 @@
 static pps_status write_tl(const void *t, FILE *fp, pps_error *err)
 {
     return pps_timeline_write_json(t, fp, err);
+}
+
+/* PyTorch's compute_comms form of a schedule that ran (pps_schedule_for_pytorch): with the
+ * 2.15 waits and without, it is valid and runs to the same makespan, as every wait comes after
+ * its send has completed or at the end of its rank, and takes no time. */
+static void check_pytorch_form(const pps_schedule *run, const pps_cost *c, const pps_timeline *t)
+{
+    double t1 = 0;
+    for (size_t i = 0; i < t->n; i++)
+        t1 = t->events[i].end > t1 ? t->events[i].end : t1;
+    for (int waits = 0; waits <= 1; waits++) {
+        pps_schedule *w = NULL;
+        pps_error err = {0};
+        pps_status st = pps_schedule_for_pytorch(run, waits, &w, &err);
+        FUZZ_CHECK(st == PPS_OK, "for_pytorch failed: %s", err.msg);
+        st = pps_schedule_validate(w, &err);
+        FUZZ_CHECK(st == PPS_OK, "the PyTorch form is invalid: %s", err.msg);
+        pps_timeline *u = NULL;
+        st = pps_simulate(w, c, &u, &err);
+        FUZZ_CHECK(st == PPS_OK, "the PyTorch form does not run: %s", err.msg);
+        double u1 = 0;
+        for (size_t i = 0; i < u->n; i++)
+            u1 = u->events[i].end > u1 ? u->events[i].end : u1;
+        FUZZ_CHECK(u1 == t1, "the PyTorch form ends at %.17g, not %.17g", u1, t1);
+        pps_timeline_destroy(u);
+        pps_schedule_destroy(w);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -103,6 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(u->n == t->n, "event count changed in the round trip");
         pps_timeline_destroy(u);
         free(out);
+        check_pytorch_form(run, &c, t);
     } else {
         FUZZ_CHECK(st == PPS_EDEADLOCK || st == PPS_EINPUT || st == PPS_EUNSUPPORTED,
                    "simulate: unexpected status %d: %s", (int)st, err.msg);

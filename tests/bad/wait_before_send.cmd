@@ -1,0 +1,1 @@
+sim -f @DIR@/wait_before_send.csv -o @OUT@

@@ -1,0 +1,1 @@
+sim -f @DIR@/wait_reduce_grad_alone.csv -o @OUT@

@@ -1,0 +1,1 @@
+sim -f @DIR@/wait_send_twice.csv -o @OUT@
