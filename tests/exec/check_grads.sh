@@ -38,6 +38,12 @@ check "interleaved-1f1b v=3 R=2" 2 -s interleaved-1f1b -v 3 -m 6
 check "pytorch csv 1f1b R=4" 4 -f "$traces/pytorch/1f1b_p4_m8.csv"
 check "pytorch csv interleaved R=2" 2 -f "$traces/pytorch/interleaved_p2_v2_m4.csv"
 check "pytorch csv lowered R=2" 2 -f "$traces/pytorch/1f1b_p2_m2_comms.csv"
+# PyTorch 2.15's own files: WAIT_SEND_F/B after posted sends, REDUCE_GRAD with its wait.
+check "pytorch 2.15 interleaved compute_comms R=2" 2 \
+    -f "$traces/pytorch/2.15/ScheduleInterleaved1F1B_p2_m4_compute_comms.csv"
+check "pytorch 2.15 dualpipe-v compute_comms R=2" 2 \
+    -f "$traces/pytorch/2.15/ScheduleDualPipeV_p2_m4_compute_comms.csv"
+check "pytorch 2.15 gpipe compute_only R=2" 2 -f "$traces/pytorch/2.15/ScheduleGPipe_p2_m4_compute_only.csv"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
