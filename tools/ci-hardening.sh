@@ -27,6 +27,9 @@ step_asan() {
     # Every report is fatal (abort: the test fails with a signal, whatever it checks).
     local common=abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1
     export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
+    # Check's own per-test limit (CK_DEFAULT_TIMEOUT in tests/meson.build) stretched as meson's
+    # is: sanitized code runs 3-10x slower, more on a busy machine.
+    export CK_TIMEOUT_MULTIPLIER=4
     local rc=0
     ASAN_OPTIONS=detect_leaks=1:$common \
         meson test -C "$ASAN_BUILD" --no-suite exec --print-errorlogs --timeout-multiplier 4 || rc=1
