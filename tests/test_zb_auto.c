@@ -341,6 +341,61 @@ START_TEST(zb_auto_is_never_slower_than_zb_h1_at_1x_nor_zb_h2_at_2x)
 }
 END_TEST
 
+/* Both automatic rows over a grid of P <= 32, M <= 256 (sampled, ends included), costs that
+ * differ by kind, a latency and a W that keeps part of the activation, the two limits of each
+ * row alternating over the grid: every schedule they give validates, lowers and runs in
+ * ppsim's simulator without deadlock (run() asserts each step), and every rank's simulated
+ * peak stays within the limit. */
+START_TEST(automatic_rows_run_over_a_grid_of_sizes)
+{
+    static const int Ps[] = {1, 2, 3, 5, 8, 16, 32};
+    static const int Ms[] = {1, 2, 3, 7, 16, 33, 256};
+    static const struct {
+        const char *name;
+        int v;
+        const char *limit[2];
+        double mult[2]; /* the limits as multiples of 1F1B's peak */
+    } rows[] = {
+        {"zb-auto", 1, {"1x", "2x"}, {1, 2}},
+        {"zb-v-auto", 2, {"1x", "0.5x"}, {1, 0.5}},
+    };
+    int ran = 0, refused = 0;
+    for (size_t g = 0; g < sizeof rows / sizeof rows[0]; g++)
+        for (size_t i = 0; i < sizeof Ps / sizeof Ps[0]; i++)
+            for (size_t j = 0; j < sizeof Ms / sizeof Ms[0]; j++) {
+                int P = Ps[i], M = Ms[j], v = rows[g].v, l = (int)((i + j) % 2);
+                pps_cost c = uniform_cost(1, 1.5, 0.5, 0.25, 0.1);
+                outcome o = run(rows[g].name, P, v, M, &c, rows[g].limit[l], NULL);
+                zba_problem pb;
+                pps_error err;
+                ck_assert(zba_problem_init(&pb, P, v, M, &c, &err) == PPS_OK);
+                double one = 0; /* one micro-batch over the stages of the fullest rank */
+                for (int r = 0; r < P; r++)
+                    one = pb.rank_act[r] > one ? pb.rank_act[r] : one;
+                double limit = rows[g].mult[l] * pb.unit;
+                if (o.status != PPS_OK) {
+                    /* only a limit below one micro-batch may be refused, with the reason */
+                    ck_assert_msg(o.status == PPS_EUNSUPPORTED && limit < one,
+                                  "%s P=%d M=%d %s: %s", rows[g].name, P, M,
+                                  rows[g].limit[l], o.err.msg);
+                    ck_assert_msg(strstr(o.err.msg, "no schedule fits"), "%s", o.err.msg);
+                    refused++;
+                } else {
+                    ck_assert_msg(o.a.makespan > 0, "%s P=%d M=%d", rows[g].name, P, M);
+                    ck_assert_msg(peak_of(&o.a) <= limit * (1 + 1e-12),
+                                  "%s P=%d M=%d %s: peak %g over %g", rows[g].name, P, M,
+                                  rows[g].limit[l], peak_of(&o.a), limit);
+                    pps_analysis_clear(&o.a);
+                    ran++;
+                }
+                zba_problem_free(&pb);
+                pps_cost_clear(&c);
+            }
+    ck_assert_int_ge(ran, 92);
+    ck_assert_int_le(refused, 6); /* zb-v-auto at 0.5x where P = 1 or M = 1 */
+}
+END_TEST
+
 /* ------------------------------------------------------------------ the exact search */
 
 /* Every order of one stage's F, I and W for M micro-batches, each kind in micro-batch order, I
@@ -507,6 +562,10 @@ static Suite *zb_auto_suite(void)
     tcase_add_test(tc, exact_search_equals_brute_force_over_every_order);
     tcase_add_test(tc, zb_auto_is_within_one_percent_of_the_optimum_on_small_cases);
     suite_add_tcase(s, tc);
+    TCase *grid = tcase_create("grid"); /* CK_RUN_CASE=grid runs it alone */
+    tcase_set_timeout(grid, 120);
+    tcase_add_test(grid, automatic_rows_run_over_a_grid_of_sizes);
+    suite_add_tcase(s, grid);
     return s;
 }
 
