@@ -148,27 +148,28 @@ static pps_status ev_element(evctx *x, int elem, ppsj_type type, const char *wan
     return PPS_OK;
 }
 
-/* Checks an action's stage and micro-batch against the header. */
+/* Checks an action's stage and micro-batch against the header. The action's text goes into a
+ * message only when there is one (at most 64 characters of it): nothing is formatted for an
+ * event that is right, which is nearly every one of millions. */
 static pps_status ev_check_action(const evctx *x, const pps_action *a, const char *text,
                                   size_t tlen)
 {
-    char shown[80];
-    snprintf(shown, sizeof shown, "'%.*s'", (int)(tlen > 64 ? 64 : tlen), text);
+    int shown = (int)(tlen > 64 ? 64 : tlen);
     if (a->kind == PPS_IDLE)
         return PPS_OK;
     if (a->stage < 0 || a->stage >= x->t->stages)
-        return ev_error(x, 2, "action %s: stage %d is out of range [0, %d)", shown,
+        return ev_error(x, 2, "action '%.*s': stage %d is out of range [0, %d)", shown, text,
                         (int)a->stage, x->t->stages);
     if (a->mb >= x->t->microbatches)
-        return ev_error(x, 2, "action %s: micro-batch %d is out of range [0, %d)", shown,
-                        (int)a->mb, x->t->microbatches);
+        return ev_error(x, 2, "action '%.*s': micro-batch %d is out of range [0, %d)", shown,
+                        text, (int)a->mb, x->t->microbatches);
     if (a->kind == PPS_OVERLAP_F_B) {
         if (a->stage2 < 0 || a->stage2 >= x->t->stages)
-            return ev_error(x, 2, "action %s: stage %d is out of range [0, %d)", shown,
-                            (int)a->stage2, x->t->stages);
+            return ev_error(x, 2, "action '%.*s': stage %d is out of range [0, %d)", shown,
+                            text, (int)a->stage2, x->t->stages);
         if (a->mb2 >= x->t->microbatches)
-            return ev_error(x, 2, "action %s: micro-batch %d is out of range [0, %d)",
-                            shown, (int)a->mb2, x->t->microbatches);
+            return ev_error(x, 2, "action '%.*s': micro-batch %d is out of range [0, %d)",
+                            shown, text, (int)a->mb2, x->t->microbatches);
     }
     return PPS_OK;
 }
@@ -176,8 +177,7 @@ static pps_status ev_check_action(const evctx *x, const pps_action *a, const cha
 /* Parses "compute", "send:PEER" or "recv:PEER" into e->stream and e->peer. */
 static pps_status ev_stream(const evctx *x, const char *s, size_t n, pps_event *e)
 {
-    char shown[80];
-    snprintf(shown, sizeof shown, "%.*s", (int)(n > 64 ? 64 : n), s);
+    int shown = (int)(n > 64 ? 64 : n); /* characters of s in a message, formatted on error only */
     e->peer = -1;
     if (n == 7 && memcmp(s, "compute", 7) == 0) {
         e->stream = PPS_STREAM_COMPUTE;
@@ -192,13 +192,14 @@ static pps_status ev_stream(const evctx *x, const char *s, size_t n, pps_event *
         peer = peer * 10 + (s[k] - '0');
     }
     if (!digits_ok)
-        return ev_error(x, 1, "unknown stream '%s' (expected \"compute\", \"send:PEER\" or "
-                        "\"recv:PEER\")", shown);
+        return ev_error(x, 1, "unknown stream '%.*s' (expected \"compute\", \"send:PEER\" or "
+                        "\"recv:PEER\")", shown, s);
     if (peer >= x->t->ranks)
-        return ev_error(x, 1, "stream '%s': peer %ld is out of range [0, %d)", shown, peer,
+        return ev_error(x, 1, "stream '%.*s': peer %ld is out of range [0, %d)", shown, s, peer,
                         x->t->ranks);
     if (peer == e->rank)
-        return ev_error(x, 1, "stream '%s': peer %ld is the event's own rank", shown, peer);
+        return ev_error(x, 1, "stream '%.*s': peer %ld is the event's own rank", shown, s,
+                        peer);
     e->stream = is_send ? PPS_STREAM_SEND : PPS_STREAM_RECV;
     e->peer = (int32_t)peer;
     return PPS_OK;

@@ -1,0 +1,1 @@
+analyze @DIR@/tl_mb_range.json

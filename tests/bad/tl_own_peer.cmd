@@ -1,0 +1,1 @@
+analyze @DIR@/tl_own_peer.json

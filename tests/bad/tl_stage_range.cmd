@@ -1,0 +1,1 @@
+analyze @DIR@/tl_stage_range.json
