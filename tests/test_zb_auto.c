@@ -110,6 +110,23 @@ static pps_cost random_stage_costs(int S, double act_spread, double w_frac, doub
     return c;
 }
 
+/* One micro-batch's activation over the stages of the fullest rank (no limit below it fits),
+ * for P ranks with v stages each and M micro-batches under c (resolved); *unit, when asked for,
+ * is 1F1B's peak on the same model ("1x"). */
+static double one_micro_batch(int P, int v, int M, pps_cost *c, double *unit)
+{
+    zba_problem pb;
+    pps_error err;
+    ck_assert(zba_problem_init(&pb, P, v, M, c, &err) == PPS_OK);
+    double one = 0;
+    for (int r = 0; r < P; r++)
+        one = pb.rank_act[r] > one ? pb.rank_act[r] : one;
+    if (unit)
+        *unit = pb.unit;
+    zba_problem_free(&pb);
+    return one;
+}
+
 /* ------------------------------------------------------------------ the clock */
 
 /* Per-stage random costs with links of random latency and bandwidth: the second method that
@@ -239,13 +256,7 @@ START_TEST(simulated_peak_never_exceeds_the_limit)
         double tf = 0.5 + uniform01(), ti = 0.5 + uniform01(), tw = 0.2 + uniform01();
         pps_cost c = uniform_cost(tf, ti, tw, uniform01(), 0.2 * uniform01());
         resolve_shape(&c, P, v);
-        zba_problem pb;
-        pps_error err;
-        ck_assert(zba_problem_init(&pb, P, v, M, &c, &err) == PPS_OK);
-        double one = 0; /* one micro-batch over the stages of the fullest rank */
-        for (int r = 0; r < P; r++)
-            one = pb.rank_act[r] > one ? pb.rank_act[r] : one;
-        zba_problem_free(&pb);
+        double one = one_micro_batch(P, v, M, &c, NULL);
         double limit = one * (1 + uniform01() * (3 * P - 1));
         char text[32];
         snprintf(text, sizeof text, "%.6f", limit);
@@ -366,13 +377,8 @@ START_TEST(automatic_rows_run_over_a_grid_of_sizes)
                 int P = Ps[i], M = Ms[j], v = rows[g].v, l = (int)((i + j) % 2);
                 pps_cost c = uniform_cost(1, 1.5, 0.5, 0.25, 0.1);
                 outcome o = run(rows[g].name, P, v, M, &c, rows[g].limit[l], NULL);
-                zba_problem pb;
-                pps_error err;
-                ck_assert(zba_problem_init(&pb, P, v, M, &c, &err) == PPS_OK);
-                double one = 0; /* one micro-batch over the stages of the fullest rank */
-                for (int r = 0; r < P; r++)
-                    one = pb.rank_act[r] > one ? pb.rank_act[r] : one;
-                double limit = rows[g].mult[l] * pb.unit;
+                double unit, one = one_micro_batch(P, v, M, &c, &unit);
+                double limit = rows[g].mult[l] * unit;
                 if (o.status != PPS_OK) {
                     /* only a limit below one micro-batch may be refused, with the reason */
                     ck_assert_msg(o.status == PPS_EUNSUPPORTED && limit < one,
@@ -388,7 +394,6 @@ START_TEST(automatic_rows_run_over_a_grid_of_sizes)
                     pps_analysis_clear(&o.a);
                     ran++;
                 }
-                zba_problem_free(&pb);
                 pps_cost_clear(&c);
             }
     ck_assert_int_ge(ran, 92);
