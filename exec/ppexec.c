@@ -42,13 +42,16 @@ static const char usage[] =
     "      --check-grads        compare weight gradients with a one-process sequential run\n"
     "      --grad-tolerance X   largest relative error allowed (default 1e-4; with --bf16,\n"
     "                           against a reference that rounds as bf16 does, %g)\n"
-    "  -o, --output FILE        measured timeline (rank 0 writes it atomically)\n"
+    "  -o, --output FILE        measured timeline (rank 0 writes it atomically; an unwritable\n"
+    "                           FILE fails before any step)\n"
     "      --profile FILE       instead of a step: time each op per stage (replaying each\n"
     "                           rank's compute without communication) and each link, and\n"
-    "                           write a profile for `ppsim calibrate`\n"
+    "                           write a profile for `ppsim calibrate` (-o, --warmup and\n"
+    "                           --check-grads do not apply: given with it they are refused)\n"
     "      --repeats N          profiling: time every op at least N times (default 20)\n"
     "      --verbose            each rank reports on stderr when a step starts and ends\n"
     "  -h, --help               show this help\n\n"
+    "A schedule that `ppsim sim` finds deadlocked is refused with its message, before any step.\n"
     "Without an MPI launcher ppexec is one process and never initialises MPI (PPEXEC_MPI=1 or 0\n"
     "forces or forbids it). CUDA: PPX_CUDA_DEVICE, PPX_NCCL_LIBRARY (docs/executor-cuda.md).\n"
     "A failed or killed rank makes the others stop within the timeout; each surviving rank then\n"
@@ -63,6 +66,9 @@ typedef struct options {
 } options;
 
 static int world_rank;
+/* Rank 0's -o: opened before the first step, so that an unwritable path fails before anything
+ * runs, and committed after the measured step. Its temporary is removed on every failure. */
+static pps_outfile output;
 
 /* Errors are printed by the rank that meets them, prefixed with its rank. */
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -76,10 +82,12 @@ static void fail(const char *fmt, ...)
     va_end(ap);
 }
 
-/* Ends every rank of the job: the others may be waiting for this one in a collective. */
+/* Ends every rank of the job: the others may be waiting for this one in a collective. A named
+ * temporary of this rank's output goes first (an unnamed one vanishes with the process). */
 static void abort_job(void) __attribute__((noreturn));
 static void abort_job(void)
 {
+    pps_outfile_remove_temps();
     ppx_world_abort(EXIT_FAIL);
 }
 
@@ -115,6 +123,31 @@ static int parse_double(const char *opt, const char *arg, double lo, double *out
     return 0;
 }
 
+/* Options that would do nothing together are usage errors, not silently ignored: a profile
+ * runs no step, so it writes no timeline, checks no gradients and warms up by itself. Returns 0
+ * or -1 (reported by rank 0). Unset options are negative (parse_args). */
+static int check_combinations(const options *o)
+{
+    const char *opt = NULL; /* the option that does not apply */
+    int talk = world_rank == 0;
+    if (o->profile) {
+        opt = o->output ? "-o" : o->check_grads ? "--check-grads"
+              : o->grad_tol >= 0 ? "--grad-tolerance" : o->warmup >= 0 ? "--warmup" : NULL;
+        if (opt && talk)
+            fail("--profile times ops and links instead of running a step: %s does not apply",
+                 opt);
+    } else if (o->repeats >= 0) {
+        opt = "--repeats";
+        if (talk)
+            fail("--repeats applies only with --profile");
+    } else if (!o->check_grads && o->grad_tol >= 0) {
+        opt = "--grad-tolerance";
+        if (talk)
+            fail("--grad-tolerance applies only with --check-grads");
+    }
+    return opt ? -1 : 0;
+}
+
 /* Returns 0, or the exit code. */
 static int parse_args(int argc, char **argv, options *o)
 {
@@ -135,7 +168,8 @@ static int parse_args(int argc, char **argv, options *o)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    *o = (options){.backend = "cpu", .warmup = 1, .repeats = 20, .timeout = 60,
+    /* -1: not given (defaults below, once the combinations are checked) */
+    *o = (options){.backend = "cpu", .warmup = -1, .repeats = -1, .timeout = 60,
                    .grad_tol = -1, /* not given: by precision, below */
                    .work = {.hidden = 512, .tokens = 256, .layers = 2, .seed = 1}};
     int c, seed = 1, bad = 0;
@@ -173,7 +207,13 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (bad)
         return EXIT_USAGE;
+    if (check_combinations(o) != 0)
+        return EXIT_USAGE;
     o->work.seed = (uint64_t)seed;
+    if (o->warmup < 0)
+        o->warmup = 1;
+    if (o->repeats < 0)
+        o->repeats = 20;
     if (o->grad_tol < 0)
         o->grad_tol = o->work.bf16 ? PPX_GRAD_TOLERANCE_BF16 : PPX_GRAD_TOLERANCE_FP32;
     if (!!o->schedule == !!o->file || optind < argc) {
@@ -194,6 +234,33 @@ static int parse_args(int argc, char **argv, options *o)
         return EXIT_FAIL;
     }
     return 0;
+}
+
+/* Whether the lowered schedule can run to its end: the simulator's dependency order does not
+ * depend on the costs (docs/semantics.md), so any costs find a deadlock, with the message
+ * `ppsim sim` gives, before a step waits out its timeout on it. */
+static pps_status check_progress(const pps_schedule *low, pps_error *err)
+{
+    pps_cost c;
+    pps_cost_init(&c);
+    pps_analysis a = {0};
+    pps_status st = pps_cost_resolve_for(&c, low, err);
+    if (st == PPS_OK)
+        st = pps_simulate_summary(low, &c, &a, err);
+    pps_analysis_clear(&a);
+    pps_cost_clear(&c);
+    return st;
+}
+
+/* Rank 0 opens -o; collective: every rank learns whether it could (rank 0 says why not).
+ * Returns 0 or -1. */
+static int open_output(const char *path)
+{
+    pps_error err = {0};
+    int ok = world_rank != 0 || pps_outfile_open(&output, path, &err) == PPS_OK;
+    if (!ok)
+        fail("%s", err.msg);
+    return ppx_world_min_int(ok) ? 0 : -1;
 }
 
 /* Generates or reads, validates and lowers the schedule; every rank does the same. */
@@ -280,16 +347,21 @@ static pps_status new_timeline(const pps_schedule *s, const options *o, const ch
     return PPS_OK;
 }
 
+/* Writes t to the open output of and commits it; of is closed either way. */
+static pps_status commit_timeline(const pps_timeline *t, pps_outfile *of, pps_error *err)
+{
+    pps_status st = pps_outfile_check(of, pps_timeline_write_json(t, of->fp, err), err);
+    if (st == PPS_OK)
+        st = pps_outfile_commit(of, err);
+    pps_outfile_abort(of);
+    return st;
+}
+
 static pps_status write_timeline(const pps_timeline *t, const char *path, pps_error *err)
 {
     pps_outfile of;
     pps_status st = pps_outfile_open(&of, path, err);
-    if (st == PPS_OK)
-        st = pps_timeline_write_json(t, of.fp, err);
-    if (st == PPS_OK)
-        st = pps_outfile_commit(&of, err);
-    pps_outfile_abort(&of);
-    return st;
+    return st == PPS_OK ? commit_timeline(t, &of, err) : st;
 }
 
 /* After a failure: this rank's measured events so far go to OUTPUT.rankN.json, incomplete. */
@@ -457,7 +529,7 @@ static int run_step(const options *o, const ppx_backend *be, const ppx_setup *se
             }
             pps_analysis a = {0};
             if (st == PPS_OK && o->output)
-                st = write_timeline(t, o->output, &err);
+                st = commit_timeline(t, &output, &err);
             if (st == PPS_OK && pps_analyze(t, &a, &err) == PPS_OK)
                 printf("ppexec: %s on %d ranks (%s): measured makespan %.6g s, bubble "
                        "idle/total %.4f, idle/compute %.4f, stage-span %.4f%s%s\n",
@@ -524,6 +596,8 @@ int main(int argc, char **argv)
         st = load_schedule(&o, world, &low, &err);
     if (st == PPS_OK)
         st = ppsg_build(low, 0, &g, &err);
+    if (st == PPS_OK)
+        st = check_progress(low, &err);
     if (st != PPS_OK) { /* every rank meets the same error: rank 0 reports it */
         if (world_rank == 0)
             fprintf(stderr, "ppexec: %s\n", err.msg);
@@ -542,12 +616,15 @@ int main(int argc, char **argv)
             printf("ppexec: wrote profile %s\n", o.profile);
         }
         rc = st == PPS_OK ? EXIT_OK : EXIT_FAIL;
+    } else if (o.output && open_output(o.output) != 0) {
+        rc = EXIT_FAIL;
     } else {
         for (int w = 0; w < o.warmup && rc == EXIT_OK; w++)
             rc = run_step(&o, be, &setup, g, 0);
         if (rc == EXIT_OK)
             rc = run_step(&o, be, &setup, g, 1);
     }
+    pps_outfile_abort(&output); /* after a failure: its temporary goes */
     ppsg_destroy(g);
     pps_schedule_destroy(low);
     ppx_world_finalize();
