@@ -38,7 +38,8 @@ static const char usage[] =
     "      --seed N             weights and inputs seed (default 1)\n"
     "Run:\n"
     "      --warmup N           untimed steps before the measured one (default 1)\n"
-    "      --timeout SEC        fail a wait after SEC seconds (default 60)\n"
+    "      --timeout SEC        fail a wait after SEC seconds (default 60): a step's, or any of\n"
+    "                           profiling's (for another rank, in a collective or a link)\n"
     "      --check-grads        compare weight gradients with a one-process sequential run\n"
     "      --grad-tolerance X   largest relative error allowed (default 1e-4; with --bf16,\n"
     "                           against a reference that rounds as bf16 does, %g)\n"
@@ -49,14 +50,16 @@ static const char usage[] =
     "                           write a profile for `ppsim calibrate` (-o, --warmup and\n"
     "                           --check-grads do not apply: given with it they are refused)\n"
     "      --repeats N          profiling: time every op at least N times (default 20)\n"
-    "      --verbose            each rank reports on stderr when a step starts and ends\n"
+    "      --verbose            each rank reports on stderr when a step (or profiling) starts\n"
+    "                           and ends\n"
     "  -h, --help               show this help\n\n"
     "A schedule that `ppsim sim` finds deadlocked is refused with its message, before any step.\n"
     "Without an MPI launcher ppexec is one process and never initialises MPI (PPEXEC_MPI=1 or 0\n"
     "forces or forbids it). CUDA: PPX_CUDA_DEVICE, PPX_NCCL_LIBRARY (docs/executor-cuda.md).\n"
-    "A failed or killed rank makes the others stop within the timeout; each surviving rank then\n"
-    "writes what it measured to FILE.rankN.json, marked incomplete. Exit: 0 ok, 1 failure,\n"
-    "2 usage error.\n";
+    "A failed, stopped or killed rank makes the others stop within the timeout; SIGTERM, SIGINT\n"
+    "and SIGHUP stop a rank at its next wait (profiling: its next op) and end the job. After a failed step each surviving rank writes what it\n"
+    "measured to FILE.rankN.json, marked incomplete; no output is left half-written, and no\n"
+    "temporary file. Exit: 0 ok, 1 failure, 2 usage error.\n";
 
 typedef struct options {
     const char *schedule, *file, *backend, *output, *profile;
@@ -91,10 +94,26 @@ static void abort_job(void)
     ppx_world_abort(EXIT_FAIL);
 }
 
+/* SIGTERM, SIGINT, SIGHUP: waits fail at once and profiling stops at its next op (the rank then
+ * ends the job); a named temporary of an output goes now, in case the job's end is a SIGKILL
+ * from mpirun (unlinkat, inside, is async-signal-safe). */
 static void on_signal(int sig)
 {
     (void)sig;
     ppx_stop_signal = 1;
+    pps_outfile_remove_temps();
+}
+
+/* A profiling wait (world.h) that must not go on: say why, clean up, end the job. */
+static double wait_limit; /* --timeout, for the message */
+static void on_stuck(const char *what, int signalled) __attribute__((noreturn));
+static void on_stuck(const char *what, int signalled)
+{
+    if (signalled) /* what it was waiting for is not why it stopped */
+        fail("stopped by a signal");
+    else
+        fail("%s did not complete within %g s (a peer failed or stopped)", what, wait_limit);
+    abort_job();
 }
 
 static int parse_int(const char *opt, const char *arg, long lo, long hi, int *out)
@@ -528,6 +547,8 @@ static int run_step(const options *o, const ppx_backend *be, const ppx_setup *se
                 st = add_rank_events(t, g, r, tr, tr + nr, &err);
             }
             pps_analysis a = {0};
+            if (st == PPS_OK && ppx_stop_signal) /* a single rank's step has no wait to fail */
+                st = pps_error_set(&err, PPS_EIO, "stopped by a signal");
             if (st == PPS_OK && o->output)
                 st = commit_timeline(t, &output, &err);
             if (st == PPS_OK && pps_analyze(t, &a, &err) == PPS_OK)
@@ -576,6 +597,7 @@ int main(int argc, char **argv)
     int world = ppx_world_size();
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
+    signal(SIGHUP, on_signal);
 
     pps_error err = {0};
     pps_schedule *low = NULL;
@@ -608,7 +630,16 @@ int main(int argc, char **argv)
     ppx_setup setup = {.rank = world_rank, .ranks = world, .sched = low, .work = o.work,
                        .nactions = g->n, .timeout = o.timeout};
     if (o.profile) {
+        /* Profiling waits on other ranks in collectives and link timings: each wait gets the
+         * step's --timeout, and a signal ends it (a step's own waits are the backend's). */
+        wait_limit = o.timeout;
+        ppx_world_set_deadline(o.timeout, &ppx_stop_signal, on_stuck);
+        if (o.verbose)
+            fprintf(stderr, "ppexec: rank %d: profiling started\n", world_rank);
         st = ppx_profile(be, &setup, o.repeats, o.profile, &err);
+        ppx_world_set_deadline(0, NULL, NULL);
+        if (o.verbose && st == PPS_OK)
+            fprintf(stderr, "ppexec: rank %d: profiling done\n", world_rank);
         if (st != PPS_OK) {
             if (err.msg[0]) /* empty: another rank failed and says why */
                 fail("%s", err.msg);

@@ -5,10 +5,10 @@
 
 #include <assert.h>
 #include <mpi.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "poll.h"
 #include "workload.h"
 #include "world.h"
 
@@ -56,6 +56,8 @@ static pps_status replay_compute(const ppx_backend *be, ppx_ctx *ctx, const pps_
     for (size_t i = 0; i < p->n && st == PPS_OK; i++) {
         const pps_action *a = &p->actions[i];
         pps_kind k = (pps_kind)a->kind;
+        if (ppx_world_stop_requested()) /* a signal: stop at the next op, not after the run */
+            return pps_error_set(err, PPS_EIO, "stopped by a signal while profiling");
         if (k == PPS_F || k == PPS_B || k == PPS_I || k == PPS_W)
             st = time_one(be, ctx, k, a->stage, a->mb, M, pt, err);
         else if (k == PPS_OVERLAP_F_B) {
@@ -108,17 +110,30 @@ static pps_status time_stages(const ppx_backend *be, ppx_ctx *ctx, const ppx_set
     return st;
 }
 
-/* Waits for req the way a step's wait does (poll.h). */
-static void wait_like_step(MPI_Request *req)
+/* Waits for req the way a step's wait does (poll.h), within --timeout (world.h): a peer that
+ * stopped or died ends the job instead of leaving this rank spinning. */
+static void wait_like_step(MPI_Request *req, int peer)
 {
-    double t0 = MPI_Wtime();
-    for (int done = 0; !done;) {
-        MPI_Test(req, &done, MPI_STATUS_IGNORE);
-        if (!done)
-            ppx_poll_pause(MPI_Wtime() - t0);
-    }
-    MPI_Wait(req, MPI_STATUS_IGNORE); /* returns at once (the request is complete); it tells
-                                       * clang-tidy's MPI checker that the request is waited on */
+    char what[64];
+    snprintf(what, sizeof what, "a link timing with rank %d", peer);
+    ppx_world_wait(req, what);
+}
+
+/* Blocking point-to-point transfers of the link timings, within --timeout. */
+static void send_timed(const void *buf, int count, MPI_Datatype type, int peer, int tag)
+{
+    MPI_Request req;
+    MPI_Isend(buf, count, type, peer, tag, MPI_COMM_WORLD, &req);
+    wait_like_step(&req, peer);
+    MPI_Wait(&req, MPI_STATUS_IGNORE); /* complete: returns at once (for the MPI checker) */
+}
+
+static void recv_timed(void *buf, int count, MPI_Datatype type, int peer, int tag)
+{
+    MPI_Request req;
+    MPI_Irecv(buf, count, type, peer, tag, MPI_COMM_WORLD, &req);
+    wait_like_step(&req, peer);
+    MPI_Wait(&req, MPI_STATUS_IGNORE); /* complete: returns at once (for the MPI checker) */
 }
 
 #define MAX_LINK_REPEATS 64
@@ -135,18 +150,13 @@ static double latency(int a, int b, int repeats, float *buf)
     const int peer = me == a ? b : a;
     double t[MAX_LINK_REPEATS] = {0};
     for (int k = -3; k < repeats; k++) {
-        MPI_Request out, in;
         double t0 = MPI_Wtime();
         if (me == a) { /* a to b, then b to a */
-            MPI_Isend(buf, 1, MPI_FLOAT, peer, 1, MPI_COMM_WORLD, &out);
-            wait_like_step(&out);
-            MPI_Irecv(buf, 1, MPI_FLOAT, peer, 1, MPI_COMM_WORLD, &in);
-            wait_like_step(&in);
+            send_timed(buf, 1, MPI_FLOAT, peer, 1);
+            recv_timed(buf, 1, MPI_FLOAT, peer, 1);
         } else {
-            MPI_Irecv(buf, 1, MPI_FLOAT, peer, 1, MPI_COMM_WORLD, &in);
-            wait_like_step(&in);
-            MPI_Isend(buf, 1, MPI_FLOAT, peer, 1, MPI_COMM_WORLD, &out);
-            wait_like_step(&out);
+            recv_timed(buf, 1, MPI_FLOAT, peer, 1);
+            send_timed(buf, 1, MPI_FLOAT, peer, 1);
         }
         if (k >= 0)
             t[k] = (MPI_Wtime() - t0) / 2;
@@ -162,17 +172,17 @@ static double clock_offset(int a, int b, int me)
     for (int k = 0; k < 3; k++) {
         double t1 = MPI_Wtime(), tb = 0;
         if (me == a) {
-            MPI_Send(&t1, 1, MPI_DOUBLE, b, 4, MPI_COMM_WORLD);
-            MPI_Recv(&tb, 1, MPI_DOUBLE, b, 5, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            send_timed(&t1, 1, MPI_DOUBLE, b, 4);
+            recv_timed(&tb, 1, MPI_DOUBLE, b, 5);
             double t2 = MPI_Wtime();
             if (t2 - t1 < best_rtt) {
                 best_rtt = t2 - t1;
                 offset = tb - 0.5 * (t1 + t2);
             }
         } else {
-            MPI_Recv(&tb, 1, MPI_DOUBLE, a, 4, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            recv_timed(&tb, 1, MPI_DOUBLE, a, 4);
             tb = MPI_Wtime();
-            MPI_Send(&tb, 1, MPI_DOUBLE, a, 5, MPI_COMM_WORLD);
+            send_timed(&tb, 1, MPI_DOUBLE, a, 5);
         }
     }
     return offset;
@@ -210,14 +220,14 @@ static double one_way(const ppx_backend *be, ppx_ctx *ctx, int a, int b, int sta
             MPI_Isend(buf, (int)bytes, MPI_BYTE, peer, 2, MPI_COMM_WORLD, &req);
             if (be->receiver_copies) /* host compute competes with the transfer; a GPU's does not */
                 be->time_op(ctx, PPS_F, stage, 0, &seconds, NULL);
-            wait_like_step(&req);
-            MPI_Recv(&arrived, 1, MPI_DOUBLE, peer, 3, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            wait_like_step(&req, peer);
+            recv_timed(&arrived, 1, MPI_DOUBLE, peer, 3);
             if (k >= 0)
                 t[k] = arrived - offset - posted;
         } else {
-            wait_like_step(&req);
+            wait_like_step(&req, peer);
             arrived = MPI_Wtime();
-            MPI_Send(&arrived, 1, MPI_DOUBLE, peer, 3, MPI_COMM_WORLD);
+            send_timed(&arrived, 1, MPI_DOUBLE, peer, 3);
         }
     }
     return me == a ? median(t, (size_t)repeats) : 0;
@@ -359,7 +369,7 @@ pps_status ppx_profile(const ppx_backend *be, const ppx_setup *setup, int repeat
             double fig[2] = {latency(a, b, LINK_REPEATS, bufs[0]),
                              one_way(be, ctx, a, b, sending_stage(s, a, b), LINK_REPEATS, bufs,
                                      nbufs, msg)};
-            MPI_Bcast(fig, 2, MPI_DOUBLE, a, MPI_COMM_WORLD); /* rank a has both */
+            ppx_world_bcast(fig, sizeof fig, a); /* rank a has both */
             if (fig[1] < fig[0]) /* below the latency: clock noise; the message is "free" */
                 fig[1] = fig[0];
             /* latency + bytes / bandwidth reproduces the one-way time of a b·h message */

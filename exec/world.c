@@ -3,13 +3,19 @@
 #include "world.h"
 
 #include <mpi.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "poll.h"
+
 static int plan_mpi = -1; /* ppx_world_plan's decision; -1 before it ran */
 static int mpi_up, my_rank, my_size = 1;
+static double deadline;                  /* seconds a wait may take; 0: no limit */
+static volatile sig_atomic_t *stop_flag; /* set by a signal handler: stop waiting */
+static ppx_stuck_fn on_stuck;
 
 /* The launcher's rank variables: Open MPI's mpirun, PMIx (srun --mpi=pmix, Open MPI 5, MPICH's
  * hydra with PMIx) and PMI-1/2 (MPICH, Intel MPI, srun --mpi=pmi2). */
@@ -95,47 +101,112 @@ double ppx_world_time(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+void ppx_world_set_deadline(double seconds, volatile sig_atomic_t *stop, ppx_stuck_fn stuck)
+{
+    deadline = seconds;
+    stop_flag = stop;
+    on_stuck = stuck;
+}
+
+int ppx_world_stop_requested(void)
+{
+    return stop_flag && *stop_flag;
+}
+
+/* Polls req until it completes (MPI_Test then sets it to MPI_REQUEST_NULL; callers MPI_Wait it
+ * for clang-tidy's MPI checker, which returns at once). spin: only yield between polls (a barrier whose exit times must stay close); otherwise the
+ * step's policy, which naps after a while (poll.h). */
+static void timed_wait(MPI_Request *req, const char *what, int spin)
+{
+    double t0 = ppx_world_time();
+    for (int done = 0;;) {
+        MPI_Test(req, &done, MPI_STATUS_IGNORE);
+        if (done)
+            break;
+        double waited = ppx_world_time() - t0;
+        int stopped = ppx_world_stop_requested();
+        if (on_stuck && (stopped || (deadline > 0 && waited > deadline))) {
+            on_stuck(what, stopped);
+            ppx_world_abort(1); /* on_stuck must not return */
+        }
+        if (spin)
+            sched_yield();
+        else
+            ppx_poll_pause(waited);
+    }
+}
+
+void ppx_world_wait(MPI_Request *req, const char *what)
+{
+    timed_wait(req, what, 0);
+    MPI_Wait(req, MPI_STATUS_IGNORE); /* complete: returns at once */
+}
+
 void ppx_world_barrier(void)
 {
-    if (mpi_up)
-        MPI_Barrier(MPI_COMM_WORLD);
+    if (!mpi_up)
+        return;
+    MPI_Request req;
+    MPI_Ibarrier(MPI_COMM_WORLD, &req);
+    timed_wait(&req, "a barrier of all ranks", 1); /* no MPI_Wait: the MPI checker does not
+                                                     * know MPI_Ibarrier and would flag one */
 }
 
 int ppx_world_min_int(int v)
 {
     int low = v;
-    if (mpi_up)
-        MPI_Allreduce(&v, &low, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (mpi_up) {
+        MPI_Request req;
+        MPI_Iallreduce(&v, &low, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &req);
+        timed_wait(&req, "a reduction over all ranks", 0);
+        MPI_Wait(&req, MPI_STATUS_IGNORE); /* complete: returns at once */
+    }
     return low;
 }
 
 void ppx_world_bcast(void *buf, size_t bytes, int root)
 {
-    if (mpi_up)
-        MPI_Bcast(buf, (int)bytes, MPI_BYTE, root, MPI_COMM_WORLD);
+    if (!mpi_up)
+        return;
+    MPI_Request req;
+    MPI_Ibcast(buf, (int)bytes, MPI_BYTE, root, MPI_COMM_WORLD, &req);
+    timed_wait(&req, "a broadcast to all ranks", 0);
+    MPI_Wait(&req, MPI_STATUS_IGNORE); /* complete: returns at once */
 }
 
 void ppx_world_sum_doubles(const double *in, double *out, int n)
 {
-    if (mpi_up)
-        MPI_Reduce(in, out, n, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
-    else if (out != in)
+    if (mpi_up) {
+        MPI_Request req;
+        MPI_Ireduce(in, out, n, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD, &req);
+        timed_wait(&req, "a reduction over all ranks", 0);
+        MPI_Wait(&req, MPI_STATUS_IGNORE); /* complete: returns at once */
+    } else if (out != in) {
         memcpy(out, in, (size_t)n * sizeof *out);
+    }
 }
 
 void ppx_world_gather_bytes(const void *mine, int bytes, void *all)
 {
-    if (mpi_up)
-        MPI_Gather(mine, bytes, MPI_BYTE, all, bytes, MPI_BYTE, 0, MPI_COMM_WORLD);
-    else if (all)
+    if (mpi_up) {
+        MPI_Request req;
+        MPI_Igather(mine, bytes, MPI_BYTE, all, bytes, MPI_BYTE, 0, MPI_COMM_WORLD, &req);
+        timed_wait(&req, "a gather from all ranks", 0);
+        MPI_Wait(&req, MPI_STATUS_IGNORE); /* complete: returns at once */
+    } else if (all) {
         memcpy(all, mine, (size_t)bytes);
+    }
 }
 
 void ppx_world_gather_doubles(const double *mine, int n, double *all, const int *counts,
                               const int *displs)
 {
-    if (mpi_up)
-        MPI_Gatherv(mine, n, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-    else if (all)
+    if (mpi_up) {
+        MPI_Request req;
+        MPI_Igatherv(mine, n, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, 0, MPI_COMM_WORLD,
+                     &req);
+        timed_wait(&req, "a gather from all ranks", 0); /* nor MPI_Igatherv */
+    } else if (all) {
         memcpy(all + displs[0], mine, (size_t)n * sizeof *all);
+    }
 }

@@ -7,6 +7,8 @@
 #ifndef PPX_WORLD_H
 #define PPX_WORLD_H
 
+#include <mpi.h>
+#include <signal.h>
 #include <stddef.h>
 
 /* First thing in main, before anything that might initialise MPI or CUDA. Decides whether this
@@ -32,7 +34,23 @@ int ppx_world_uses_mpi(void);
 /* Seconds on a monotonic clock (MPI_Wtime under MPI, CLOCK_MONOTONIC otherwise). */
 double ppx_world_time(void);
 
-/* Collectives: every process calls them in the same order. */
+/* What a wait that must not go on does: it gets what was waited for and whether a stop signal
+ * (rather than the deadline) ended it, and must not return (ppexec's reports, removes its
+ * temporary files and ends the job; ppx_world_abort follows if it returns). */
+typedef void (*ppx_stuck_fn)(const char *what, int signalled);
+
+/* Bounds the waits of ppx_world_wait and of the collectives below: once a wait has taken more
+ * than `seconds` (0: no limit), or *stop is set (by a signal handler), stuck is called. Until
+ * this is called, and after a call with seconds = 0 and stop = NULL, waits are unbounded. */
+void ppx_world_set_deadline(double seconds, volatile sig_atomic_t *stop, ppx_stuck_fn stuck);
+/* Whether the stop flag given to ppx_world_set_deadline is set (0 without one). */
+int ppx_world_stop_requested(void);
+/* Completes the MPI request req, polling the way a step's wait does (poll.h), within the
+ * deadline above; what names the operation for stuck's message ("a link timing with rank 1"). */
+void ppx_world_wait(MPI_Request *req, const char *what);
+
+/* Collectives: every process calls them in the same order. Under MPI each waits within the
+ * deadline above. */
 void ppx_world_barrier(void);
 /* The minimum of v over all processes. */
 int ppx_world_min_int(int v);

@@ -136,6 +136,48 @@ int MPI_Gatherv(const void *in, int count, MPI_Datatype type, void *out, const i
     return copy(in, out ? (char *)out + (size_t)displs[0] * type_size(type) : NULL, count, type);
 }
 
+int MPI_Ibarrier(MPI_Comm comm, MPI_Request *req)
+{
+    *req = MPI_REQUEST_NULL;
+    return MPI_Barrier(comm);
+}
+
+int MPI_Ibcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm,
+               MPI_Request *req)
+{
+    *req = MPI_REQUEST_NULL;
+    return MPI_Bcast(buf, count, type, root, comm);
+}
+
+int MPI_Iallreduce(const void *in, void *out, int count, MPI_Datatype type, MPI_Op op,
+                   MPI_Comm comm, MPI_Request *req)
+{
+    *req = MPI_REQUEST_NULL;
+    return MPI_Allreduce(in, out, count, type, op, comm);
+}
+
+int MPI_Ireduce(const void *in, void *out, int count, MPI_Datatype type, MPI_Op op, int root,
+                MPI_Comm comm, MPI_Request *req)
+{
+    *req = MPI_REQUEST_NULL;
+    return MPI_Reduce(in, out, count, type, op, root, comm);
+}
+
+int MPI_Igather(const void *in, int count, MPI_Datatype type, void *out, int outcount,
+                MPI_Datatype outtype, int root, MPI_Comm comm, MPI_Request *req)
+{
+    *req = MPI_REQUEST_NULL;
+    return MPI_Gather(in, count, type, out, outcount, outtype, root, comm);
+}
+
+int MPI_Igatherv(const void *in, int count, MPI_Datatype type, void *out, const int *counts,
+                 const int *displs, MPI_Datatype outtype, int root, MPI_Comm comm,
+                 MPI_Request *req)
+{
+    *req = MPI_REQUEST_NULL;
+    return MPI_Gatherv(in, count, type, out, counts, displs, outtype, root, comm);
+}
+
 /* Point-to-point needs a second rank, which a run without MPI never has. */
 int MPI_Send(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm)
 {

@@ -45,6 +45,19 @@ int MPI_Gather(const void *in, int count, MPI_Datatype type, void *out, int outc
                MPI_Datatype outtype, int root, MPI_Comm comm);
 int MPI_Gatherv(const void *in, int count, MPI_Datatype type, void *out, const int *counts,
                 const int *displs, MPI_Datatype outtype, int root, MPI_Comm comm);
+/* The non-blocking collectives complete at once (MPI_Test then says so). */
+int MPI_Ibarrier(MPI_Comm comm, MPI_Request *req);
+int MPI_Ibcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm,
+               MPI_Request *req);
+int MPI_Iallreduce(const void *in, void *out, int count, MPI_Datatype type, MPI_Op op,
+                   MPI_Comm comm, MPI_Request *req);
+int MPI_Ireduce(const void *in, void *out, int count, MPI_Datatype type, MPI_Op op, int root,
+                MPI_Comm comm, MPI_Request *req);
+int MPI_Igather(const void *in, int count, MPI_Datatype type, void *out, int outcount,
+                MPI_Datatype outtype, int root, MPI_Comm comm, MPI_Request *req);
+int MPI_Igatherv(const void *in, int count, MPI_Datatype type, void *out, const int *counts,
+                 const int *displs, MPI_Datatype outtype, int root, MPI_Comm comm,
+                 MPI_Request *req);
 int MPI_Send(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm);
 int MPI_Recv(void *buf, int count, MPI_Datatype type, int src, int tag, MPI_Comm comm,
              MPI_Status *status);
