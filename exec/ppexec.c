@@ -57,9 +57,10 @@ static const char usage[] =
     "Without an MPI launcher ppexec is one process and never initialises MPI (PPEXEC_MPI=1 or 0\n"
     "forces or forbids it). CUDA: PPX_CUDA_DEVICE, PPX_NCCL_LIBRARY (docs/executor-cuda.md).\n"
     "A failed, stopped or killed rank makes the others stop within the timeout; SIGTERM, SIGINT\n"
-    "and SIGHUP stop a rank at its next wait (profiling: its next op) and end the job. After a failed step each surviving rank writes what it\n"
-    "measured to FILE.rankN.json, marked incomplete; no output is left half-written, and no\n"
-    "temporary file. Exit: 0 ok, 1 failure, 2 usage error.\n";
+    "and SIGHUP stop a rank at its next wait (profiling: its next op) and end the job. After a\n"
+    "failed step each surviving rank writes what it measured to FILE.rankN.json, marked\n"
+    "incomplete. No output is left half-written, nor a temporary file (after SIGKILL, one only\n"
+    "where the filesystem lacks O_TMPFILE). Exit: 0 ok, 1 failure, 2 usage error.\n";
 
 typedef struct options {
     const char *schedule, *file, *backend, *output, *profile;
