@@ -31,16 +31,16 @@ static const char compare_usage[] =
 /* The rows, kept until every schedule has run: the text table picks each column's unit from
  * its largest value, and --json writes them as one array (the library writes it). */
 #define MAX_SCHEDULES 64
-typedef struct json_rows {
+typedef struct compare_rows {
     size_t n;
     pps_summary row[MAX_SCHEDULES];
     pps_analysis analysis[MAX_SCHEDULES]; /* owned */
     cli_analytic analytic[MAX_SCHEDULES]; /* owned */
     char reason[MAX_SCHEDULES][PPS_ERRMSG_MAX];
-} json_rows;
+} compare_rows;
 
 /* Runs one schedule and keeps its row (or why it was skipped). Returns 1 if it ran. */
-static int compare_one(const cli_input *in, const pps_generator *g, json_rows *rows)
+static int compare_one(const cli_input *in, const pps_generator *g, compare_rows *rows)
 {
     pps_gen_params p;
     cli_gen_params(in, g, 1, &p);
@@ -105,7 +105,7 @@ static void rank_list(const double *v, int ranks, pps_unit u, char *buf, size_t 
 
 /* The text table: times and sizes in the unit each column's largest value needs (named in the
  * header); the bubble fractions as they are. */
-static void print_table(const json_rows *rows)
+static void print_table(const compare_rows *rows)
 {
     double tmax = 0, bmax = 0, pmax = 0;
     for (size_t i = 0; i < rows->n; i++) {
@@ -208,7 +208,7 @@ int cmd_compare(int argc, char **argv)
         printf("costs are one rank's share of the model, split over the v stages a rank holds "
                "(t/v, act/v), so every row runs the same model\n");
     }
-    json_rows *rows = calloc(1, sizeof *rows);
+    compare_rows *rows = calloc(1, sizeof *rows);
     if (!rows) {
         cli_error("compare", "out of memory");
         return EXIT_BAD_INPUT;
