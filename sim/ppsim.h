@@ -599,10 +599,10 @@ pps_status pps_simulate(const pps_schedule *s, const pps_cost *c, pps_timeline *
 /* ------------------------------------------------------------------ analysis */
 
 typedef struct pps_rank_stats {
-    double busy;            /* compute time, seconds */
+    double busy;            /* seconds of F, B, I, W, OVERLAP_F_B (never bookkeeping, transfers) */
     double idle;            /* makespan - busy */
-    double first_start;     /* first compute start */
-    double last_end;        /* last compute end */
+    double first_start;     /* first compute start (NaN: none); the span's ends, docs/analysis.md */
+    double last_end;        /* last compute end (NaN: none) */
     double peak_activation; /* bytes */
     size_t compute_actions;
 } pps_rank_stats;

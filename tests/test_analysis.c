@@ -157,21 +157,25 @@ START_TEST(stage_span_rate_uses_the_lowest_rank_on_ties)
 }
 END_TEST
 
-START_TEST(communication_extends_the_makespan_but_is_not_busy)
+START_TEST(communication_and_bookkeeping_extend_the_makespan_but_are_not_busy)
 {
     pps_timeline *t = new_timeline(2, 2, 1);
     add(t, 0, PPS_STREAM_RECV, 1, PPS_RECV_B, 0, 0, 0.5, 3);
     compute(t, 0, PPS_F, 0, 0, 1, 2);
     /* --comm sync puts transfers on the compute stream: still not busy. */
     add(t, 1, PPS_STREAM_COMPUTE, -1, PPS_RECV_F, 1, 0, 0.5, 2.5);
+    /* Bookkeeping, even with a cost, is neither busy nor a span's end (docs/analysis.md). */
     compute(t, 1, PPS_UNSHARD, 1, -1, 2.5, 2.75);
     pps_analysis a;
     analyze(t, &a);
     ck_assert_double_eq_tol(a.makespan, 2.5, EPS);
     ck_assert_double_eq_tol(a.per_rank[0].busy, 1, EPS);
-    ck_assert_double_eq_tol(a.per_rank[1].busy, 0.25, EPS); /* UNSHARD occupies the device */
-    ck_assert_uint_eq(a.per_rank[1].compute_actions, 0);   /* ... but is not F/B/I/W */
-    ck_assert_double_eq_tol(a.idle_over_total, (1.5 + 2.25) / 5.0, EPS);
+    ck_assert_double_eq_tol(a.per_rank[1].busy, 0, EPS);
+    ck_assert_uint_eq(a.per_rank[1].compute_actions, 0);
+    ck_assert(isnan(a.per_rank[1].first_start) && isnan(a.per_rank[1].last_end));
+    ck_assert_double_eq_tol(a.idle_over_total, (1.5 + 2.5) / 5.0, EPS);
+    /* Rank 0 spans 1..2 with 1 s busy: the only span, no bubble in it. */
+    ck_assert_double_eq_tol(a.stage_span_rate, 0, EPS);
     pps_analysis_clear(&a);
     pps_timeline_destroy(t);
 }
@@ -374,6 +378,107 @@ START_TEST(peak_is_the_program_order_running_maximum_on_random_schedules)
 }
 END_TEST
 
+/* Removes UNSHARD, RESHARD and REDUCE_GRAD from every program of s. */
+static void drop_bookkeeping(pps_schedule *s)
+{
+    for (int r = 0; r < s->ranks; r++) {
+        pps_program *p = &s->programs[r];
+        size_t n = 0;
+        for (size_t i = 0; i < p->n; i++) {
+            pps_kind k = (pps_kind)p->actions[i].kind;
+            if (k != PPS_UNSHARD && k != PPS_RESHARD && k != PPS_REDUCE_GRAD)
+                p->actions[n++] = p->actions[i];
+        }
+        p->n = n;
+    }
+}
+
+/* x and y are the same number (NaN alike). */
+static int same(double x, double y)
+{
+    return x == y || (isnan(x) && isnan(y));
+}
+
+/* Every field of two analyses of one shape is the same. */
+static int same_analysis(const pps_analysis *a, const pps_analysis *b)
+{
+    int ok = a->ranks == b->ranks && same(a->makespan, b->makespan) && same(a->busy, b->busy) &&
+             same(a->idle, b->idle) && same(a->idle_over_total, b->idle_over_total) &&
+             same(a->idle_over_compute, b->idle_over_compute) &&
+             same(a->stage_span_rate, b->stage_span_rate) &&
+             same(a->stage_span_idle, b->stage_span_idle) && same(a->throughput, b->throughput) &&
+             a->compute_actions == b->compute_actions;
+    for (int r = 0; ok && r < a->ranks; r++) {
+        const pps_rank_stats *x = &a->per_rank[r], *y = &b->per_rank[r];
+        ok = same(x->busy, y->busy) && same(x->idle, y->idle) &&
+             same(x->first_start, y->first_start) && same(x->last_end, y->last_end) &&
+             same(x->peak_activation, y->peak_activation) &&
+             x->compute_actions == y->compute_actions;
+    }
+    return ok;
+}
+
+static pps_analysis summary(const pps_schedule *s, const pps_cost *c, int i)
+{
+    pps_analysis a;
+    pps_error err = {0};
+    ck_assert_msg(pps_simulate_summary(s, c, &a, &err) == PPS_OK, "case %d: %s", i, err.msg);
+    return a;
+}
+
+/* Bookkeeping is outside busy time and the span's ends (docs/analysis.md), checked by a second
+ * method on the equivalence cases that hold UNSHARD, RESHARD and REDUCE_GRAD: at no cost they
+ * change no time, so the analysis equals that of the same schedule without them in every
+ * field, bit for bit; at their random costs they only shift compute, so every rank's busy time
+ * (up to the rounding of end − start at shifted times) and compute actions equal those without
+ * them. */
+START_TEST(bookkeeping_is_neither_busy_nor_a_span_end_on_random_schedules)
+{
+    int checked = 0;
+    for (int i = 0; i < EQ_CASES; i++) {
+        pps_schedule *s = NULL, *bare = NULL;
+        pps_cost c;
+        char desc[128];
+        if (!eq_case(i, &s, &c, desc, sizeof desc))
+            continue;
+        pps_error err = {0};
+        pps_analysis a;
+        if (!strstr(desc, " fsdp") || pps_simulate_summary(s, &c, &a, &err) != PPS_OK) {
+            pps_schedule_destroy(s); /* nothing to remove, or a deadlock */
+            pps_cost_clear(&c);
+            continue;
+        }
+        pps_cost c2;
+        char desc2[128];
+        ck_assert(eq_case(i, &bare, &c2, desc2, sizeof desc2)); /* the same draw again */
+        pps_cost_clear(&c2);
+        drop_bookkeeping(bare);
+        pps_analysis b = summary(bare, &c, i);
+        for (int r = 0; r < s->ranks; r++)
+            ck_assert_msg(fabs(a.per_rank[r].busy - b.per_rank[r].busy) <=
+                                  1e-12 * b.per_rank[r].busy &&
+                              a.per_rank[r].compute_actions == b.per_rank[r].compute_actions,
+                          "case %d (%s) rank %d: busy %.17g, without bookkeeping %.17g", i, desc,
+                          r, a.per_rank[r].busy, b.per_rank[r].busy);
+        pps_analysis_clear(&a);
+        pps_analysis_clear(&b);
+        c.t_unshard = c.t_reshard = c.t_reduce_grad = 0;
+        a = summary(s, &c, i);
+        b = summary(bare, &c, i);
+        ck_assert_msg(same_analysis(&a, &b), "case %d (%s): zero-cost bookkeeping changes the "
+                      "analysis: stage_span_rate %.17g, without it %.17g", i, desc,
+                      a.stage_span_rate, b.stage_span_rate);
+        pps_analysis_clear(&a);
+        pps_analysis_clear(&b);
+        checked++;
+        pps_schedule_destroy(bare);
+        pps_schedule_destroy(s);
+        pps_cost_clear(&c);
+    }
+    ck_assert_int_gt(checked, 50);
+}
+END_TEST
+
 START_TEST(overlap_allocates_its_forward_and_releases_its_backward)
 {
     pps_timeline *t = new_timeline(1, 1, 2);
@@ -434,7 +539,8 @@ static Suite *analysis_suite(void)
     tcase_add_test(tc, worked_example_gives_the_documented_bubbles);
     tcase_add_test(tc, gpipe_with_one_microbatch_idles_three_quarters);
     tcase_add_test(tc, stage_span_rate_uses_the_lowest_rank_on_ties);
-    tcase_add_test(tc, communication_extends_the_makespan_but_is_not_busy);
+    tcase_add_test(tc, communication_and_bookkeeping_extend_the_makespan_but_are_not_busy);
+    tcase_add_test(tc, bookkeeping_is_neither_busy_nor_a_span_end_on_random_schedules);
     tcase_add_test(tc, undefined_ratios_are_nan);
     tcase_add_test(tc, empty_timeline_cannot_be_analysed);
     suite_add_tcase(s, tc);

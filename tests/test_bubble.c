@@ -3,6 +3,7 @@
  * formulas evaluated by hand, written next to each assertion. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "testutil.h"
 
@@ -155,6 +156,95 @@ START_TEST(analytic_formula_agrees_with_simulation_for_every_schedule)
 }
 END_TEST
 
+/* Inserts a at position pos of rank's program (program order matters to the test). */
+static void insert(pps_schedule *s, int rank, size_t pos, pps_action a)
+{
+    pps_error err = {0};
+    ck_assert_msg(pps_schedule_append(s, rank, a, &err) == PPS_OK, "%s", err.msg);
+    pps_program *p = &s->programs[rank];
+    memmove(&p->actions[pos + 1], &p->actions[pos], (p->n - 1 - pos) * sizeof *p->actions);
+    p->actions[pos] = a;
+}
+
+/* The checks of one path's analysis: ZB-H2, P = 4, M = 24, t_F = t_I = t_W = 1 has no bubble
+ * in the Zero Bubble paper's sense (rank r's compute runs back to back from r·t_F for
+ * M·(t_F + t_I + t_W) = 72 s), and the makespan is 72 + (P − 1)·t_F = 75 s. Bookkeeping of
+ * `extra` s each, one action before every rank's program and two after it, waits for nothing:
+ * it shifts every rank's compute by extra and adds 3·extra to the makespan, nothing else. */
+static void check_zb_h2(const pps_analysis *a, double extra, const char *path)
+{
+    ck_assert_msg(a->stage_span_rate == 0 && a->stage_span_idle == 0,
+                  "%s, bookkeeping %g s: stage_span_rate %.17g, stage_span_idle %.17g", path,
+                  extra, a->stage_span_rate, a->stage_span_idle);
+    ck_assert_msg(fabs(a->makespan - (75 + 3 * extra)) < TOL, "%s: makespan %.17g", path,
+                  a->makespan);
+    for (int r = 0; r < 4; r++) {
+        const pps_rank_stats *x = &a->per_rank[r];
+        ck_assert_msg(x->busy == 72 && x->compute_actions == 72, "%s: rank %d busy %.17g", path,
+                      r, x->busy);
+        ck_assert_msg(x->first_start == r + extra && x->last_end == 72 + r + extra,
+                      "%s: rank %d spans %.17g..%.17g", path, r, x->first_start, x->last_end);
+    }
+}
+
+/* Issue 9 item 4: an UNSHARD before and a RESHARD and REDUCE_GRAD after every rank's program
+ * move neither busy time nor the span's ends, whether they cost nothing (as in PyTorch's files)
+ * or something, on every path: the stream core's summary, the graph core's timeline analysed,
+ * and the batch API. */
+START_TEST(bookkeeping_actions_do_not_move_the_bubble)
+{
+    static const double extras[2] = {0, 0.25};
+    for (int e = 0; e < 2; e++) {
+        double extra = extras[e];
+        pps_gen_params params = {.ranks = 4, .chunks = 1, .microbatches = 24};
+        pps_schedule *s = NULL, *low = NULL;
+        pps_error err = {0};
+        ck_assert_msg(pps_generate(pps_generator_find("zb-h2"), &params, &s, &err) == PPS_OK,
+                      "%s", err.msg);
+        for (int r = 0; r < 4; r++) {
+            insert(s, r, 0, pps_action_make(PPS_UNSHARD, r, -1));
+            ck_assert(pps_schedule_append(s, r, pps_action_make(PPS_RESHARD, r, -1), &err) ==
+                      PPS_OK);
+            ck_assert(pps_schedule_append(s, r, pps_action_make(PPS_REDUCE_GRAD, r, -1), &err) ==
+                      PPS_OK);
+        }
+        ck_assert_msg(pps_schedule_validate(s, &err) == PPS_OK, "%s", err.msg);
+        ck_assert_msg(pps_schedule_lower(s, &low, &err) == PPS_OK, "%s", err.msg);
+        pps_cost c;
+        pps_cost_init(&c);
+        c.uniform = (pps_stage_cost){.tf = 1, .tb = 2, .ti = 1, .tw = 1, .act_bytes = 1};
+        c.t_unshard = c.t_reshard = c.t_reduce_grad = extra;
+        ck_assert_msg(pps_cost_resolve_for(&c, s, &err) == PPS_OK, "%s", err.msg);
+
+        pps_analysis a;
+        ck_assert_msg(pps_simulate_summary(s, &c, &a, &err) == PPS_OK, "%s", err.msg);
+        check_zb_h2(&a, extra, "stream core summary");
+        pps_analysis_clear(&a);
+
+        pps_timeline *t = NULL;
+        ck_assert_msg(pps_simulate(low, &c, &t, &err) == PPS_OK, "%s", err.msg);
+        ck_assert_msg(pps_analyze(t, &a, &err) == PPS_OK, "%s", err.msg);
+        check_zb_h2(&a, extra, "graph core timeline, analysed");
+        pps_analysis_clear(&a);
+        pps_timeline_destroy(t);
+
+        pps_batch *b = NULL;
+        pps_prices pr = {0};
+        const pps_analysis *ba = NULL;
+        ck_assert_msg(pps_batch_create(&b, &err) == PPS_OK, "%s", err.msg);
+        ck_assert_msg(pps_price(s, &c, &pr, &err) == PPS_OK, "%s", err.msg);
+        ck_assert_msg(pps_batch_simulate(b, s, &pr, &ba, &err) == PPS_OK, "%s", err.msg);
+        check_zb_h2(ba, extra, "batch summary");
+        pps_prices_clear(&pr);
+        pps_batch_destroy(b);
+
+        pps_cost_clear(&c);
+        pps_schedule_destroy(low);
+        pps_schedule_destroy(s);
+    }
+}
+END_TEST
+
 static Suite *bubble_suite(void)
 {
     Suite *s = suite_create("bubble");
@@ -168,6 +258,7 @@ static Suite *bubble_suite(void)
     tcase_add_test(tc, interleaving_the_same_model_is_faster_and_holds_smaller_chunks);
     tcase_add_test(tc, naive_keeps_each_rank_busy_one_pth_of_the_time);
     tcase_add_test(tc, analytic_formula_agrees_with_simulation_for_every_schedule);
+    tcase_add_test(tc, bookkeeping_actions_do_not_move_the_bubble);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -218,12 +218,17 @@ static inline void ppsa_busy_init(ppsa_busy *b)
     *b = (ppsa_busy){0, INFINITY, -INFINITY, 0};
 }
 
-/* One busy event (docs/analysis.md: a compute-stream event that is not IDLE or SEND/RECV). */
+/* One event of a rank's compute stream, in arrival order (docs/analysis.md, "Busy and idle
+ * time"): a compute action (F, B, I, W, OVERLAP_F_B) is busy and sets the span's ends, even
+ * with zero length (it still marks where the schedule's data flow stands); anything else (IDLE,
+ * SEND/RECV under --comm sync, UNSHARD, RESHARD, REDUCE_GRAD, whatever their cost) changes
+ * nothing, so that bookkeeping never moves the bubble. */
 static inline void ppsa_busy_add(ppsa_busy *b, pps_kind k, double start, double end)
 {
+    if (!pps_kind_is_compute(k))
+        return;
     b->busy += end - start;
-    b->compute_actions += k == PPS_F || k == PPS_B || k == PPS_I || k == PPS_W ||
-                          k == PPS_OVERLAP_F_B;
+    b->compute_actions++;
     if (start < b->first_start)
         b->first_start = start;
     if (end > b->last_end)

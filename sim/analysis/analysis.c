@@ -7,13 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Busy time: every compute-stream event except PPS_IDLE and communication. F/B/I/W/OVERLAP_F_B
- * and UNSHARD/RESHARD/REDUCE_GRAD occupy the device; a SEND/RECV on the compute stream (--comm
- * sync) is the rank waiting on a peer, which is what a bubble measures, so it counts as idle. */
-static int is_busy(const pps_event *e)
+/* Busy time and the span's ends come from the compute stream, where ppsa_busy_add keeps what
+ * counts (compute actions with a length); a transfer on a communication stream is never busy. */
+static int on_compute_stream(const pps_event *e)
 {
-    pps_kind k = (pps_kind)e->action.kind;
-    return e->stream == PPS_STREAM_COMPUTE && k != PPS_IDLE && !pps_kind_is_comm(k);
+    return e->stream == PPS_STREAM_COMPUTE;
 }
 
 /* x / y, or NaN when y is 0 (the ratio is undefined). */
@@ -124,7 +122,7 @@ static pps_status scan(const pps_timeline *t, ppsa_mem *mem, int want_points, pp
             lo = e->start;
         if (e->end > hi)
             hi = e->end;
-        if (is_busy(e))
+        if (on_compute_stream(e))
             ppsa_busy_add(&busy[e->rank], (pps_kind)e->action.kind, e->start, e->end);
     }
     if (t0)

@@ -339,7 +339,8 @@ NO_SLP_VECTORIZE static int fast_turn(core *x, int32_t r)
     int32_t *const ready = x->ready;
     const size_t M = x->M;
     size_t head = R->head, n = R->n, nready = x->nready, count = R->busy.compute_actions;
-    double prev = R->prev_end, busy = R->busy.busy, first = R->busy.first_start;
+    double prev = R->prev_end, busy = R->busy.busy;
+    double first = R->busy.first_start, last = R->busy.last_end;
     double mt = R->mem.t, bytes = R->mem.bytes, peak = R->mem.peak;
     int how = FAST_DONE;
     if (R->mem.npend != 0 || R->mem.want_points) /* step() records the memory's steps */
@@ -392,6 +393,7 @@ NO_SLP_VECTORIZE static int fast_turn(core *x, int32_t r)
         count++;
         if (t < first)
             first = t;
+        last = end; /* ends only grow along a stream */
         prev = end;
         /* The output, as forward_out / backward_out give it. */
         if (k == PPS_F) {
@@ -442,8 +444,7 @@ NO_SLP_VECTORIZE static int fast_turn(core *x, int32_t r)
     R->busy.busy = busy;
     R->busy.compute_actions = count;
     R->busy.first_start = first;
-    if (count > 0)
-        R->busy.last_end = prev; /* ends only grow along a stream */
+    R->busy.last_end = last;
     R->mem.t = mt;
     R->mem.bytes = bytes;
     R->mem.peak = peak;
@@ -543,20 +544,19 @@ pps_status ppse_stream_run(ppse_work *w, const pps_schedule *s, const pps_prices
 
 void ppse_stream_summary(const ppse_work *w, const pps_schedule *s, pps_analysis *out)
 {
-    /* The earliest start and latest end over every event of the lowered timeline: a transfer
-     * ends before its consumer starts, so the latest end is a compute end, and the first
-     * receive of each link is posted at 0. */
-    double t0 = INFINITY, t1 = -INFINITY;
+    /* The earliest start and latest end over every event of the lowered timeline, bookkeeping
+     * actions included (they are outside busy time, not outside the step). The earliest start
+     * is 0: followed back through what it waited for (each started no later), the earliest
+     * event leads to the first action of a stream that waits for nothing. The latest end is a
+     * compute stream's end: ends only grow along a stream, and a transfer ends before its
+     * consumer starts. */
+    double t0 = 0, t1 = 0;
     for (int r = 0; r < s->ranks; r++) {
         const ppse_rank *rk = &w->rank[r];
-        if (rk->busy.first_start < t0)
-            t0 = rk->busy.first_start;
-        if (rk->busy.last_end > t1)
-            t1 = rk->busy.last_end;
+        if (rk->prev_end > t1)
+            t1 = rk->prev_end;
         out->per_rank[r] = ppsa_rank_stats(&rk->busy, rk->mem.peak);
     }
-    if (w->nlinks > 0 && t0 > 0)
-        t0 = 0;
     ppsa_finish(out, s->ranks, s->microbatches, t0, t1);
 }
 
