@@ -226,10 +226,10 @@ START_TEST(sends_and_receives_in_different_orders_are_refused)
     pps_schedule *s = schedule_from_rows(2, 2, 2, rows);
     pps_error err = {0};
     ck_assert_int_eq(pps_schedule_validate(s, &err), PPS_EINPUT);
-    ck_assert_str_eq(err.msg, "rank 1, position 0 (1RECV_F1): receives out of order: the "
-                              "matching send is 0SEND_F0 (rank 0, position 1); sends and "
-                              "receives between two ranks must appear in the same order on "
-                              "both sides");
+    ck_assert_str_eq(err.msg, "rank 1, position 0 (1RECV_F1): receives out of order: its send "
+                              "is 0SEND_F1 (rank 0, position 3), but the send in its place is "
+                              "0SEND_F0 (rank 0, position 1); sends and receives between two "
+                              "ranks must appear in the same order on both sides");
     pps_schedule_destroy(s);
 }
 END_TEST
@@ -240,8 +240,8 @@ START_TEST(send_without_receive_is_refused)
     pps_schedule *s = schedule_from_rows(2, 2, 1, rows);
     pps_error err = {0};
     ck_assert_int_eq(pps_schedule_validate(s, &err), PPS_EINPUT);
-    ck_assert_str_eq(err.msg, "rank 0, position 1 (0SEND_F0): no matching receive on rank 1 "
-                              "(rank 0 sends 1, rank 1 receives 0)");
+    ck_assert_str_eq(err.msg, "rank 1, position 0 (1F0): the receive of its input, 1RECV_F0, "
+                              "is missing (rank 0 sends it at position 1: 0SEND_F0)");
     pps_schedule_destroy(s);
 }
 END_TEST
@@ -309,7 +309,7 @@ START_TEST(bounds_give_the_worked_example_critical_path)
         for (;;) {
             char text[PPS_ACTION_TEXT_MAX];
             pps_action_format(&t->events[at].action, text, sizeof text);
-            ck_assert_msg(n < 10 && atoi(want[n][0]) == t->events[at].rank &&
+            ck_assert_msg(n < 10 && strtol(want[n][0], NULL, 10) == t->events[at].rank &&
                               strcmp(want[n][1], text) == 0,
                           "core %d, step %zu: %s on rank %d", k, n, text, t->events[at].rank);
             n++;

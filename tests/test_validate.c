@@ -60,14 +60,34 @@ END_TEST
 START_TEST(backward_before_forward_is_refused)
 {
     ck_assert_str_eq(refusal(1, "0B0,0F0", "1F0,1B0"),
-                     "rank 0, position 0 (0B0): backward before its forward");
+                     "rank 0, position 0 (0B0): backward before its forward 0F0 (position 1)");
+    /* The forward as the first half of an overlapped pair later on. */
+    ck_assert_str_eq(refusal(2, "0F0,0I1,(0F1;0B0)OVERLAP_F_B,0W1", "1F0,1B0,1F1,1B1"),
+                     "rank 0, position 1 (0I1): backward before its forward 0F1 (position 2)");
+}
+END_TEST
+
+/* Issue 9 item 5: a backward whose forward is nowhere is missing its forward; "before its
+ * forward" would send the reader looking for a forward that does not exist. */
+START_TEST(backward_without_any_forward_is_refused_as_missing)
+{
+    ck_assert_str_eq(refusal(2, "0F0,0B0,0B1", "1F0,1B0,1F1,1B1"),
+                     "rank 0, position 2 (0B1): no forward anywhere: 0F1 is missing");
+    ck_assert_str_eq(refusal(1, "0F0,0B0", "1I0,1W0"),
+                     "rank 1, position 0 (1I0): no forward anywhere: 1F0 is missing");
 }
 END_TEST
 
 START_TEST(w_before_i_is_refused)
 {
     ck_assert_str_eq(refusal(1, "0F0,0W0,0I0", "1F0,1B0"),
-                     "rank 0, position 1 (0W0): W before its I");
+                     "rank 0, position 1 (0W0): W before its I 0I0 (position 2)");
+    ck_assert_str_eq(refusal(1, "0F0,0W0", "1F0,1B0"),
+                     "rank 0, position 1 (0W0): no I anywhere: 0I0 is missing");
+    /* A W whose cell has a B later: the B and the W are what conflict. */
+    ck_assert_str_eq(refusal(1, "0F0,0W0,0B0", "1F0,1B0"),
+                     "rank 0, position 1 (0W0): B and I/W both given for this stage and "
+                     "micro-batch (the B at position 2)");
 }
 END_TEST
 
@@ -82,21 +102,27 @@ END_TEST
 START_TEST(missing_backward_is_refused_naming_the_cell)
 {
     ck_assert_str_eq(refusal(2, "0F0,0F1,0B0,0B1", "1F0,1B0,1F1"),
-                     "rank 1: stage 1, micro-batch 1 has no backward (B, or I and W)");
+                     "rank 1, position 2 (1F1): no backward anywhere for this F: 1B1 (or 1I1 "
+                     "and 1W1) is missing");
 }
 END_TEST
 
 START_TEST(i_without_w_is_refused)
 {
     ck_assert_str_eq(refusal(1, "0F0,0I0", "1F0,1B0"),
-                     "rank 0: stage 0, micro-batch 0 has no W (it has an I)");
+                     "rank 0, position 1 (0I0): no W anywhere for this I: 0W0 is missing");
+    /* The I as the second half of an overlapped pair. */
+    ck_assert_str_eq(refusal(2, "0F0,(0F1;0I0)OVERLAP_F_B,0B1", "1F0,1B0,1F1,1B1"),
+                     "rank 0, position 1 ((0F1;0I0)OVERLAP_F_B): no W anywhere for this I: 0W0 "
+                     "is missing");
 }
 END_TEST
 
 START_TEST(missing_forward_is_refused)
 {
     ck_assert_str_eq(refusal(2, "0F0,0B0", "1F0,1B0"),
-                     "rank 0: stage 0, micro-batch 1 has no F");
+                     "rank 0: stage 0, micro-batch 1 has no action: 0F1 and its backward "
+                     "(0B1, or 0I1 and 0W1) are missing");
 }
 END_TEST
 
@@ -104,6 +130,48 @@ START_TEST(out_of_range_micro_batch_is_refused)
 {
     ck_assert_str_eq(refusal(1, "0F0,0F1,0B0", "1F0,1B0"),
                      "rank 0, position 1 (0F1): micro-batch 1 is out of range [0, 1)");
+}
+END_TEST
+
+/* Issue 9 item 5: in a lowered schedule a receive (or its send) that is not there is reported
+ * as missing where it is needed, naming the other side; only receives that are all there but
+ * in another order than their sends are "out of order", naming both sends involved. */
+START_TEST(missing_receive_is_refused_as_missing)
+{
+    ck_assert_str_eq(refusal(2, "0F0,0SEND_F0,0F1,0SEND_F1,0RECV_B0,0B0,0RECV_B1,0B1",
+                             "1RECV_F0,1F0,1F1,1B0,1SEND_B0,1B1,1SEND_B1"),
+                     "rank 1, position 2 (1F1): the receive of its input, 1RECV_F1, is missing "
+                     "(rank 0 sends it at position 3: 0SEND_F1)");
+    ck_assert_str_eq(refusal(2, "0F0,0SEND_F0,0F1,0RECV_B0,0B0,0RECV_B1,0B1",
+                             "1RECV_F0,1F0,1F1,1B0,1SEND_B0,1B1,1SEND_B1"),
+                     "rank 1, position 2 (1F1): the receive of its input, 1RECV_F1, is missing, "
+                     "and so is its send 0SEND_F1 on rank 0");
+    /* The backward half of an overlapped pair needs its receive as a B does. */
+    ck_assert_str_eq(refusal(2, "0F0,0SEND_F0,(0F1;0B0)OVERLAP_F_B,0SEND_F1,0RECV_B1,0B1",
+                             "1RECV_F0,1F0,1B0,1SEND_B0,1RECV_F1,1F1,1B1,1SEND_B1"),
+                     "rank 0, position 2 ((0F1;0B0)OVERLAP_F_B): the receive of its input, "
+                     "0RECV_B0, is missing (rank 1 sends it at position 3: 1SEND_B0)");
+}
+END_TEST
+
+START_TEST(receive_without_its_send_is_refused_as_missing)
+{
+    ck_assert_str_eq(refusal(2, "0F0,0SEND_F0,0F1,0RECV_B0,0B0,0RECV_B1,0B1",
+                             "1RECV_F0,1F0,1RECV_F1,1F1,1B0,1SEND_B0,1B1,1SEND_B1"),
+                     "rank 1, position 2 (1RECV_F1): its send 0SEND_F1 is missing on rank 0");
+    ck_assert_str_eq(refusal(1, "0F0,0SEND_F0,0RECV_B0,0B0", "1RECV_F0,1F0,1B0"),
+                     "rank 0, position 2 (0RECV_B0): its send 1SEND_B0 is missing on rank 1");
+}
+END_TEST
+
+START_TEST(receives_in_another_order_name_both_sends)
+{
+    ck_assert_str_eq(refusal(2, "0F0,0SEND_F0,0F1,0SEND_F1,0RECV_B0,0B0,0RECV_B1,0B1",
+                             "1RECV_F1,1RECV_F0,1F0,1B0,1SEND_B0,1F1,1B1,1SEND_B1"),
+                     "rank 1, position 0 (1RECV_F1): receives out of order: its send is "
+                     "0SEND_F1 (rank 0, position 3), but the send in its place is 0SEND_F0 "
+                     "(rank 0, position 1); sends and receives between two ranks must appear "
+                     "in the same order on both sides");
 }
 END_TEST
 
@@ -245,12 +313,16 @@ static Suite *validate_suite(void)
     tcase_add_test(tc, duplicate_forward_is_refused);
     tcase_add_test(tc, duplicated_send_recv_pair_is_refused);
     tcase_add_test(tc, backward_before_forward_is_refused);
+    tcase_add_test(tc, backward_without_any_forward_is_refused_as_missing);
     tcase_add_test(tc, w_before_i_is_refused);
     tcase_add_test(tc, b_together_with_i_is_refused);
     tcase_add_test(tc, missing_backward_is_refused_naming_the_cell);
     tcase_add_test(tc, i_without_w_is_refused);
     tcase_add_test(tc, missing_forward_is_refused);
     tcase_add_test(tc, out_of_range_micro_batch_is_refused);
+    tcase_add_test(tc, missing_receive_is_refused_as_missing);
+    tcase_add_test(tc, receive_without_its_send_is_refused_as_missing);
+    tcase_add_test(tc, receives_in_another_order_name_both_sends);
     tcase_add_test(tc, send_before_its_producer_is_refused);
     tcase_add_test(tc, send_to_a_stage_on_the_same_rank_is_refused);
     tcase_add_test(tc, split_backward_validates_and_simulates);

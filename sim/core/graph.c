@@ -181,10 +181,23 @@ static pps_status match_lanes(builder *b, pps_error *err)
             const pps_action *ra = ppsg_action_on(g, ln->dst, ln->recv[k]);
             pps_action want = matching_recv(sa);
             if (want.kind != ra->kind || want.stage != ra->stage || want.mb != ra->mb) {
+                /* Validation has found every receive's send: name it, and the send whose
+                 * place in the order this receive takes. */
+                size_t j = 0;
+                for (; j < ln->nsend; j++) {
+                    const pps_action *o = ppsg_action_on(g, ln->src, ln->send[j]);
+                    pps_action m = matching_recv(o);
+                    if (m.kind == ra->kind && m.stage == ra->stage && m.mb == ra->mb)
+                        break;
+                }
+                char z[128] = "missing";
+                if (j < ln->nsend)
+                    describe(g, ln->send[j], z, sizeof z);
                 describe(g, ln->send[k], x, sizeof x);
                 snprintf(y, sizeof y,
-                         "receives out of order: the matching send is %s; sends and receives "
-                         "between two ranks must appear in the same order on both sides", x);
+                         "receives out of order: its send is %s, but the send in its place is "
+                         "%s; sends and receives between two ranks must appear in the same "
+                         "order on both sides", z, x);
                 return fail_at(g, ln->recv[k], err, y);
             }
             g->partner[ln->send[k]] = ln->recv[k];

@@ -1,0 +1,1 @@
+sim -f @DIR@/lowered_missing_pair.csv -o @OUT@

@@ -1,0 +1,1 @@
+sim -f @DIR@/lowered_missing_recv.csv -o @OUT@

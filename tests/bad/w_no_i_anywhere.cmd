@@ -1,0 +1,1 @@
+sim -f @DIR@/w_no_i_anywhere.json -o @OUT@
