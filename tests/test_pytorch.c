@@ -145,8 +145,8 @@ static void quirk_is_refused(const pps_schedule *s, int P)
     pps_error err = {0};
     ck_assert_int_eq(pps_schedule_validate(s, &err), PPS_EINPUT);
     char want[128];
-    snprintf(want, sizeof want, "rank %d, position 1 (%dB0): backward before its forward", P - 1,
-             P - 1);
+    snprintf(want, sizeof want, "rank %d, position 1 (%dB0): no forward anywhere: %dF0 is missing",
+             P - 1, P - 1, P - 1);
     ck_assert_str_eq(err.msg, want);
 }
 
