@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -686,17 +685,14 @@ START_TEST(interleaved_bubble_is_p_minus_1_over_v_m_for_m_multiple_of_p)
 }
 END_TEST
 
-/* ------------------------------------------------------------------ speed */
+/* ------------------------------------------------------------------ size */
 
-START_TEST(interleaved_p64_v4_m4096_generates_well_under_a_second)
+/* The largest default configuration generates whole. Its speed is a benchmark's business
+ * (ppsim-bench prints generate's rate), not a timed assertion on a shared machine. */
+START_TEST(interleaved_p64_v4_m4096_generates_every_action)
 {
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     pps_schedule *s = gen("interleaved-1f1b", 64, 4, 4096, 0);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     ck_assert_uint_eq(s->programs[0].n + s->programs[63].n, 4 * 2 * 4096 * 2);
-    ck_assert_msg(secs < 0.5, "took %.3f s", secs);
     pps_schedule_destroy(s);
 }
 END_TEST
@@ -742,7 +738,7 @@ static Suite *generators_suite(void)
     tcase_add_test(tc, every_generator_runs_without_deadlock_and_meets_its_analytic_bubble);
     tcase_add_test(tc, analytic_bubbles_follow_the_literature);
     tcase_add_test(tc, interleaved_bubble_is_p_minus_1_over_v_m_for_m_multiple_of_p);
-    tcase_add_test(tc, interleaved_p64_v4_m4096_generates_well_under_a_second);
+    tcase_add_test(tc, interleaved_p64_v4_m4096_generates_every_action);
     suite_add_tcase(su, tc);
     return su;
 }
