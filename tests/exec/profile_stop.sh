@@ -21,8 +21,9 @@ trap cleanup EXIT
 pass=0 failn=0
 ok() { echo "ok   $*"; pass=$((pass + 1)); }
 bad() { echo "FAIL $*"; failn=$((failn + 1)); }
-# A compute phase of a few seconds (400 runs of each op, 2 GEMMs of 128x256x256 each).
-work=(-s 1f1b -m 4 --hidden 256 --tokens 128 --layers 2 --repeats 400)
+# A compute phase of a few seconds on two idle cores (2000 runs of each op, 2 GEMMs of
+# 128x256x256 each; 400 runs took about 1 s, too short to be caught in the act).
+work=(-s 1f1b -m 4 --hidden 256 --tokens 128 --layers 2 --repeats 2000)
 
 # rank_pid OUT RANK: the pid of the rank of this run (its command line names OUT, unique to it).
 rank_pid() {
@@ -35,11 +36,15 @@ rank_pid() {
     done
 }
 
-# wait_started OUT: until both ranks of this run exist (up to 60 s), then 2 s more, by which
-# time they are profiling (MPI and the backend start in well under a second).
+# wait_started OUT LOG: until both ranks of this run say (--verbose) that they are profiling,
+# up to 60 s, then 0.2 s more.
 wait_started() {
     for _ in $(seq 600); do
-        [ -n "$(rank_pid "$1" 0)" ] && [ -n "$(rank_pid "$1" 1)" ] && sleep 2 && return 0
+        if grep -q 'rank 0: profiling started' "$2" 2>/dev/null &&
+           grep -q 'rank 1: profiling started' "$2" 2>/dev/null; then
+            sleep 0.2
+            return 0
+        fi
         sleep 0.1
     done
     return 1
@@ -76,9 +81,9 @@ signal_case() {
     local d=$dir/$name
     mkdir -p "$d/out"
     env "$@" bash "$here/mpirun.sh" 2 "$ppexec" "${work[@]}" --timeout 3 \
-        --profile "$d/out/p.json" >"$d/log" 2>&1 &
+        --verbose --profile "$d/out/p.json" >"$d/log" 2>&1 &
     local job=$!
-    if ! wait_started "$d/out/p.json"; then
+    if ! wait_started "$d/out/p.json" "$d/log"; then
         kill -9 "$job" 2>/dev/null
         bad "$name: the ranks never started profiling"; sed 's/^/     /' "$d/log"; return
     fi
@@ -106,7 +111,7 @@ signal_case() {
     fi
 }
 
-signal_case stopped 1 STOP 30
+signal_case stopped 1 STOP 60
 signal_case term-rank0 0 TERM 10 PPSIM_NAMED_TEMPS=1
 signal_case term-rank1 1 TERM 10 PPSIM_NAMED_TEMPS=1
 signal_case kill-rank0 0 KILL 10
