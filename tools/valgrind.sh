@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# valgrind.sh — runs the CLI end-to-end tests (tests/cli/run_cli.sh, run_bad.sh, json_strings.sh) with every
+# valgrind.sh — runs the CLI end-to-end tests (tests/cli/run_cli.sh, run_bad.sh, json_strings.sh, run_text.sh) with every
 # ppsim invocation under valgrind memcheck (docs/testing.md). A run fails on any invalid read or
 # write, use of uninitialised memory, invalid free, or definitely/indirectly lost block: valgrind
 # then exits 99, which the runners report as a wrong exit code.
@@ -30,7 +30,7 @@ chmod +x "$wrapper"
 status=0
 # The runners work in scratch directories of their own, so they run side by side (one per core).
 runners=()
-for t in run_cli run_bad json_strings; do
+for t in run_cli run_bad json_strings run_text; do
     [ -f "tests/cli/$t.sh" ] || { echo "valgrind.sh: tests/cli/$t.sh missing, skipped" >&2; continue; }
     args=("$wrapper")
     [ "$t" = run_bad ] && args+=(tests/bad)
