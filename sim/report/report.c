@@ -40,26 +40,35 @@ static void md_code(FILE *fp, const char *s)
     fputc('`', fp);
 }
 
-static void put_time(FILE *fp, double s)
-{
-    char b[32];
-    if (!isfinite(s)) {
-        fputs("–", fp);
-        return;
-    }
-    pps_format_time(s, b, sizeof b);
-    fputs(b, fp);
-}
-
-static void put_bytes(FILE *fp, double v)
+/* A finite value through one of ppsim's formatters (seconds or bytes), else a dash: a table
+ * cell never shows "nan" or "inf". */
+static void put_formatted(FILE *fp, double v, int (*format)(double, char *, size_t))
 {
     char b[32];
     if (!isfinite(v)) {
         fputs("–", fp);
         return;
     }
-    pps_format_bytes(v, b, sizeof b);
+    format(v, b, sizeof b);
     fputs(b, fp);
+}
+
+static void put_time(FILE *fp, double s)
+{
+    put_formatted(fp, s, pps_format_time);
+}
+
+static void put_bytes(FILE *fp, double v)
+{
+    put_formatted(fp, v, pps_format_bytes);
+}
+
+/* A span of time "start – end" (seconds). */
+static void put_time_span(FILE *fp, double start, double end)
+{
+    put_time(fp, start);
+    fputs(" – ", fp);
+    put_time(fp, end);
 }
 
 static void put_pct(FILE *fp, double v)
@@ -68,6 +77,22 @@ static void put_pct(FILE *fp, double v)
         fprintf(fp, "%.1f%%", 100 * v);
     else
         fputs("–", fp);
+}
+
+/* The cells both schedule tables share: the makespan and the bubble in its four conventions,
+ * "makespan | idle/total | idle/compute | analytic | stage-span". */
+static void put_makespan_bubbles(FILE *fp, double makespan, double over_total,
+                                 double over_compute, double analytic, double stage_span)
+{
+    put_time(fp, makespan);
+    fputs(" | ", fp);
+    put_pct(fp, over_total);
+    fputs(" | ", fp);
+    put_pct(fp, over_compute);
+    fputs(" | ", fp);
+    put_pct(fp, analytic);
+    fputs(" | ", fp);
+    put_pct(fp, stage_span);
 }
 
 /* ------------------------------------------------------------------ sections */
@@ -135,15 +160,8 @@ static void section_result(FILE *fp, const pps_report *r, const pps_analysis *a)
     fputs("## Result\n\n| makespan | idle/total (GPipe) | idle/compute (Megatron) | analytic "
           "idle/compute | stage-span (Zero Bubble) | throughput |\n"
           "| --- | --- | --- | --- | --- | --- |\n| ", fp);
-    put_time(fp, a->makespan);
-    fputs(" | ", fp);
-    put_pct(fp, a->idle_over_total);
-    fputs(" | ", fp);
-    put_pct(fp, a->idle_over_compute);
-    fputs(" | ", fp);
-    put_pct(fp, r->analytic);
-    fputs(" | ", fp);
-    put_pct(fp, a->stage_span_rate);
+    put_makespan_bubbles(fp, a->makespan, a->idle_over_total, a->idle_over_compute, r->analytic,
+                         a->stage_span_rate);
     fprintf(fp, " | %.3g micro-batches/s |\n\n", a->throughput);
     fputs("| rank | busy | idle | peak activation |\n| --- | --- | --- | --- |\n", fp);
     for (int k = 0; k < a->ranks; k++) {
@@ -194,15 +212,8 @@ static void section_compare(FILE *fp, const pps_report *r)
             continue;
         }
         fprintf(fp, "%d | ", w->chunks);
-        put_time(fp, w->makespan);
-        fputs(" | ", fp);
-        put_pct(fp, w->idle_over_total);
-        fputs(" | ", fp);
-        put_pct(fp, w->idle_over_compute);
-        fputs(" | ", fp);
-        put_pct(fp, w->analytic);
-        fputs(" | ", fp);
-        put_pct(fp, w->stage_span_rate);
+        put_makespan_bubbles(fp, w->makespan, w->idle_over_total, w->idle_over_compute,
+                             w->analytic, w->stage_span_rate);
         fputs(" | ", fp);
         put_bytes(fp, w->peak_max);
         fputs(" |\n", fp);
@@ -237,6 +248,16 @@ static void diff_row(FILE *fp, const char *name, pps_diff_value v, int percent)
         fputs(" | – |\n", fp);
 }
 
+/* One error distribution in words: "M, 90th percentile P, largest L" (seconds). */
+static void put_error_dist(FILE *fp, const pps_diff_dist *e)
+{
+    put_time(fp, e->median);
+    fputs(", 90th percentile ", fp);
+    put_time(fp, e->p90);
+    fputs(", largest ", fp);
+    put_time(fp, e->max);
+}
+
 static pps_status section_measured(FILE *fp, const pps_report *r, pps_error *err)
 {
     if (!r->measured)
@@ -265,17 +286,9 @@ static pps_status section_measured(FILE *fp, const pps_report *r, pps_error *err
     }
     fprintf(fp, "\n%zu events matched (%zu only predicted, %zu only measured). Absolute error of "
                 "the starts: median ", d.matched, d.only_pred, d.only_meas);
-    put_time(fp, d.abs_start_error.median);
-    fputs(", 90th percentile ", fp);
-    put_time(fp, d.abs_start_error.p90);
-    fputs(", largest ", fp);
-    put_time(fp, d.abs_start_error.max);
+    put_error_dist(fp, &d.abs_start_error);
     fputs("; of the ends: median ", fp);
-    put_time(fp, d.abs_end_error.median);
-    fputs(", 90th percentile ", fp);
-    put_time(fp, d.abs_end_error.p90);
-    fputs(", largest ", fp);
-    put_time(fp, d.abs_end_error.max);
+    put_error_dist(fp, &d.abs_end_error);
     fputs(".\n\n| rank | stream | action | predicted | measured | end error |\n"
           "| --- | --- | --- | --- | --- | --- |\n", fp);
     for (size_t i = 0; i < d.nworst; i++) {
@@ -286,13 +299,9 @@ static pps_status section_measured(FILE *fp, const pps_report *r, pps_error *err
         fprintf(fp, "| %d | %s | ", e->rank, stream);
         md_text(fp, act);
         fputs(" | ", fp);
-        put_time(fp, e->pred_start);
-        fputs(" – ", fp);
-        put_time(fp, e->pred_end);
+        put_time_span(fp, e->pred_start, e->pred_end);
         fputs(" | ", fp);
-        put_time(fp, e->meas_start);
-        fputs(" – ", fp);
-        put_time(fp, e->meas_end);
+        put_time_span(fp, e->meas_start, e->meas_end);
         fprintf(fp, " | %s", e->end_error >= 0 ? "+" : "-");
         put_time(fp, fabs(e->end_error));
         fputs(" |\n", fp);
