@@ -133,6 +133,17 @@ int cli_parse_int(const char *cmd, const char *opt, const char *arg, long lo, lo
 /* Prints the one-line error for a getopt_long result of '?' (unknown option) or ':' (missing
  * value; optstrings start with ':' and opterr is 0) and returns EXIT_USAGE. */
 int cli_bad_option(const char *cmd, int c, char *const *argv);
+/* getopt_long (with opterr off, for cli_bad_option) that takes the input and cost options into
+ * *in itself: returns the next option the subcommand handles, or -1 at the end of the options
+ * or after a bad input or cost option was named; *rc is then that error's exit code, else 0. */
+int cli_next_option(cli_input *in, const char *cmd, int argc, char **argv, const char *shortopts,
+                    const struct option *opts, int *rc);
+/* The arguments after the options: 0 when there are exactly `count` of them, else EXIT_USAGE
+ * after printing "expected WHAT" (e.g. "one TIMELINE.json argument"). */
+int cli_operands(const char *cmd, int argc, int count, const char *what);
+/* 0 when argv holds nothing from index `first` on, else EXIT_USAGE after printing
+ * "unexpected argument 'ARG'" for the first one. */
+int cli_no_argument_from(const char *cmd, int argc, char **argv, int first);
 
 /* The literature's values for a generated run (the row's formulas, docs/schedules.md), beside
  * the simulated ones; NaN where none applies. */

@@ -125,6 +125,40 @@ int cli_bad_option(const char *cmd, int c, char *const *argv)
     return EXIT_USAGE;
 }
 
+int cli_next_option(cli_input *in, const char *cmd, int argc, char **argv, const char *shortopts,
+                    const struct option *opts, int *rc)
+{
+    int c;
+    *rc = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+        int r = cli_input_option(in, cmd, c, optarg);
+        if (r < 0) {
+            *rc = -r;
+            return -1;
+        }
+        if (r == 0)
+            return c;
+    }
+    return -1;
+}
+
+int cli_operands(const char *cmd, int argc, int count, const char *what)
+{
+    if (argc - optind == count)
+        return 0;
+    cli_error(cmd, "expected %s", what);
+    return EXIT_USAGE;
+}
+
+int cli_no_argument_from(const char *cmd, int argc, char **argv, int first)
+{
+    if (first >= argc)
+        return 0;
+    cli_error(cmd, "unexpected argument '%s'", argv[first]);
+    return EXIT_USAGE;
+}
+
 /* The distinct option names of all schedule rows, in table order: option k is offered as
  * --NAME with code OPT_SCHEDULE_OPTION + k. */
 #define MAX_SCHEDULE_OPTIONS 32

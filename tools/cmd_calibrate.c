@@ -33,10 +33,8 @@ int cmd_calibrate(int argc, char **argv)
         default: return cli_bad_option("calibrate", c, argv);
         }
     }
-    if (optind != argc - 1) {
-        cli_error("calibrate", "expected one PROFILE.json argument");
+    if (cli_operands("calibrate", argc, 1, "one PROFILE.json argument"))
         return EXIT_USAGE;
-    }
     pps_error err = {0};
     pps_profile *p = NULL;
     pps_cost cost;

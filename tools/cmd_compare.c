@@ -169,24 +169,16 @@ int cmd_compare(int argc, char **argv)
 
     cli_input in;
     cli_input_init(&in);
-    int json = 0, c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:p:m:v:h", opts, NULL)) != -1) {
-        int r = cli_input_option(&in, "compare", c, optarg);
-        if (r < 0)
-            return -r;
-        if (r > 0)
-            continue;
+    int json = 0, c, rc;
+    while ((c = cli_next_option(&in, "compare", argc, argv, ":s:p:m:v:h", opts, &rc)) != -1) {
         switch (c) {
         case OPT_JSON: json = 1; break;
         case 'h': printf(compare_usage, cli_schedule_option_usage(), cli_cost_usage); return EXIT_OK;
         default: return cli_bad_option("compare", c, argv);
         }
     }
-    if (optind < argc) {
-        cli_error("compare", "unexpected argument '%s'", argv[optind]);
-        return EXIT_USAGE;
-    }
+    if (rc || (rc = cli_no_argument_from("compare", argc, argv, optind)) != 0)
+        return rc;
     if (!in.ranks)
         in.ranks = DEFAULT_RANKS;
     if (!in.microbatches)
@@ -195,7 +187,7 @@ int cmd_compare(int argc, char **argv)
     /* The schedules to run: the -s list, each checked before anything runs. */
     const pps_generator *list[MAX_SCHEDULES];
     size_t count = 0;
-    int rc = cli_schedule_list("compare", in.schedule, list, MAX_SCHEDULES, &count);
+    rc = cli_schedule_list("compare", in.schedule, list, MAX_SCHEDULES, &count);
     if (rc == 0) /* costs every row shares: one error, not a reason to skip each row */
         rc = cli_check_costs("compare", &in);
     if (rc != 0)

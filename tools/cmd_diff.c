@@ -152,10 +152,8 @@ int cmd_diff(int argc, char **argv)
         default: return cli_bad_option("diff", c, argv);
         }
     }
-    if (optind != argc - 2) {
-        cli_error("diff", "expected two arguments, PREDICTED.json and MEASURED.json");
+    if (cli_operands("diff", argc, 2, "two arguments, PREDICTED.json and MEASURED.json"))
         return EXIT_USAGE;
-    }
     pps_error err = {0};
     pps_timeline *pt = NULL, *mt = NULL;
     pps_diff d = {0};

@@ -47,15 +47,9 @@ int cmd_gen(int argc, char **argv)
     cli_options_merge(opts, 0, extra, sizeof extra / sizeof *extra);
     cli_input in;
     cli_input_init(&in);
-    int csv = 0, lower = 0, waits = 1, c;
+    int csv = 0, lower = 0, waits = 1, c, rc;
     const char *out = "-";
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:p:m:v:o:h", opts, NULL)) != -1) {
-        int r = c != 'o' ? cli_input_option(&in, "gen", c, optarg) : 0;
-        if (r < 0)
-            return -r;
-        if (r > 0)
-            continue;
+    while ((c = cli_next_option(&in, "gen", argc, argv, ":s:p:m:v:o:h", opts, &rc)) != -1) {
         switch (c) {
         case OPT_FORMAT:
             if (strcmp(optarg, "json") != 0 && strcmp(optarg, "csv") != 0) {
@@ -74,10 +68,8 @@ int cmd_gen(int argc, char **argv)
         default: return cli_bad_option("gen", c, argv);
         }
     }
-    if (optind < argc) {
-        cli_error("gen", "unexpected argument '%s'", argv[optind]);
-        return EXIT_USAGE;
-    }
+    if (rc || (rc = cli_no_argument_from("gen", argc, argv, optind)) != 0)
+        return rc;
     if (!in.schedule || !in.ranks || !in.microbatches) {
         cli_error("gen", "needs -s NAME, -p RANKS and -m MICROBATCHES (see --help)");
         return EXIT_USAGE;

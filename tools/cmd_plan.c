@@ -337,10 +337,8 @@ int cmd_plan(int argc, char **argv)
     }
     if (rc)
         return rc;
-    if (optind < argc) {
-        cli_error("plan", "unexpected argument '%s'", argv[optind]);
-        return EXIT_USAGE;
-    }
+    if ((rc = cli_no_argument_from("plan", argc, argv, optind)) != 0)
+        return rc;
     if (!model_path) {
         cli_error("plan", "--model FILE is required (see --help)");
         return EXIT_USAGE;

@@ -119,17 +119,12 @@ int cmd_plot(int argc, char **argv)
     pps_plot_options o;
     pps_plot_options_init(&o);
     const char *image = NULL, *limit_text = NULL;
-    int c;
+    int c, r;
     argc--;
     argv++;
-    opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":" CLI_INPUT_SHORT "o:h", opts, NULL)) != -1) {
-        int r = cli_input_option(&in, "plot", c, optarg);
-        if (r < 0)
-            return -r;
-        if (r > 0)
-            continue;
+    while ((c = cli_next_option(&in, "plot", argc, argv, ":" CLI_INPUT_SHORT "o:h", opts, &r)) !=
+           -1) {
         switch (c) {
         case 'o': image = optarg; break;
         case OPT_SIZE:
@@ -150,6 +145,8 @@ int cmd_plot(int argc, char **argv)
         default: return cli_bad_option("plot", c, argv);
         }
     }
+    if (r)
+        return r;
     if (!image) {
         cli_error("plot", "-o IMAGE is required (a .png or .svg path)");
         return EXIT_USAGE;
@@ -182,10 +179,8 @@ int cmd_plot(int argc, char **argv)
         }
         return plot_diff_files(argv[optind], argv[optind + 1], image, &o);
     }
-    if (argc - optind > 1) {
-        cli_error("plot", "unexpected argument '%s'", argv[optind + 1]);
-        return EXIT_USAGE;
-    }
+    if ((r = cli_no_argument_from("plot", argc, argv, optind + 1)) != 0)
+        return r;
     cli_run run;
     in.want_events = 1;
     int rc = cli_timeline_input("plot", &in, optind < argc ? argv[optind] : NULL, &run);

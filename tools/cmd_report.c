@@ -78,14 +78,9 @@ static int parse_args(int argc, char **argv, report_args *a)
     };
     struct option opts[CLI_MAX_OPTIONS];
     cli_options_merge(opts, 1, extra, sizeof extra / sizeof *extra);
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":" CLI_INPUT_SHORT "j:h", opts, NULL)) != -1) {
-        int r = cli_input_option(&a->in, "report", c, optarg);
-        if (r < 0)
-            return -r;
-        if (r > 0)
-            continue;
+    int c, r;
+    while ((c = cli_next_option(&a->in, "report", argc, argv, ":" CLI_INPUT_SHORT "j:h", opts,
+                                &r)) != -1) {
         switch (c) {
         case OPT_MEASURED: a->measured = optarg; break;
         case OPT_SWEEP: a->sweep = 1; break;
@@ -110,11 +105,14 @@ static int parse_args(int argc, char **argv, report_args *a)
         default: return cli_bad_option("report", c, argv);
         }
     }
-    if (argc - optind != 1) {
-        cli_error("report", argc - optind ? "unexpected argument '%s'" : "name the report's "
-                  "folder: ppsim report DIR ...", argc - optind ? argv[optind + 1] : "");
+    if (r)
+        return r;
+    if (optind == argc) {
+        cli_error("report", "name the report's folder: ppsim report DIR ...");
         return EXIT_USAGE;
     }
+    if ((r = cli_no_argument_from("report", argc, argv, optind + 1)) != 0)
+        return r;
     a->dir = argv[optind];
     return -1;
 }

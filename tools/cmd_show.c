@@ -275,35 +275,30 @@ int cmd_show(int argc, char **argv)
 
     cli_input in;
     cli_input_init(&in);
-    int width = 0, c;
+    int width = 0, c, rc;
     const char *colour_arg = NULL;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":" CLI_INPUT_SHORT "h", opts, NULL)) != -1) {
-        int r = cli_input_option(&in, "show", c, optarg);
-        if (r < 0)
-            return -r;
-        if (r > 0)
-            continue;
+    while ((c = cli_next_option(&in, "show", argc, argv, ":" CLI_INPUT_SHORT "h", opts, &rc)) !=
+           -1) {
         switch (c) {
         case OPT_WIDTH:
-            if ((r = cli_parse_int("show", "--width", optarg, 1, MAX_WIDTH, &width)) != 0)
-                return r;
+            if ((rc = cli_parse_int("show", "--width", optarg, 1, MAX_WIDTH, &width)) != 0)
+                return rc;
             break;
         case OPT_COLOR: colour_arg = optarg; break;
         case 'h': printf(show_usage, cli_input_usage, cli_schedule_option_usage(), cli_cost_usage); return EXIT_OK;
         default: return cli_bad_option("show", c, argv);
         }
     }
+    if (rc)
+        return rc;
     int colour = colour_choice(colour_arg);
     if (colour < 0)
         return EXIT_USAGE;
-    if (optind < argc - 1) {
-        cli_error("show", "unexpected argument '%s'", argv[optind + 1]);
-        return EXIT_USAGE;
-    }
+    if ((rc = cli_no_argument_from("show", argc, argv, optind + 1)) != 0)
+        return rc;
     cli_run run;
     in.want_events = 1;
-    int rc = cli_timeline_input("show", &in, optind < argc ? argv[optind] : NULL, &run);
+    rc = cli_timeline_input("show", &in, optind < argc ? argv[optind] : NULL, &run);
     if (rc == 0 && draw(run.timeline, &run.analysis, width, colour) != 0) {
         cli_error("show", "out of memory drawing %zu events", run.timeline->n);
         rc = EXIT_BAD_INPUT;

@@ -35,15 +35,10 @@ int cmd_sim(int argc, char **argv)
 
     cli_input in;
     cli_input_init(&in);
-    int json = 0, c;
+    int json = 0, c, rc;
     const char *out = NULL, *chrome = NULL, *memory = NULL;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":" CLI_INPUT_SHORT "o:h", opts, NULL)) != -1) {
-        int r = cli_input_option(&in, "sim", c, optarg);
-        if (r < 0)
-            return -r;
-        if (r > 0)
-            continue;
+    while ((c = cli_next_option(&in, "sim", argc, argv, ":" CLI_INPUT_SHORT "o:h", opts, &rc)) !=
+           -1) {
         switch (c) {
         case OPT_JSON: json = 1; break;
         case 'o': out = optarg; break;
@@ -53,14 +48,12 @@ int cmd_sim(int argc, char **argv)
         default: return cli_bad_option("sim", c, argv);
         }
     }
-    if (optind < argc) {
-        cli_error("sim", "unexpected argument '%s'", argv[optind]);
-        return EXIT_USAGE;
-    }
+    if (rc || (rc = cli_no_argument_from("sim", argc, argv, optind)) != 0)
+        return rc;
     in.want_events = out || chrome;
     in.want_memory = memory != NULL;
     cli_run run;
-    int rc = cli_run_input("sim", &in, &run);
+    rc = cli_run_input("sim", &in, &run);
     if (rc != 0) {
         cli_run_free(&run);
         return rc;
@@ -102,10 +95,8 @@ int cmd_analyze(int argc, char **argv)
         default: return cli_bad_option("analyze", c, argv);
         }
     }
-    if (optind != argc - 1) {
-        cli_error("analyze", "expected one TIMELINE.json argument");
+    if (cli_operands("analyze", argc, 1, "one TIMELINE.json argument"))
         return EXIT_USAGE;
-    }
     pps_error err = {0};
     pps_timeline *t = NULL;
     pps_analysis a = {0};

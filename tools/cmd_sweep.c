@@ -200,17 +200,16 @@ static int run_merge(const sweep_args *a, int argc, char **argv)
 
 static int run_grid(const sweep_args *a, int argc, char **argv)
 {
-    if (optind < argc) {
-        cli_error("sweep", "unexpected argument '%s'", argv[optind]);
-        return EXIT_USAGE;
-    }
+    int rc = cli_no_argument_from("sweep", argc, argv, optind);
+    if (rc)
+        return rc;
     if (!a->in.schedule || !a->ranks.n || !a->mbs.n) {
         cli_error("sweep", "give -s NAMES, -p RANGE and -m RANGE (see --help)");
         return EXIT_USAGE;
     }
     const pps_generator *list[MAX_SCHEDULES];
     size_t count = 0;
-    int rc = cli_schedule_list("sweep", a->in.schedule, list, MAX_SCHEDULES, &count);
+    rc = cli_schedule_list("sweep", a->in.schedule, list, MAX_SCHEDULES, &count);
     if (rc != 0)
         return rc;
     pps_cost cost;
