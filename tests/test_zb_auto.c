@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -315,40 +316,104 @@ START_TEST(zb_auto_takes_one_chunk_and_zb_v_auto_two)
 }
 END_TEST
 
-/* The issue's grid: P <= 16, M <= 128 and random cost ratios (t_I/t_F, t_W/t_F, latency and
- * M_W/M_B), sampled with a fixed seed. ZB-H1 fits 1x and ZB-H2 2x (their peaks are checked
- * here), and zb-auto under the same limit is never slower. */
+/* zb-auto against the fixed schedule of its limit on one configuration: ZB-H1 at 1x, ZB-H2 at
+ * 2x (h = 1, 2). The fixed schedule's peak is checked to fit the limit (so the comparison is
+ * fair), then zb-auto under that limit must fit it too and never be slower. Returns 0 when the
+ * fixed schedule refuses (P, M), else 1, with *gain the fixed schedule's step time over zb-auto's
+ * minus 1. */
+static int compare_with_fixed(int P, int M, pps_cost *c, int h, double *gain)
+{
+    outcome fixed = run(h == 1 ? "zb-h1" : "zb-h2", P, 1, M, c, NULL, NULL);
+    if (fixed.status == PPS_EUNSUPPORTED)
+        return 0;
+    ck_assert_msg(fixed.status == PPS_OK, "%s", fixed.err.msg);
+    zba_problem pb;
+    pps_error err;
+    ck_assert(zba_problem_init(&pb, P, 1, M, c, &err) == PPS_OK);
+    ck_assert_msg(peak_of(&fixed.a) <= h * pb.unit * (1 + 1e-12), "zb-h%d over %dx", h, h);
+    outcome mine = run("zb-auto", P, 1, M, c, h == 1 ? "1x" : "2x", NULL);
+    ck_assert_msg(mine.status == PPS_OK, "%s", mine.err.msg);
+    ck_assert_msg(mine.a.makespan <= fixed.a.makespan * (1 + 1e-9),
+                  "P=%d M=%d t_I=%g t_W=%g lat=%g M_W=%g: zb-auto at %dx %.9g, zb-h%d %.9g", P,
+                  M, c->uniform.ti, c->uniform.tw, c->intra.latency, c->uniform.act_w_bytes, h,
+                  mine.a.makespan, h, fixed.a.makespan);
+    ck_assert(peak_of(&mine.a) <= h * pb.unit * (1 + 1e-12));
+    *gain = fixed.a.makespan / mine.a.makespan - 1;
+    zba_problem_free(&pb);
+    pps_analysis_clear(&mine.a);
+    pps_analysis_clear(&fixed.a);
+    return 1;
+}
+
+/* Random cost ratios of the grids below: t_F = 1, t_I/t_F in [0.5, 2), t_W/t_F in [0.25, 1.5),
+ * M_W/M_B in [0, 1), latency in [0, 0.5). */
+static pps_cost random_ratios(void)
+{
+    double ti = 0.5 + 1.5 * uniform01(), tw = 0.25 + 1.25 * uniform01();
+    double act_w = uniform01();
+    return uniform_cost(1, ti, tw, act_w, 0.5 * uniform01());
+}
+
+/* A sample of the issue's grid (P <= 16, M <= 128, random cost ratios; fixed seed) for every
+ * build, sanitized ones included; the whole grid is the case "hgrid" below. */
 START_TEST(zb_auto_is_never_slower_than_zb_h1_at_1x_nor_zb_h2_at_2x)
 {
     int compared = 0;
     rng_state = 2024;
     for (int trial = 0; trial < 28; trial++) {
         int P = 2 + (int)(uniform01() * 15), M = 1 + (int)(uniform01() * 128);
-        double ti = 0.5 + 1.5 * uniform01(), tw = 0.25 + 1.25 * uniform01();
-        pps_cost c = uniform_cost(1, ti, tw, uniform01(), 0.5 * uniform01());
+        pps_cost c = random_ratios();
         for (int h = 1; h <= 2; h++) {
-            outcome fixed = run(h == 1 ? "zb-h1" : "zb-h2", P, 1, M, &c, NULL, NULL);
-            if (fixed.status == PPS_EUNSUPPORTED)
-                continue;
-            ck_assert_msg(fixed.status == PPS_OK, "%s", fixed.err.msg);
-            zba_problem pb;
-            pps_error err;
-            ck_assert(zba_problem_init(&pb, P, 1, M, &c, &err) == PPS_OK);
-            ck_assert_msg(peak_of(&fixed.a) <= h * pb.unit * (1 + 1e-12), "zb-h%d over %dx",
-                          h, h);
-            outcome mine = run("zb-auto", P, 1, M, &c, h == 1 ? "1x" : "2x", NULL);
-            ck_assert_msg(mine.status == PPS_OK, "%s", mine.err.msg);
-            ck_assert_msg(mine.a.makespan <= fixed.a.makespan * (1 + 1e-9),
-                          "P=%d M=%d t_I=%g t_W=%g: zb-auto at %dx %.9g, zb-h%d %.9g", P, M, ti,
-                          tw, h, mine.a.makespan, h, fixed.a.makespan);
-            ck_assert(peak_of(&mine.a) <= h * pb.unit * (1 + 1e-12));
-            compared++;
-            zba_problem_free(&pb);
-            pps_analysis_clear(&mine.a);
-            pps_analysis_clear(&fixed.a);
+            double gain;
+            compared += compare_with_fixed(P, M, &c, h, &gain);
         }
+        pps_cost_clear(&c);
     }
     ck_assert_int_ge(compared, 40);
+}
+END_TEST
+
+/* The issue's grid in full: every P in 2..16, M in {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64,
+ * 96, 128}, three random cost ratios each (fixed seed): zb-auto at 1x never slower than ZB-H1
+ * and at 2x never slower than ZB-H2 wherever those accept (P, M). About a minute of CPU, so it is
+ * its own case, run alone by the meson test test_zb_auto_grid (CK_RUN_CASE=hgrid) and left out
+ * of the other runs; it prints how often and by how much zb-auto is faster. */
+START_TEST(zb_auto_beats_or_ties_zb_h1_and_zb_h2_over_the_whole_grid)
+{
+    static const int Ms[] = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128};
+    int compared[3] = {0}, faster[3] = {0}, refused[3] = {0};
+    double best_gain[3] = {0};
+    int best_at[3][2] = {{0}};
+    rng_state = 1010;
+    for (int P = 2; P <= 16; P++)
+        for (size_t j = 0; j < sizeof Ms / sizeof Ms[0]; j++)
+            for (int k = 0; k < 3; k++) {
+                int M = Ms[j];
+                pps_cost c = random_ratios();
+                for (int h = 1; h <= 2; h++) {
+                    double gain = 0;
+                    if (!compare_with_fixed(P, M, &c, h, &gain)) {
+                        refused[h]++;
+                        continue;
+                    }
+                    compared[h]++;
+                    faster[h] += gain > 1e-9;
+                    if (gain > best_gain[h]) {
+                        best_gain[h] = gain;
+                        best_at[h][0] = P;
+                        best_at[h][1] = M;
+                    }
+                }
+                pps_cost_clear(&c);
+            }
+    for (int h = 1; h <= 2; h++)
+        printf("zb-auto at %dx against zb-h%d: %d configurations compared (%d refused by "
+               "zb-h%d), zb-auto faster in %d, by up to %.2f%% (P=%d M=%d)\n",
+               h, h, compared[h], refused[h], h, faster[h], 100 * best_gain[h], best_at[h][0],
+               best_at[h][1]);
+    ck_assert_int_eq(compared[1] + refused[1], 15 * 14 * 3);
+    ck_assert_int_ge(compared[1], 15 * 14 * 3 / 2);
+    ck_assert_int_ge(compared[2], 15 * 14 * 3 / 2);
 }
 END_TEST
 
@@ -576,7 +641,16 @@ static Suite *zb_auto_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(zb_auto_suite());
+    Suite *s = zb_auto_suite();
+    /* the whole grid only when asked for by name (the meson test test_zb_auto_grid) */
+    const char *only = getenv("CK_RUN_CASE");
+    if (only && strcmp(only, "hgrid") == 0) {
+        TCase *h = tcase_create("hgrid");
+        tcase_set_timeout(h, 600);
+        tcase_add_test(h, zb_auto_beats_or_ties_zb_h1_and_zb_h2_over_the_whole_grid);
+        suite_add_tcase(s, h);
+    }
+    SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
