@@ -44,7 +44,12 @@ pps_status pps_file_slurp(const char *path, char **text, size_t *len, pps_error 
         return pps_error_set(err, PPS_EINPUT, "%s: file larger than the limit of %zu bytes",
                              path, (size_t)PPS_MAX_FILE_BYTES);
     }
+    /* A regular file's buffer is sized from its size, the text and a NUL: doubling from a
+     * guess would map up to twice the text (docs/ir.md, "Out of memory"). Pipes (and files
+     * whose size reads 0, as in /proc) grow it. */
     size_t cap = 65536, n = 0;
+    if (fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+        cap = (size_t)sb.st_size + 1;
     char *buf = malloc(cap);
     if (!buf) {
         fclose(fp);
@@ -52,6 +57,11 @@ pps_status pps_file_slurp(const char *path, char **text, size_t *len, pps_error 
     }
     for (;;) {
         if (n + 1 >= cap) {
+            /* Full: at the end of the file when it is as long as its size said. */
+            int ch = fgetc(fp);
+            if (ch == EOF)
+                break;
+            ungetc(ch, fp);
             if (cap > PPS_MAX_FILE_BYTES) {
                 free(buf);
                 fclose(fp);

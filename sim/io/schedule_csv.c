@@ -9,8 +9,13 @@ typedef struct csv_state {
     const char *name;
     pps_program *rows;
     size_t nrows, cap;
-    int32_t *owner; /* [ncap] stage -> rank, -1 = not seen yet */
+    int32_t *owner; /* [ncap] stage -> rank, -1 = not seen yet; stages >= ncap: not seen */
     size_t ncap;
+    /* The owner map covers stages below this, the file's length + 1: a file of n bytes cannot
+     * name n + 1 stages (each takes a digit and a kind), so when a higher stage appears a lower
+     * one is missing, and that is found below the bound. The map is sized from the data, never
+     * from a declared index ("0F0,16777215F0" would take 64 MiB). */
+    size_t stage_bound;
     int32_t max_stage, max_mb;
     int comm;
 } csv_state;
@@ -76,10 +81,12 @@ static pps_status note_stage(csv_state *c, const pps_action *a, int32_t stage, i
                              (int)(big_stage ? stage : mb),
                              big_stage ? PPS_MAX_CELLS - 1 : PPS_MAX_MICROBATCHES - 1);
     }
-    if ((size_t)stage >= c->ncap) {
+    if ((size_t)stage >= c->ncap && (size_t)stage < c->stage_bound) {
         size_t cap = c->ncap ? c->ncap : 16;
         while (cap <= (size_t)stage)
             cap *= 2;
+        if (cap > c->stage_bound)
+            cap = c->stage_bound;
         int32_t *no = realloc(c->owner, cap * sizeof *no);
         if (!no)
             return pps_error_set(err, PPS_ENOMEM, "%s: out of memory", c->name);
@@ -89,7 +96,9 @@ static pps_status note_stage(csv_state *c, const pps_action *a, int32_t stage, i
         c->ncap = cap;
     }
     int32_t rank = (int32_t)c->nrows - 1;
-    if (c->owner[stage] < 0) {
+    if ((size_t)stage >= c->ncap) {
+        /* Beyond the bound: the file is refused for a missing stage below it. */
+    } else if (c->owner[stage] < 0) {
         c->owner[stage] = rank;
     } else if (c->owner[stage] != rank) {
         return pps_error_set(err, PPS_EINPUT,
@@ -147,6 +156,20 @@ static pps_status read_line(csv_state *c, const char *text, size_t len, size_t *
         *pos = k < len ? k + 1 : k;
         return PPS_OK;
     }
+    /* Sized once, for as many cells as the line has commas + 1 (actions hold no comma): a
+     * doubling array would map up to 40 bytes per byte of a row of empty cells, not 20. */
+    const char *nl = memchr(text + i, '\n', len - i);
+    size_t cells = 1;
+    for (const char *q = text + i, *e = nl ? nl : text + len; q < e; q++)
+        cells += *q == ',';
+    if (cells > PPS_MAX_ACTIONS)
+        return pps_error_set(err, PPS_EINPUT, "%s:%ld: more than %zu actions in a row", c->name,
+                             line, (size_t)PPS_MAX_ACTIONS);
+    pps_program *p = &c->rows[c->nrows - 1];
+    if (!(p->actions = malloc(cells * sizeof *p->actions)))
+        return pps_error_set(err, PPS_ENOMEM, "%s:%ld: out of memory for %zu actions", c->name,
+                             line, cells);
+    p->cap = cells;
     for (long cell = 1;; cell++) {
         while (i < len && (text[i] == ' ' || text[i] == '\t'))
             i++;
@@ -196,7 +219,7 @@ static pps_placement infer_placement(const int32_t *owner, int ranks, int stages
 pps_status pps_schedule_parse_csv(const char *text, size_t len, const char *name,
                                   pps_schedule **out, pps_error *err)
 {
-    csv_state c = {.name = name, .max_stage = -1, .max_mb = -1};
+    csv_state c = {.name = name, .max_stage = -1, .max_mb = -1, .stage_bound = len + 1};
     pps_schedule *s = NULL;
     pps_status st = PPS_OK;
     size_t pos = 0;
@@ -220,7 +243,7 @@ pps_status pps_schedule_parse_csv(const char *text, size_t len, const char *name
     }
     int ranks = (int)c.nrows, stages = c.max_stage + 1;
     for (int i = 0; i < stages; i++) {
-        if (c.owner[i] < 0) {
+        if ((size_t)i >= c.ncap || c.owner[i] < 0) {
             st = pps_error_set(err, PPS_EINPUT, "%s: stage %d appears on no rank", name, i);
             goto fail;
         }

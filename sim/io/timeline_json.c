@@ -103,7 +103,8 @@ pps_status pps_timeline_write_json(const pps_timeline *t, FILE *fp, pps_error *e
 
 /* The reader walks the top-level object with the streaming scanner: header members go into a
  * small cJSON tree, while the events array, which may hold millions of entries, is parsed
- * directly into pps_event records (a tree would take about 500 bytes per event). */
+ * directly into pps_event records (a tree would take about 500 bytes per event), and the
+ * per-stage arrays into their doubles. */
 
 /* Per-event parsing context: the header's sizes and the event's path. */
 typedef struct evctx {
@@ -295,37 +296,43 @@ static pps_status parse_events(ppsj_scan *c, pps_timeline *t)
     return PPS_OK;
 }
 
-/* Reads an optional per-stage array of finite non-negative numbers into *out (allocated). */
-static pps_status get_stage_array(const cJSON *hdr, const char *key, int stages, double **out,
-                                  const char *name, pps_error *err)
+/* Reads an optional per-stage array of finite non-negative numbers, located at text offset `at`
+ * (SIZE_MAX: absent), into *out (allocated). Streamed, not a tree: a file may declare millions of
+ * stages, and a tree takes 80 bytes per 2-byte number. */
+static pps_status get_stage_array(ppsj_scan *c, size_t at, const char *key, int stages,
+                                  double **out)
 {
-    const cJSON *arr = NULL;
-    pps_status st = ppsj_get_array(hdr, key, 0, &arr, name, "$", err);
-    if (st || !arr)
-        return st;
-    int n = cJSON_GetArraySize(arr);
-    if (n != stages)
-        return pps_error_set(err, PPS_EINPUT, "%s: $.%s: expected %d entries (one per stage), "
-                             "got %d", name, key, stages, n);
+    ppsj_path path = {NULL, key, 0};
+    if (at == SIZE_MAX)
+        return PPS_OK;
+    c->pos = at;
+    if (ppsj_peek_type(c) != PPSJ_ARRAY)
+        return ppsj_wrong_type(c, &path, "an array");
+    size_t n = 0;
+    pps_status st = PPS_OK;
+    c->pos++;
+    for (int more; (more = ppsj_next_element(c, n == 0)) != 0; n++)
+        if (more < 0 || (st = ppsj_skip_value(c)))
+            return more < 0 ? PPS_EINPUT : st;
+    if (n != (size_t)stages)
+        return ppsj_error_at(c, &path, "expected %d entries (one per stage), got %zu", stages, n);
     double *v = malloc((size_t)stages * sizeof *v);
     if (!v)
-        return pps_error_set(err, PPS_ENOMEM, "%s: out of memory", name);
-    int s = 0;
-    for (const cJSON *it = arr->child; it; it = it->next, s++) {
-        if (!cJSON_IsNumber(it))
-            st = pps_error_set(err, PPS_EINPUT, "%s: $.%s[%d]: expected a number, got %s", name,
-                               key, s, ppsj_type_name(it));
-        else if (!isfinite(it->valuedouble))
-            st = pps_error_set(err, PPS_EINPUT, "%s: $.%s[%d]: number is not finite", name,
-                               key, s);
-        else if (it->valuedouble < 0)
-            st = pps_error_set(err, PPS_EINPUT, "%s: $.%s[%d]: %.17g is negative", name, key, s,
-                               it->valuedouble);
-        if (st) {
-            free(v);
-            return st;
-        }
-        v[s] = it->valuedouble;
+        return pps_error_set(c->err, PPS_ENOMEM, "%s: out of memory for %d stages", c->name,
+                             stages);
+    c->pos = at + 1;
+    for (size_t s = 0; st == PPS_OK && ppsj_next_element(c, s == 0) > 0; s++) {
+        ppsj_path el = {&path, NULL, s};
+        if (ppsj_peek_type(c) != PPSJ_NUMBER)
+            st = ppsj_wrong_type(c, &el, "a number");
+        else if ((st = ppsj_scan_number(c, &v[s])) == PPS_OK && !isfinite(v[s]))
+            st = ppsj_error_at(c, &el, "number is not finite");
+        else if (st == PPS_OK && v[s] < 0)
+            st = ppsj_error_at(c, &el, "%.17g is negative", v[s]);
+    }
+    if (st) {
+        free(v);
+        return st;
     }
     *out = v;
     return PPS_OK;
@@ -351,10 +358,13 @@ static const char *const header_keys[] = {
     "format", "version", "schedule", "source", "backend", "time_unit", "ranks", "stages",
     "microbatches", "chunks", "incomplete", "note", "act_bytes", "act_w_bytes", NULL};
 
-/* Checks the header and creates the timeline it describes (events not yet read). */
-static pps_status parse_header(const cJSON *hdr, const char *name, pps_timeline **out,
-                               pps_error *err)
+/* Checks the header and creates the timeline it describes (events not yet read); the per-stage
+ * arrays are read with c from their offsets act_at[0] (act_bytes) and act_at[1] (act_w_bytes). */
+static pps_status parse_header(const cJSON *hdr, ppsj_scan *c, const size_t *act_at,
+                               pps_timeline **out)
 {
+    const char *name = c->name;
+    pps_error *err = c->err;
     pps_status st;
     const char *str = NULL;
     long version = 0, ranks = 0, stages = 0, mbs = 0, chunks = -1;
@@ -411,8 +421,8 @@ static pps_status parse_header(const cJSON *hdr, const char *name, pps_timeline 
         goto fail;
     }
     t->incomplete = inc && cJSON_IsTrue(inc);
-    if ((st = get_stage_array(hdr, "act_bytes", t->stages, &t->act_bytes, name, err)) ||
-        (st = get_stage_array(hdr, "act_w_bytes", t->stages, &t->act_w_bytes, name, err)))
+    if ((st = get_stage_array(c, act_at[0], "act_bytes", t->stages, &t->act_bytes)) ||
+        (st = get_stage_array(c, act_at[1], "act_w_bytes", t->stages, &t->act_w_bytes)))
         goto fail;
     for (int s = 0; t->act_w_bytes && s < t->stages; s++) {
         double act = t->act_bytes ? t->act_bytes[s] : 1.0;
@@ -433,38 +443,40 @@ fail:
 pps_status pps_timeline_parse_json(const char *text, size_t len, const char *name,
                                    pps_timeline **out, pps_error *err)
 {
-    static const char *const deferred[] = {"events", NULL};
-    size_t events_at;
+    static const char *const deferred[] = {"events", "act_bytes", "act_w_bytes", NULL};
+    size_t at[3];
     cJSON *hdr = NULL;
     pps_timeline *t = NULL;
     ppsj_scan c;
 
     *out = NULL;
-    /* Pass 1: the header members into hdr; the events array is only checked and located. */
-    pps_status st = ppsj_parse_top(text, len, name, header_keys, deferred, &events_at, &hdr, err);
+    /* Pass 1: the header members into hdr; the events and the per-stage arrays are only checked
+     * and located. */
+    pps_status st = ppsj_parse_top(text, len, name, header_keys, deferred, at, &hdr, err);
     if (st)
         return st;
-    if ((st = parse_header(hdr, name, &t, err)))
+    ppsj_scan_init(&c, text, len, name, err);
+    if ((st = parse_header(hdr, &c, at + 1, &t)))
         goto fail;
-    if (events_at == SIZE_MAX) {
+    if (at[0] == SIZE_MAX) {
         st = pps_error_set(err, PPS_EINPUT, "%s: $.events: missing required field", name);
         goto fail;
     }
     /* Pass 2: the events, checked against the header. */
-    ppsj_scan_init(&c, text, len, name, err);
-    c.pos = events_at;
-    st = parse_events(&c, t);
-    ppsj_scan_free(&c);
-    if (st)
+    c.pos = at[0];
+    if ((st = parse_events(&c, t)))
         goto fail;
+
     if ((st = pps_timeline_check(t, err))) {
         pps_error_prefix(err, "%s", name);
         goto fail;
     }
+    ppsj_scan_free(&c);
     cJSON_Delete(hdr);
     *out = t;
     return PPS_OK;
 fail:
+    ppsj_scan_free(&c);
     cJSON_Delete(hdr);
     pps_timeline_destroy(t);
     return st;

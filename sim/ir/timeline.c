@@ -218,10 +218,43 @@ static size_t find_action(const pps_timeline *t, pps_kind kind, int stage, int m
     return t->n;
 }
 
+/* What the rules keep per (stage, mb) cell. Dense (key NULL: slot = stage * M + mb) when the
+ * declared S x M is within a few cells per recorded part; otherwise a hash table of the cells the
+ * events name, so that a small file declaring 2^24 cells costs memory by its events, not by its
+ * header (docs/ir.md, "Out of memory"). */
 typedef struct cells {
     uint8_t *seen;
     double *f_end, *i_end; /* when the cell's F (I) ended, seconds */
+    uint64_t *key;         /* sparse: [cap] cell + 1 per slot, 0 = free; NULL when dense */
+    size_t cap;            /* sparse: a power of two, at least twice the parts */
 } cells;
+
+/* The slot of `cell`: dense, its index; sparse, its hash slot, claimed when add is set (the
+ * table is never more than half full), else SIZE_MAX when the cell has no slot. */
+static size_t slot_of(const cells *c, size_t cell, int add)
+{
+    if (!c->key)
+        return cell;
+    size_t mask = c->cap - 1;
+    size_t h = (size_t)(((uint64_t)cell * UINT64_C(0x9E3779B97F4A7C15)) >> 20) & mask;
+    for (;; h = (h + 1) & mask) {
+        if (c->key[h] == (uint64_t)cell + 1)
+            return h;
+        if (c->key[h] == 0) {
+            if (!add)
+                return SIZE_MAX;
+            c->key[h] = (uint64_t)cell + 1;
+            return h;
+        }
+    }
+}
+
+/* What the cell has seen: PPSI_SEEN_* bits. */
+static unsigned seen_of(const cells *c, size_t cell)
+{
+    size_t k = slot_of(c, cell, 0);
+    return k == SIZE_MAX ? 0 : c->seen[k];
+}
 
 /* One (kind, stage, mb) run by event i from start to end. */
 typedef struct part {
@@ -252,7 +285,8 @@ static pps_status record(const pps_timeline *t, cells *c, pps_error *err)
         part p[2];
         int n = parts_of(&t->events[i], p);
         for (int k = 0; k < n; k++) {
-            size_t cell = (size_t)p[k].stage * (size_t)t->microbatches + (size_t)p[k].mb;
+            size_t cell = slot_of(c, (size_t)p[k].stage * (size_t)t->microbatches +
+                                         (size_t)p[k].mb, 1);
             char why[96];
             if (ppsi_cell_conflict(c->seen[cell], p[k].kind, why, sizeof why)) {
                 /* The earlier event: the same kind, or for a B/I/W clash the other kind. */
@@ -291,9 +325,10 @@ static pps_status order(const pps_timeline *t, const cells *c, pps_error *err)
                                                                      : PPS_IDLE;
             if (before == PPS_IDLE)
                 continue;
-            size_t cell = (size_t)p[k].stage * (size_t)t->microbatches + (size_t)p[k].mb;
-            int seen = (c->seen[cell] & ppsi_cell_bit(before)) != 0;
-            double end = before == PPS_F ? c->f_end[cell] : c->i_end[cell];
+            size_t cell = slot_of(c, (size_t)p[k].stage * (size_t)t->microbatches +
+                                         (size_t)p[k].mb, 0);
+            int seen = cell != SIZE_MAX && (c->seen[cell] & ppsi_cell_bit(before)) != 0;
+            double end = !seen ? 0 : before == PPS_F ? c->f_end[cell] : c->i_end[cell];
             if (seen ? !(p[k].start < end) : t->incomplete)
                 continue;
             char a[PPS_ACTION_TEXT_MAX], b[PPS_ACTION_TEXT_MAX], s[32], e[32];
@@ -322,8 +357,9 @@ static pps_status complete(const pps_timeline *t, const cells *c, pps_error *err
     size_t ncells = (size_t)t->stages * (size_t)t->microbatches;
     if (t->n == 0)
         return pps_error_set(err, PPS_EINPUT, "$.events: the timeline has no events");
+    /* Sparse, this stops within the first parts + 1 cells: fewer cells than that are named. */
     for (size_t cell = 0; cell < ncells; cell++) {
-        unsigned x = c->seen[cell];
+        unsigned x = seen_of(c, cell);
         const char *missing = !(x & PPSI_SEEN_F)                                 ? "no F"
                               : (x & PPSI_SEEN_I) && !(x & PPSI_SEEN_W)          ? "no W (it has an I)"
                               : !(x & (PPSI_SEEN_B | PPSI_SEEN_I))               ? "no backward (B, or I and W)"
@@ -344,11 +380,26 @@ pps_status pps_timeline_check(const pps_timeline *t, pps_error *err)
         st = check_overlaps(t, err);
     if (st != PPS_OK)
         return st;
-    size_t ncells = (size_t)t->stages * (size_t)t->microbatches;
+    size_t ncells = (size_t)t->stages * (size_t)t->microbatches, parts = 0, nslots = ncells;
+    for (size_t i = 0; i < t->n; i++) {
+        part p[2];
+        parts += (size_t)parts_of(&t->events[i], p);
+    }
+    cells c = {0};
+    /* Dense costs 17 bytes per declared cell, sparse 25 per slot at 2 to 4 slots per part. */
+    if (ncells > 4 * parts + 4096) {
+        c.cap = 64;
+        while (c.cap < 2 * parts)
+            c.cap *= 2;
+        nslots = c.cap;
+        c.key = calloc(c.cap, sizeof *c.key);
+    }
     /* calloc: pages of cells no event touches are never committed. */
-    cells c = {calloc(ncells, 1), calloc(ncells, sizeof(double)), calloc(ncells, sizeof(double))};
-    if (!c.seen || !c.f_end || !c.i_end)
-        st = pps_error_set(err, PPS_ENOMEM, "timeline check: out of memory for %zu cells", ncells);
+    c.seen = calloc(nslots, 1);
+    c.f_end = calloc(nslots, sizeof(double));
+    c.i_end = calloc(nslots, sizeof(double));
+    if (!c.seen || !c.f_end || !c.i_end || (c.cap && !c.key))
+        st = pps_error_set(err, PPS_ENOMEM, "timeline check: out of memory for %zu cells", nslots);
     if (st == PPS_OK)
         st = record(t, &c, err);
     if (st == PPS_OK)
@@ -358,6 +409,7 @@ pps_status pps_timeline_check(const pps_timeline *t, pps_error *err)
     free(c.seen);
     free(c.f_end);
     free(c.i_end);
+    free(c.key);
     return st;
 }
 
