@@ -15,7 +15,7 @@ enum {
     OPT_TF = 256, OPT_TB, OPT_TI, OPT_TW, OPT_COSTS, OPT_LATENCY, OPT_BANDWIDTH,
     OPT_INTER_LATENCY, OPT_INTER_BANDWIDTH, OPT_RANKS_PER_NODE, OPT_SEND_BYTES, OPT_ACT_BYTES,
     OPT_ACT_W_BYTES, OPT_COMM, OPT_JSON, OPT_CHROME, OPT_MEMORY, OPT_FORMAT, OPT_LOWER, OPT_WIDTH,
-    OPT_TFB, OPT_NO_WAITS,
+    OPT_TFB, OPT_NO_WAITS, OPT_DURATIONS_FROM,
     /* A schedule's own option (pps_gen_option) k of cli_schedule_option_name(k). */
     OPT_SCHEDULE_OPTION = 1024,
 };
@@ -40,6 +40,10 @@ typedef struct cli_input {
     /* 1: the subcommand writes every rank's memory series (sim --memory): computed by the
      * simulation itself (run->mem_points) unless the events are wanted anyway. */
     int want_memory;
+    /* sim --durations-from: every action's price replaced by its duration in this timeline
+     * (pps_prices_from_timeline; borrowed), named durations_path in errors. */
+    const pps_timeline *durations;
+    const char *durations_path;
 } cli_input;
 
 /* A loaded run: the schedule as given, the costs, the result. */

@@ -446,6 +446,12 @@ static pps_status finish_run(const cli_input *in, cli_run *run, pps_error *err)
     pps_status st = pps_schedule_validate(run->sched, err);
     if (st == PPS_OK)
         st = pps_price(run->sched, &run->cost, &prices, err);
+    if (st == PPS_OK && in->durations &&
+        (st = pps_prices_from_timeline(&prices, in->durations, err)) != PPS_OK) {
+        pps_error_prefix(err, "%s", in->durations_path);
+        pps_prices_clear(&prices);
+        return st;
+    }
     if (st == PPS_OK && in->want_memory && !in->want_events)
         st = pps_simulate_memory(run->sched, &prices, &run->analysis, &run->mem_points,
                                  &run->mem_first, err);
