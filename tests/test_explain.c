@@ -61,6 +61,62 @@ static pps_cost uniform_cost(double tf, double tb)
     return c;
 }
 
+/* Uniform t_F = 1, t_B = 2 on `stages` stages given one by one, stage `slow` `factor` times
+ * slower (t_F = factor, t_B = 2 factor); activation 1 byte, free links. */
+static pps_cost slow_stage_cost(int stages, int slow, double factor)
+{
+    pps_cost c = uniform_cost(1, 2);
+    c.nstages = stages;
+    c.stage = calloc((size_t)stages, sizeof *c.stage);
+    ck_assert_ptr_nonnull(c.stage);
+    for (int s = 0; s < stages; s++) {
+        double f = s == slow ? factor : 1;
+        c.stage[s] = (pps_stage_cost){.tf = f, .tb = 2 * f, .ti = NAN, .tw = NAN,
+                                      .act_bytes = 1, .act_w_bytes = 0, .send_bytes = 0,
+                                      .tfb = NAN};
+    }
+    return c;
+}
+
+/* t_F = 1, t_B = 2; ranks 0 and 1 on one node (free links), the others behind links of
+ * latency 3 s. */
+static pps_cost slow_link_cost(void)
+{
+    pps_cost c = uniform_cost(1, 2);
+    c.inter.latency = 3;
+    c.ranks_per_node = 2;
+    return c;
+}
+
+/* Runs schedule `name` under t_F = 1, t_B = 2 and free links (the costs are priced into r and
+ * not kept). */
+static void run_uniform(run *r, const char *name, int P, int M, int v)
+{
+    pps_cost c = uniform_cost(1, 2);
+    run_generated(r, name, P, M, v, &c);
+    pps_cost_clear(&c);
+}
+
+/* What a text writer of the library writes, as a string (caller frees). */
+typedef pps_status (*text_writer)(const void *obj, const void *extra, FILE *fp, pps_error *err);
+
+static char *text_of(text_writer wr, const void *obj, const void *extra)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(fp);
+    pps_error err = {0};
+    ck_assert_msg(wr(obj, extra, fp, &err) == PPS_OK, "%s", err.msg);
+    fclose(fp);
+    return buf;
+}
+
+static pps_status path_writer(const void *path, const void *t, FILE *fp, pps_error *err)
+{
+    return pps_critical_path_write_text(path, t, fp, err);
+}
+
 /* The path's segments that take time, as "R:ACTION" (compute) or "S>D:ACTION" (transfer),
  * joined by blanks. */
 static void path_text(const run *r, char *buf, size_t size)
@@ -79,6 +135,14 @@ static void path_text(const run *r, char *buf, size_t size)
         else
             len += (size_t)snprintf(buf + len, size - len, "%s%d:%s", len ? " " : "", s->rank, a);
     }
+}
+
+/* The path of r, as path_text writes it, is `want`. */
+static void check_path(const run *r, const char *want)
+{
+    char got[2048];
+    path_text(r, got, sizeof got);
+    ck_assert_str_eq(got, want);
 }
 
 /* The segments are contiguous and their lengths sum to the makespan. */
@@ -110,15 +174,12 @@ static void check_closes(const run *r, double tol)
  * 1 + 1 + 1 + 8·1 + 2 + 2 + 2 + 8·2 = 33. */
 START_TEST(gpipe_p4_m8_critical_path_is_worked_out_by_hand)
 {
-    pps_cost c = uniform_cost(1, 2);
     run r;
-    run_generated(&r, "gpipe", 4, 8, 1, &c);
+    run_uniform(&r, "gpipe", 4, 8, 1);
     /* The rank-share rule: with v = 1 each stage takes the rank's share whole. */
     ck_assert_double_eq(pps_price_of(&r.p, PPS_F, 3, 0), 1);
     ck_assert_double_eq(pps_price_of(&r.p, PPS_B, 3, 0), 2);
-    char got[2048];
-    path_text(&r, got, sizeof got);
-    ck_assert_str_eq(got, "0:0F0 1:1F0 2:2F0 3:3F0 3:3F1 3:3F2 3:3F3 3:3F4 3:3F5 3:3F6 3:3F7 "
+    check_path(&r, "0:0F0 1:1F0 2:2F0 3:3F0 3:3F1 3:3F2 3:3F3 3:3F4 3:3F5 3:3F6 3:3F7 "
                           "3:3B0 2:2B0 1:1B0 0:0B0 0:0B1 0:0B2 0:0B3 0:0B4 0:0B5 0:0B6 0:0B7");
     ck_assert_double_eq(r.path.makespan, 33);
     check_closes(&r, 0);
@@ -133,7 +194,6 @@ START_TEST(gpipe_p4_m8_critical_path_is_worked_out_by_hand)
     ck_assert_double_eq(r.path.transfer_seconds, 0);
     ck_assert_double_eq(r.path.stream_wait_seconds, 22);
     run_free(&r);
-    pps_cost_clear(&c);
 }
 END_TEST
 
@@ -145,12 +205,9 @@ END_TEST
  * waiting for 2F0's data, 2F0 for 1F0's, 1F0 for 0F0's. Length 3·1 + 8·3 + 3·2 = 33. */
 START_TEST(one_f_one_b_p4_m8_critical_path_is_worked_out_by_hand)
 {
-    pps_cost c = uniform_cost(1, 2);
     run r;
-    run_generated(&r, "1f1b", 4, 8, 1, &c);
-    char got[2048];
-    path_text(&r, got, sizeof got);
-    ck_assert_str_eq(got, "0:0F0 1:1F0 2:2F0 3:3F0 3:3B0 3:3F1 3:3B1 3:3F2 3:3B2 3:3F3 3:3B3 "
+    run_uniform(&r, "1f1b", 4, 8, 1);
+    check_path(&r, "0:0F0 1:1F0 2:2F0 3:3F0 3:3B0 3:3F1 3:3B1 3:3F2 3:3B2 3:3F3 3:3B3 "
                           "3:3F4 3:3B4 3:3F5 3:3B5 3:3F6 3:3B6 3:3F7 3:3B7 2:2B7 1:1B7 0:0B7");
     ck_assert_double_eq(r.path.makespan, 33);
     check_closes(&r, 0);
@@ -159,7 +216,6 @@ START_TEST(one_f_one_b_p4_m8_critical_path_is_worked_out_by_hand)
     ck_assert_double_eq(r.path.kind_seconds[PPS_F], 11);
     ck_assert_double_eq(r.path.kind_seconds[PPS_B], 22);
     run_free(&r);
-    pps_cost_clear(&c);
 }
 END_TEST
 
@@ -174,14 +230,10 @@ END_TEST
  * transfers and 6 transfers queued behind an earlier one. */
 START_TEST(slow_link_on_the_path_is_worked_out_by_hand)
 {
-    pps_cost c = uniform_cost(1, 2);
-    c.inter.latency = 3;
-    c.ranks_per_node = 2;
+    pps_cost c = slow_link_cost();
     run r;
     run_generated(&r, "gpipe", 3, 2, 1, &c);
-    char got[2048];
-    path_text(&r, got, sizeof got);
-    ck_assert_str_eq(got, "0:0F0 1:1F0 1>2:1SEND_F0 1>2:1SEND_F1 2:2F1 2:2B0 2>1:2SEND_B0 "
+    check_path(&r, "0:0F0 1:1F0 1>2:1SEND_F0 1>2:1SEND_F1 2:2F1 2:2B0 2>1:2SEND_B0 "
                           "2>1:2SEND_B1 1:1B1 0:0B1");
     ck_assert_double_eq(r.path.makespan, 21);
     check_closes(&r, 0);
@@ -197,18 +249,10 @@ END_TEST
  * B0..B2 in [10, 22], 0B2 [22, 24]: makespan 24, of which rank 1 holds 6 + 12 = 18 (75%). */
 START_TEST(one_slow_stage_dominates_the_path)
 {
-    pps_cost c = uniform_cost(1, 2);
-    c.nstages = 3;
-    c.stage = calloc(3, sizeof *c.stage);
-    for (int s = 0; s < 3; s++)
-        c.stage[s] = (pps_stage_cost){.tf = s == 1 ? 2 : 1, .tb = s == 1 ? 4 : 2, .ti = NAN,
-                                      .tw = NAN, .act_bytes = 1, .act_w_bytes = 0,
-                                      .send_bytes = 0, .tfb = NAN};
+    pps_cost c = slow_stage_cost(3, 1, 2);
     run r;
     run_generated(&r, "gpipe", 3, 3, 1, &c);
-    char got[2048];
-    path_text(&r, got, sizeof got);
-    ck_assert_str_eq(got, "0:0F0 1:1F0 1:1F1 1:1F2 2:2F2 2:2B0 1:1B0 1:1B1 1:1B2 0:0B2");
+    check_path(&r, "0:0F0 1:1F0 1:1F1 1:1F2 2:2F2 2:2B0 1:1B0 1:1B1 1:1B2 0:0B2");
     ck_assert_double_eq(r.path.makespan, 24);
     check_closes(&r, 0);
     ck_assert_double_eq(r.path.rank_seconds[1], 18);
@@ -220,28 +264,19 @@ END_TEST
 /* The folded text: rank 3's sixteen alternating actions in one run. */
 START_TEST(path_text_folds_runs)
 {
-    pps_cost c = uniform_cost(1, 2);
     run r;
-    run_generated(&r, "gpipe", 4, 8, 1, &c);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *fp = open_memstream(&buf, &len);
-    pps_error err = {0};
-    ck_assert(pps_critical_path_write_text(&r.path, r.t, fp, &err) == PPS_OK);
-    fclose(fp);
+    run_uniform(&r, "gpipe", 4, 8, 1);
+    char *buf = text_of(path_writer, &r.path, r.t);
     ck_assert_msg(strstr(buf, "  rank 3: F0..F7 (8 × 1.00 s), B0 (2.00 s)\n"), "%s", buf);
     ck_assert_msg(strstr(buf, "  rank 0: B0..B7 (8 × 2.00 s)\n"), "%s", buf);
     ck_assert_msg(strstr(buf, "rank 0 51.5%, rank 1 9.1%, rank 2 9.1%, rank 3 30.3%"), "%s", buf);
     free(buf);
     run_free(&r);
-    run_generated(&r, "1f1b", 4, 8, 1, &c);
-    fp = open_memstream(&buf, &len);
-    ck_assert(pps_critical_path_write_text(&r.path, r.t, fp, &err) == PPS_OK);
-    fclose(fp);
+    run_uniform(&r, "1f1b", 4, 8, 1);
+    buf = text_of(path_writer, &r.path, r.t);
     ck_assert_msg(strstr(buf, "  rank 3: F0 B0 .. F7 B7 (8 × (1.00 s + 2.00 s))\n"), "%s", buf);
     free(buf);
     run_free(&r);
-    pps_cost_clear(&c);
 }
 END_TEST
 
@@ -322,9 +357,8 @@ static void sensitivities_of(run *r, size_t top, pps_sensitivities *out)
  * +0.8 s re-simulated. The same for t_B with 2 s: d_down 2, d_up 16, −0.2 s, +1.6 s. */
 START_TEST(balanced_gpipe_sensitivities_are_worked_out_by_hand)
 {
-    pps_cost c = uniform_cost(1, 2);
     run r;
-    run_generated(&r, "gpipe", 4, 8, 1, &c);
+    run_uniform(&r, "gpipe", 4, 8, 1);
     pps_sensitivities s;
     sensitivities_of(&r, 0, &s);
     ck_assert_uint_eq(s.n, 8); /* t_F and t_B of 4 stages; no I, W or transfers */
@@ -351,7 +385,6 @@ START_TEST(balanced_gpipe_sensitivities_are_worked_out_by_hand)
     ck_assert_double_eq(s.memory[0].held, 8);
     pps_sensitivities_clear(&s);
     run_free(&r);
-    pps_cost_clear(&c);
 }
 END_TEST
 
@@ -359,13 +392,7 @@ END_TEST
  * the path's prediction for −10% matches the re-simulation within 1% of the makespan. */
 START_TEST(slow_stage_ranks_first_and_path_predicts_resimulation)
 {
-    pps_cost c = uniform_cost(1, 2);
-    c.nstages = 4;
-    c.stage = calloc(4, sizeof *c.stage);
-    for (int s = 0; s < 4; s++)
-        c.stage[s] = (pps_stage_cost){.tf = s == 2 ? 1.3 : 1, .tb = s == 2 ? 2.6 : 2,
-                                      .ti = NAN, .tw = NAN, .act_bytes = 1, .act_w_bytes = 0,
-                                      .send_bytes = 0, .tfb = NAN};
+    pps_cost c = slow_stage_cost(4, 2, 1.3);
     run r;
     run_generated(&r, "1f1b", 4, 8, 1, &c);
     pps_sensitivities s;
@@ -393,9 +420,8 @@ END_TEST
 /* --top limits the re-simulations; the prices come back unchanged. */
 START_TEST(sensitivities_restore_the_prices)
 {
-    pps_cost c = uniform_cost(1, 2);
     run r;
-    run_generated(&r, "1f1b", 4, 8, 1, &c);
+    run_uniform(&r, "1f1b", 4, 8, 1);
     pps_sensitivities s;
     sensitivities_of(&r, 3, &s);
     size_t ran = 0;
@@ -411,7 +437,6 @@ START_TEST(sensitivities_restore_the_prices)
     ck_assert_double_eq(s.memory[0].held, 4);
     pps_sensitivities_clear(&s);
     run_free(&r);
-    pps_cost_clear(&c);
 }
 END_TEST
 
@@ -419,20 +444,22 @@ END_TEST
 
 typedef struct advised {
     run r;
+    pps_cost c;
     pps_analysis a;
     pps_advice adv;
 } advised;
 
-/* Runs the rules on schedule `name` under c. */
-static void advise(advised *x, const char *name, int P, int M, pps_cost *c, double budget)
+/* Runs the rules on schedule `name` under c (x takes it). */
+static void advise(advised *x, const char *name, int P, int M, pps_cost c, double budget)
 {
     pps_error err = {0};
-    run_generated(&x->r, name, P, M, 1, c);
+    x->c = c;
+    run_generated(&x->r, name, P, M, 1, &x->c);
     ck_assert(pps_analyze(x->r.t, &x->a, &err) == PPS_OK);
     pps_advice_input in = {.gen = pps_generator_find(name),
                            .params = {.ranks = P, .microbatches = M, .chunks = 1},
-                           .cost = c, .sched = x->r.s, .prices = &x->r.p, .analysis = &x->a,
-                           .path = &x->r.path, .memory_budget = budget};
+                           .cost = &x->c, .sched = x->r.s, .prices = &x->r.p,
+                           .analysis = &x->a, .path = &x->r.path, .memory_budget = budget};
     ck_assert_msg(pps_advise(&in, &x->adv, &err) == PPS_OK, "%s", err.msg);
 }
 
@@ -440,6 +467,17 @@ static void advised_free(advised *x)
 {
     pps_analysis_clear(&x->a);
     run_free(&x->r);
+    pps_cost_clear(&x->c);
+}
+
+/* 1 when rule `rule` triggers on schedule `name` under c (taken). */
+static int triggers(const char *name, int P, int M, pps_cost c, double budget, const char *rule)
+{
+    advised x;
+    advise(&x, name, P, M, c, budget);
+    int found = pps_advice_find(&x.adv, rule) != NULL;
+    advised_free(&x);
+    return found;
 }
 
 /* The seeds' example: GPipe, P = 4, M = 8, uniform costs. By hand: bubble (idle/total)
@@ -448,9 +486,8 @@ static void advised_free(advised *x)
  * zero-bubble schedule is faster. */
 START_TEST(seeds_example_names_microbatches_and_1f1b_memory)
 {
-    pps_cost c = uniform_cost(1, 2);
     advised x;
-    advise(&x, "gpipe", 4, 8, &c, 0);
+    advise(&x, "gpipe", 4, 8, uniform_cost(1, 2), 0);
     const pps_advice_item *mb = pps_advice_find(&x.adv, "microbatches");
     ck_assert_ptr_nonnull(mb);
     ck_assert_double_eq_tol(mb->before, 3.0 / 11, 1e-12);
@@ -470,21 +507,18 @@ START_TEST(seeds_example_names_microbatches_and_1f1b_memory)
     ck_assert_ptr_null(pps_advice_find(&x.adv, "communication"));
     ck_assert_ptr_null(pps_advice_find(&x.adv, "memory-budget"));
     advised_free(&x);
-    pps_cost_clear(&c);
 }
 END_TEST
 
 /* Non-triggers of microbatches and bubble: GPipe P = 2, M = 8 = 4P: bubble 1/9 = 11% < 20%. */
 START_TEST(enough_microbatches_and_small_bubble_do_not_trigger)
 {
-    pps_cost c = uniform_cost(1, 2);
     advised x;
-    advise(&x, "gpipe", 2, 8, &c, 0);
+    advise(&x, "gpipe", 2, 8, uniform_cost(1, 2), 0);
     ck_assert_double_eq_tol(x.a.idle_over_total, 1.0 / 9, 1e-12);
     ck_assert_ptr_null(pps_advice_find(&x.adv, "microbatches"));
     ck_assert_ptr_null(pps_advice_find(&x.adv, "bubble"));
     advised_free(&x);
-    pps_cost_clear(&c);
 }
 END_TEST
 
@@ -493,33 +527,15 @@ END_TEST
  * takes (M + P − 1)(t_F + t_B) = 11 × 3.225 = 35.475 s. */
 START_TEST(unbalanced_triggers_on_a_slow_stage_only)
 {
-    pps_cost c = uniform_cost(1, 2);
-    c.nstages = 4;
-    c.stage = calloc(4, sizeof *c.stage);
-    for (int s = 0; s < 4; s++)
-        c.stage[s] = (pps_stage_cost){.tf = s == 2 ? 1.3 : 1, .tb = s == 2 ? 2.6 : 2,
-                                      .ti = NAN, .tw = NAN, .act_bytes = 1, .act_w_bytes = 0,
-                                      .send_bytes = 0, .tfb = NAN};
     advised x;
-    advise(&x, "gpipe", 4, 8, &c, 0);
+    advise(&x, "gpipe", 4, 8, slow_stage_cost(4, 2, 1.3), 0);
     const pps_advice_item *u = pps_advice_find(&x.adv, "unbalanced");
     ck_assert_ptr_nonnull(u);
     ck_assert_double_eq_tol(u->after, 35.475, 1e-9);
     ck_assert_msg(strstr(u->finding, "stage 2"), "%s", u->finding);
     advised_free(&x);
-    pps_cost_clear(&c);
     /* 8% slower: below the 10% threshold. */
-    c = uniform_cost(1, 2);
-    c.nstages = 4;
-    c.stage = calloc(4, sizeof *c.stage);
-    for (int s = 0; s < 4; s++)
-        c.stage[s] = (pps_stage_cost){.tf = s == 2 ? 1.08 : 1, .tb = s == 2 ? 2.16 : 2,
-                                      .ti = NAN, .tw = NAN, .act_bytes = 1, .act_w_bytes = 0,
-                                      .send_bytes = 0, .tfb = NAN};
-    advise(&x, "gpipe", 4, 8, &c, 0);
-    ck_assert_ptr_null(pps_advice_find(&x.adv, "unbalanced"));
-    advised_free(&x);
-    pps_cost_clear(&c);
+    ck_assert(!triggers("gpipe", 4, 8, slow_stage_cost(4, 2, 1.08), 0, "unbalanced"));
 }
 END_TEST
 
@@ -527,22 +543,14 @@ END_TEST
  * transfers GPipe P = 3, M = 2 takes (M + P − 1)(t_F + t_B) = 12 s. Free links: no finding. */
 START_TEST(communication_triggers_on_a_slow_link_only)
 {
-    pps_cost c = uniform_cost(1, 2);
-    c.inter.latency = 3;
-    c.ranks_per_node = 2;
     advised x;
-    advise(&x, "gpipe", 3, 2, &c, 0);
+    advise(&x, "gpipe", 3, 2, slow_link_cost(), 0);
     const pps_advice_item *cm = pps_advice_find(&x.adv, "communication");
     ck_assert_ptr_nonnull(cm);
     ck_assert_double_eq(cm->before, 21);
     ck_assert_double_eq(cm->after, 12);
     advised_free(&x);
-    pps_cost_clear(&c);
-    c = uniform_cost(1, 2);
-    advise(&x, "gpipe", 3, 2, &c, 0);
-    ck_assert_ptr_null(pps_advice_find(&x.adv, "communication"));
-    advised_free(&x);
-    pps_cost_clear(&c);
+    ck_assert(!triggers("gpipe", 3, 2, uniform_cost(1, 2), 0, "communication"));
 }
 END_TEST
 
@@ -552,38 +560,40 @@ END_TEST
  * its makespan: P micro-batches). */
 START_TEST(memory_rules_trigger_and_do_not)
 {
-    pps_cost c = uniform_cost(1, 2);
     advised x;
-    advise(&x, "gpipe", 4, 8, &c, 5);
+    advise(&x, "gpipe", 4, 8, uniform_cost(1, 2), 5);
     const pps_advice_item *b = pps_advice_find(&x.adv, "memory-budget");
     ck_assert_ptr_nonnull(b);
     ck_assert_double_eq(b->before, 8);
     ck_assert_double_le(b->after, 5);
     advised_free(&x);
-    advise(&x, "gpipe", 4, 8, &c, 8);
-    ck_assert_ptr_null(pps_advice_find(&x.adv, "memory-budget"));
-    advised_free(&x);
-    advise(&x, "1f1b", 4, 16, &c, 0);
-    ck_assert_ptr_null(pps_advice_find(&x.adv, "memory-schedule"));
-    advised_free(&x);
-    pps_cost_clear(&c);
+    ck_assert(!triggers("gpipe", 4, 8, uniform_cost(1, 2), 8, "memory-budget"));
+    ck_assert(!triggers("1f1b", 4, 16, uniform_cost(1, 2), 0, "memory-schedule"));
 }
 END_TEST
 
 /* zero-bubble: on one rank nothing idles, so no schedule is faster. */
 START_TEST(zero_bubble_does_not_trigger_without_a_bubble)
 {
-    pps_cost c = uniform_cost(1, 2);
     advised x;
-    advise(&x, "1f1b", 1, 4, &c, 0);
+    advise(&x, "1f1b", 1, 4, uniform_cost(1, 2), 0);
     ck_assert_ptr_null(pps_advice_find(&x.adv, "zero-bubble"));
     ck_assert_ptr_null(pps_advice_find(&x.adv, "bubble"));
     advised_free(&x);
-    pps_cost_clear(&c);
 }
 END_TEST
 
 /* ------------------------------------------------------------------ replay */
+
+/* Replays t with the default costs (for the cells t has no event for). */
+static void replay_of(const pps_timeline *t, pps_replay *out)
+{
+    pps_error err = {0};
+    pps_cost c;
+    pps_cost_init(&c);
+    ck_assert_msg(pps_replay_timeline(t, &c, out, &err) == PPS_OK, "%s", err.msg);
+    pps_cost_clear(&c);
+}
 
 /* The committed ppexec CPU runs (traces/validation): the replay with the measured durations
  * is within 1% of the measured makespan, and the median start error within 1% of it. */
@@ -596,10 +606,8 @@ START_TEST(replay_of_committed_cpu_runs_is_within_one_percent)
         pps_error err = {0};
         pps_timeline *t = NULL;
         ck_assert_msg(pps_timeline_read(path, &t, &err) == PPS_OK, "%s", err.msg);
-        pps_cost c;
-        pps_cost_init(&c);
         pps_replay r;
-        ck_assert_msg(pps_replay_timeline(t, &c, &r, &err) == PPS_OK, "%s: %s", path, err.msg);
+        replay_of(t, &r);
         ck_assert_uint_eq(r.diff.only_pred + r.diff.only_meas, 0);
         ck_assert_msg(fabs(r.diff.makespan.rel_error) <= 0.01, "%s: makespan error %g", path,
                       r.diff.makespan.rel_error);
@@ -613,7 +621,6 @@ START_TEST(replay_of_committed_cpu_runs_is_within_one_percent)
         ck_assert_double_eq_tol(sum, r.diff.makespan.pred, 1e-9);
         pps_critical_path_clear(&p);
         pps_replay_clear(&r);
-        pps_cost_clear(&c);
         pps_timeline_destroy(t);
     }
 }
@@ -630,9 +637,7 @@ START_TEST(replay_of_a_simulated_run_is_exact)
     run_generated(&r, "interleaved-1f1b", 4, 8, 2, &c);
     pps_replay rep;
     pps_error err = {0};
-    pps_cost c2;
-    pps_cost_init(&c2);
-    ck_assert_msg(pps_replay_timeline(r.t, &c2, &rep, &err) == PPS_OK, "%s", err.msg);
+    replay_of(r.t, &rep);
     ck_assert_double_le(fabs(rep.diff.makespan.diff), 1e-12);
     ck_assert_double_le(rep.diff.abs_start_error.max, 1e-12);
     pps_critical_path p;
@@ -640,7 +645,6 @@ START_TEST(replay_of_a_simulated_run_is_exact)
     ck_assert(pps_critical_path_same(&p, &r.path, NULL, NULL));
     pps_critical_path_clear(&p);
     pps_replay_clear(&rep);
-    pps_cost_clear(&c2);
     run_free(&r);
     pps_cost_clear(&c);
 }
