@@ -1524,6 +1524,61 @@ typedef struct pps_replay_split {
 pps_status pps_replay_split_error(pps_replay *r, const pps_prices *model, pps_replay_split *out,
                                   pps_error *err);
 
+/* ------------------------------------------------------------------ explain: what-if
+ * (sim/explain/what_if.c; docs/explain.md) */
+
+/* The cost a what-if changes: a stage's price of F, B, I or W (seconds per action, every
+ * micro-batch's where priced by cell), or its activation bytes per micro-batch (act; the part
+ * kept for W keeps its share). */
+typedef enum pps_what_if_cost {
+    PPS_WHAT_IF_TF, PPS_WHAT_IF_TB, PPS_WHAT_IF_TI, PPS_WHAT_IF_TW, PPS_WHAT_IF_ACT
+} pps_what_if_cost;
+
+/* One change, as written "stage N COST OPVALUE": op '*' multiplies the cost by value, '=' sets
+ * it, '+' adds value (seconds or bytes). */
+typedef struct pps_what_if {
+    int stage;
+    pps_what_if_cost cost;
+    char op;
+    double value;
+} pps_what_if;
+
+/* "tf", "tb", "ti", "tw", "act". */
+const char *pps_what_if_cost_name(pps_what_if_cost c);
+/* Parses text: one or more changes separated by commas, each "stage N COST OP VALUE" (blanks
+ * between the operator and its neighbours optional: "stage 7 tb *0.9", "stage 7 tb * 0.9"),
+ * COST one of tf, tb, ti, tw, act, OP one of * = +. Appends them to out (room for max, *n
+ * already used). PPS_EINPUT naming text and the bad token ("'stage 7 tq *0.9': 'tq' is not a
+ * cost (tf, tb, ti, tw or act)"); a factor or value below 0 is refused (an added one may be). */
+pps_status pps_what_if_parse(const char *text, pps_what_if *out, size_t max, size_t *n,
+                             pps_error *err);
+/* Writes w as it parses ("stage 7 tb *0.9"). */
+void pps_what_if_format(const pps_what_if *w, char *buf, size_t size);
+/* Applies the n changes in order to p, priced for s. PPS_EINPUT when a stage is out of range,
+ * the stage runs no action of the kind changed (tb on a split backward: change ti and tw), or
+ * a time or size would be negative. */
+pps_status pps_what_if_apply(const pps_schedule *s, pps_prices *p, const pps_what_if *w,
+                             size_t n, pps_error *err);
+
+/* What a what-if compares: makespan (seconds), bubble (idle/total) and the highest peak of
+ * activation memory over the ranks (bytes; peak_rank holds it). */
+typedef struct pps_what_if_figures {
+    double makespan, idle_over_total, peak;
+    int peak_rank;
+} pps_what_if_figures;
+
+typedef struct pps_what_if_result {
+    pps_what_if_figures before, after;
+} pps_what_if_result;
+
+/* Simulates s under p (before) and under a copy of p with the n changes applied (after); p is
+ * not changed. Failures as pps_what_if_apply and pps_simulate. */
+pps_status pps_what_if_run(const pps_schedule *s, const pps_prices *p, const pps_what_if *w,
+                           size_t n, pps_what_if_result *out, pps_error *err);
+/* The changes, then before and after side by side: makespan, bubble, peak memory. */
+pps_status pps_what_if_write_text(const pps_what_if *w, size_t n, const pps_what_if_result *r,
+                                  FILE *fp, pps_error *err);
+
 /* ------------------------------------------------------------------ explain: advice
  * (sim/explain/advice.c; docs/explain.md lists the rules) */
 
@@ -1572,5 +1627,27 @@ pps_status pps_advise(const pps_advice_input *in, pps_advice *out, pps_error *er
 /* The finding of rule `rule`, or NULL when it did not trigger. */
 const pps_advice_item *pps_advice_find(const pps_advice *a, const char *rule);
 pps_status pps_advice_write_text(const pps_advice *a, FILE *fp, pps_error *err);
+
+/* ------------------------------------------------------------------ explain: --json
+ * (sim/io/explain_json.c; docs/explain.md, "JSON") */
+
+/* One explanation as `ppsim explain --json` writes it; every member borrowed. The sections
+ * that were not computed are NULL (written as null). */
+typedef struct pps_explanation {
+    const pps_timeline *timeline;        /* the run explained (its header and events: the
+                                            segments' labels) */
+    const pps_critical_path *path;
+    const pps_sensitivities *sens;
+    const pps_advice *advice;            /* NULL: --no-advice, or a timeline */
+    const pps_diff *replay;              /* a timeline's replay against it; NULL for a run */
+    const char *replay_of;               /* the timeline's path (with replay) */
+    const pps_what_if *what_if;          /* [nwhat_if] changes; with what_if_result */
+    size_t nwhat_if;
+    const pps_what_if_result *what_if_result;
+} pps_explanation;
+
+/* Writes e as one JSON object (format "ppsim-explain", docs/explain.md) and a newline; numbers
+ * exact, NaN as null. PPS_EIO when the write fails. */
+pps_status pps_explanation_write_json(const pps_explanation *e, FILE *fp, pps_error *err);
 
 #endif /* PPSIM_H */

@@ -2,6 +2,7 @@
  * path's length against the makespan on random runs, sensitivities against re-simulation and
  * by hand, each advice rule's trigger and non-trigger, trace-driven replay. */
 #include <check.h>
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -697,6 +698,222 @@ START_TEST(replay_refuses_an_unknown_schedule)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ what-if */
+
+/* The figures of schedule `name` (P = 4, M = 8, t_F = 1, t_B = 2) after the changes `text`. */
+static pps_what_if_result what_if_on(const char *name, const char *text)
+{
+    run r;
+    run_uniform(&r, name, 4, 8, 1);
+    pps_what_if w[8];
+    size_t n = 0;
+    pps_error err = {0};
+    ck_assert_msg(pps_what_if_parse(text, w, 8, &n, &err) == PPS_OK, "%s", err.msg);
+    pps_what_if_result res;
+    ck_assert_msg(pps_what_if_run(r.s, &r.p, w, n, &res, &err) == PPS_OK, "%s", err.msg);
+    /* The run's prices are not changed. */
+    ck_assert_double_eq(pps_price_of(&r.p, PPS_F, 3, 0), 1);
+    ck_assert_double_eq(r.p.act_bytes[0], 1);
+    run_free(&r);
+    return res;
+}
+
+/* GPipe, P = 4, M = 8, t_F = 1, t_B = 2: makespan 33, bubble 3/11, rank 0 holds 8 micro-batches
+ * of 1 byte. With stage 3's t_F doubled (*2, =2 or +1), by hand: the forwards form a flow shop
+ * of identical jobs, so the last forward ends at Σ t_F + (M − 1) max t_F = 5 + 7·2 = 19 on rank
+ * 3, which then starts the backwards; they end at 19 + Σ t_B + (M − 1) max t_B = 19 + 8 + 14 =
+ * 41. Busy time Σ M (t_F + t_B) = 8·(3 + 3 + 3 + 4) = 104 of 4 × 41 = 164: bubble 60/164. Stage
+ * 0's activations doubled: rank 0 holds 8 × 2 = 16 bytes, the makespan stays 33. */
+START_TEST(what_if_is_worked_out_by_hand)
+{
+    static const char *const doubled[] = {"stage 3 tf *2", "stage 3 tf =2", "stage 3 tf +1",
+                                          "  stage 3 tf * 2  "};
+    for (size_t i = 0; i < sizeof doubled / sizeof *doubled; i++) {
+        pps_what_if_result x = what_if_on("gpipe", doubled[i]);
+        ck_assert_double_eq(x.before.makespan, 33);
+        ck_assert_double_eq_tol(x.before.idle_over_total, 3.0 / 11, 1e-12);
+        ck_assert_double_eq(x.after.makespan, 41);
+        ck_assert_double_eq_tol(x.after.idle_over_total, 60.0 / 164, 1e-12);
+        ck_assert_double_eq(x.before.peak, 8);
+        ck_assert_double_eq(x.after.peak, 8);
+    }
+    pps_what_if_result x = what_if_on("gpipe", "stage 0 act *2");
+    ck_assert_double_eq(x.after.makespan, 33);
+    ck_assert_double_eq(x.after.peak, 16);
+    ck_assert_int_eq(x.after.peak_rank, 0);
+    x = what_if_on("gpipe", "stage 3 tf *2, stage 0 act *2");
+    ck_assert_double_eq(x.after.makespan, 41);
+    ck_assert_double_eq(x.after.peak, 16);
+}
+END_TEST
+
+/* Each bad change is refused naming the text and its bad token. */
+START_TEST(what_if_refuses_bad_changes_naming_the_token)
+{
+    static const struct {
+        const char *text, *msg;
+    } bad[] = {
+        {"stag 3 tf *2", "'stag 3 tf *2': 'stag' is not 'stage' (expected 'stage N COST OPVALUE')"},
+        {"stage x tf *2", "'stage x tf *2': 'x' is not a stage number"},
+        {"stage 3 tq *2", "'stage 3 tq *2': 'tq' is not a cost (tf, tb, ti, tw or act)"},
+        {"stage 3 tf /2", "'stage 3 tf /2': '/2' is not a change (*FACTOR, =VALUE or +VALUE)"},
+        {"stage 3 tf *x", "'stage 3 tf *x': '*x' is not a change (*FACTOR, =VALUE or +VALUE)"},
+        {"stage 3 tf *-1", "'stage 3 tf *-1': '*-1' is not a change: a factor or a value is 0 "
+                           "or more"},
+        {"stage 3 tf", "'stage 3 tf': ends where a change (*FACTOR, =VALUE or +VALUE) should be"},
+        {"stage 3 tf *2 x", "'stage 3 tf *2 x': 'x' is not a ',' before the next change, or the "
+                            "end"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        pps_what_if w[4];
+        size_t n = 0;
+        pps_error err = {0};
+        ck_assert_int_eq(pps_what_if_parse(bad[i].text, w, 4, &n, &err), PPS_EINPUT);
+        ck_assert_str_eq(err.msg, bad[i].msg);
+    }
+    /* What only the run can refuse: a stage it lacks, a kind it does not run, a negative time. */
+    static const struct {
+        const char *name, *text, *msg;
+    } bad_run[] = {
+        {"gpipe", "stage 4 tf *2", "'stage 4 tf *2': stage 4: the schedule has 4 stages (0..3)"},
+        {"zb-h1", "stage 0 tb *2", "'stage 0 tb *2': stage 0 runs no B action (its backward is "
+                                   "split: change ti and tw)"},
+        {"gpipe", "stage 0 ti *2", "'stage 0 ti *2': stage 0 runs no I action (its backward is "
+                                   "whole: change tb)"},
+        {"gpipe", "stage 0 tf +-2", "'stage 0 tf +-2': the time would be -1 s"},
+    };
+    for (size_t i = 0; i < sizeof bad_run / sizeof *bad_run; i++) {
+        run r;
+        run_uniform(&r, bad_run[i].name, 4, 8, 1);
+        pps_what_if w[4];
+        size_t n = 0;
+        pps_error err = {0};
+        ck_assert(pps_what_if_parse(bad_run[i].text, w, 4, &n, &err) == PPS_OK);
+        pps_what_if_result res;
+        ck_assert_int_eq(pps_what_if_run(r.s, &r.p, w, n, &res, &err), PPS_EINPUT);
+        ck_assert_str_eq(err.msg, bad_run[i].msg);
+        run_free(&r);
+    }
+}
+END_TEST
+
+/* ------------------------------------------------------------------ --json */
+
+static pps_status explanation_writer(const void *e, const void *unused, FILE *fp,
+                                     pps_error *err)
+{
+    (void)unused;
+    return pps_explanation_write_json(e, fp, err);
+}
+
+static double num_at(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    ck_assert_msg(cJSON_IsNumber(v), "%s is not a number", key);
+    return v->valuedouble;
+}
+
+static const cJSON *at(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    ck_assert_msg(v != NULL, "no %s", key);
+    return v;
+}
+
+/* The sensitivity entry of `cost` on `stage` in the JSON list. */
+static const cJSON *json_cost(const cJSON *costs, int stage, const char *cost)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, costs)
+        if (num_at(c, "stage") == stage && strcmp(at(c, "cost")->valuestring, cost) == 0)
+            return c;
+    ck_abort_msg("no %s of stage %d", cost, stage);
+    return NULL;
+}
+
+/* GPipe, P = 4, M = 8, t_F = 1, t_B = 2 (worked out by hand above) as --json writes it, read
+ * back by an independent parser: the path's 22 compute segments and 6 free transfers (F0 down
+ * the ranks, B0 back up), length 33; seconds per rank 17, 3, 3, 10, F 11 and B 22 (shares /33),
+ * 22 waited for a stream; stage 3's t_F: 8 s on the path, d_down 1, d_up 8; rank 0 holds 8
+ * micro-batches of stage 0; advice microbatches 3/11 -> 3/19; the what-if stage 3 t_F *2: 41 s
+ * and 60/164. */
+START_TEST(explain_json_is_worked_out_by_hand)
+{
+    advised x;
+    advise(&x, "gpipe", 4, 8, uniform_cost(1, 2), 0);
+    pps_sensitivities sens;
+    sensitivities_of(&x.r, 0, &sens);
+    pps_what_if w[1];
+    size_t nw = 0;
+    pps_error err = {0};
+    ck_assert(pps_what_if_parse("stage 3 tf *2", w, 1, &nw, &err) == PPS_OK);
+    pps_what_if_result wr;
+    ck_assert(pps_what_if_run(x.r.s, &x.r.p, w, nw, &wr, &err) == PPS_OK);
+    pps_explanation e = {.timeline = x.r.t, .path = &x.r.path, .sens = &sens,
+                         .advice = &x.adv, .what_if = w, .nwhat_if = nw,
+                         .what_if_result = &wr};
+    char *text = text_of(explanation_writer, &e, NULL);
+    cJSON *d = cJSON_Parse(text);
+    ck_assert_msg(d != NULL, "not JSON: %s", text);
+    ck_assert_str_eq(at(d, "format")->valuestring, "ppsim-explain");
+    ck_assert(cJSON_IsNull(at(d, "replay")));
+    const cJSON *cp = at(d, "critical_path");
+    ck_assert_double_eq(num_at(cp, "makespan"), 33);
+    const cJSON *segs = at(cp, "segments"), *g;
+    int compute = 0, transfer = 0;
+    double sum = 0, last_end = 0;
+    cJSON_ArrayForEach(g, segs) {
+        compute += strcmp(at(g, "type")->valuestring, "compute") == 0;
+        transfer += strcmp(at(g, "type")->valuestring, "transfer") == 0;
+        ck_assert_double_eq(num_at(g, "start"), last_end);
+        last_end = num_at(g, "end");
+        sum += num_at(g, "end") - num_at(g, "start");
+    }
+    ck_assert_int_eq(compute, 22);
+    ck_assert_int_eq(transfer, 6);
+    ck_assert_double_eq(sum, 33);
+    ck_assert_str_eq(at(cJSON_GetArrayItem(segs, 0), "action")->valuestring, "0F0");
+    const cJSON *sec = at(cp, "seconds"), *shr = at(cp, "share");
+    static const double rank_s[] = {17, 3, 3, 10};
+    for (int r = 0; r < 4; r++) {
+        ck_assert_double_eq(cJSON_GetArrayItem(at(sec, "rank"), r)->valuedouble, rank_s[r]);
+        ck_assert_double_eq_tol(cJSON_GetArrayItem(at(shr, "rank"), r)->valuedouble,
+                                rank_s[r] / 33, 1e-12);
+    }
+    ck_assert_double_eq(num_at(at(sec, "kind"), "F"), 11);
+    ck_assert_double_eq(num_at(at(sec, "kind"), "B"), 22);
+    ck_assert_double_eq_tol(num_at(at(shr, "kind"), "B"), 2.0 / 3, 1e-12);
+    ck_assert_double_eq(num_at(sec, "communication"), 0);
+    ck_assert_double_eq(num_at(sec, "stream_wait"), 22);
+    const cJSON *sn = at(d, "sensitivities");
+    const cJSON *f3 = json_cost(at(sn, "costs"), 3, "t_F");
+    ck_assert_double_eq(num_at(f3, "on_path"), 8);
+    ck_assert_double_eq_tol(num_at(f3, "d_down"), 1, 1e-6);
+    ck_assert_double_eq_tol(num_at(f3, "d_up"), 8, 1e-6);
+    ck_assert_double_eq_tol(num_at(f3, "minus_10"), -0.1, 1e-12);
+    ck_assert_int_eq(cJSON_GetArraySize(at(sn, "costs")), 8);
+    const cJSON *mem = at(sn, "memory");
+    ck_assert_double_eq(num_at(mem, "peak"), 8);
+    ck_assert_double_eq(num_at(cJSON_GetArrayItem(at(mem, "stages"), 0), "held"), 8);
+    const cJSON *a, *mb = NULL;
+    cJSON_ArrayForEach(a, at(d, "advice"))
+        if (strcmp(at(a, "rule")->valuestring, "microbatches") == 0)
+            mb = a;
+    ck_assert_ptr_nonnull(mb);
+    ck_assert_double_eq_tol(num_at(mb, "before"), 3.0 / 11, 1e-12);
+    ck_assert_double_eq_tol(num_at(mb, "after"), 3.0 / 19, 1e-12);
+    const cJSON *wi = at(d, "what_if");
+    ck_assert_str_eq(cJSON_GetArrayItem(at(wi, "changes"), 0)->valuestring, "stage 3 tf *2");
+    ck_assert_double_eq(num_at(at(wi, "before"), "makespan"), 33);
+    ck_assert_double_eq(num_at(at(wi, "after"), "makespan"), 41);
+    ck_assert_double_eq_tol(num_at(at(wi, "after"), "idle_over_total"), 60.0 / 164, 1e-12);
+    cJSON_Delete(d);
+    free(text);
+    pps_sensitivities_clear(&sens);
+    advised_free(&x);
+}
+END_TEST
+
 static Suite *explain_suite(void)
 {
     Suite *s = suite_create("explain");
@@ -726,6 +943,11 @@ static Suite *explain_suite(void)
     tcase_add_test(tc, replay_of_a_simulated_run_is_exact);
     tcase_add_test(tc, replay_refuses_an_unknown_schedule);
     tcase_add_test(tc, split_error_attributes_to_compute);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("what-if and json");
+    tcase_add_test(tc, what_if_is_worked_out_by_hand);
+    tcase_add_test(tc, what_if_refuses_bad_changes_naming_the_token);
+    tcase_add_test(tc, explain_json_is_worked_out_by_hand);
     suite_add_tcase(s, tc);
     return s;
 }

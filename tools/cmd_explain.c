@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_TOP = 700, OPT_BUDGET, OPT_NO_ADVICE };
+enum { OPT_TOP = 700, OPT_BUDGET, OPT_NO_ADVICE, OPT_WHAT_IF };
+
+/* The most changes --what-if options may give together. */
+#define MAX_WHAT_IF 64
 
 static const char explain_usage[] =
     "Usage: ppsim explain (-s NAME -p P -m M [-v V] | -f FILE) [costs] [options]\n"
@@ -27,6 +30,13 @@ static const char explain_usage[] =
     "                           (default 10; 0: every cost)\n"
     "      --memory-budget BYTES  the memory-budget rule's limit per rank (default: none)\n"
     "      --no-advice          leave the advice out (it simulates other schedules and M)\n"
+    "      --what-if 'stage N COST OPVALUE'\n"
+    "                           re-simulate with stage N's COST (tf, tb, ti, tw: seconds per\n"
+    "                           action; act: activation bytes per micro-batch) multiplied\n"
+    "                           (*0.9), set (=1.2) or increased (+0.1), and print makespan,\n"
+    "                           bubble and peak memory before and after; several changes:\n"
+    "                           comma-separated or the option repeated, applied together\n"
+    "      --json               print the sections as one JSON object (docs/explain.md)\n"
     "  -h, --help               show this help\n\n"
     "Rules and thresholds: docs/explain.md.\n"
     "Exit status: 0 ok, 1 bad input, impossible configuration or deadlock, 2 usage error.\n";
@@ -36,28 +46,68 @@ typedef struct explain_args {
     const char *timeline;
     size_t top;
     double budget;
-    int advice;
+    int advice, json;
+    pps_what_if what_if[MAX_WHAT_IF];
+    size_t nwhat_if;
 } explain_args;
 
-/* The critical path and the sensitivities of schedule s under prices p (t and b from one
- * simulation of them). */
-static int explain_run(const char *cmd, const pps_schedule *s, pps_prices *p,
-                       const pps_timeline *t, const pps_bounds *b, const explain_args *a,
-                       pps_critical_path *path)
-{
-    pps_error err = {0};
+/* What one explanation computed; the sections not asked for stay empty. */
+typedef struct explained {
+    pps_critical_path path;
     pps_sensitivities sens;
-    pps_status st = pps_critical_path_find(t, b, path, &err);
-    if (st == PPS_OK)
-        st = pps_critical_path_write_text(path, t, stdout, &err);
+    pps_advice advice;
+    int have_sens, have_advice, have_what_if;
+    pps_what_if_result what_if;
+} explained;
+
+static void explained_clear(explained *x)
+{
+    pps_critical_path_clear(&x->path);
+    pps_sensitivities_clear(&x->sens);
+    memset(x, 0, sizeof *x);
+}
+
+/* The critical path, the sensitivities and the what-if of schedule s under prices p (t and b
+ * from one simulation of them), into x; the text is printed as each is found unless --json. */
+static pps_status explain_run(const pps_schedule *s, pps_prices *p, const pps_timeline *t,
+                              const pps_bounds *b, const explain_args *a, explained *x,
+                              pps_error *err)
+{
+    pps_status st = pps_critical_path_find(t, b, &x->path, err);
+    if (st == PPS_OK && !a->json)
+        st = pps_critical_path_write_text(&x->path, t, stdout, err);
     if (st == PPS_OK) {
-        fputc('\n', stdout);
-        st = pps_sensitivities_compute(s, p, path, t, a->top, &sens, &err);
-        if (st == PPS_OK)
-            st = pps_sensitivities_write_text(&sens, stdout, &err);
-        pps_sensitivities_clear(&sens);
+        if (!a->json)
+            fputc('\n', stdout);
+        st = pps_sensitivities_compute(s, p, &x->path, t, a->top, &x->sens, err);
+        x->have_sens = st == PPS_OK;
+        if (st == PPS_OK && !a->json)
+            st = pps_sensitivities_write_text(&x->sens, stdout, err);
     }
-    return st == PPS_OK ? 0 : cli_fail(cmd, &err);
+    if (st == PPS_OK && a->nwhat_if) {
+        st = pps_what_if_run(s, p, a->what_if, a->nwhat_if, &x->what_if, err);
+        if (st == PPS_EINPUT)
+            pps_error_prefix(err, "--what-if");
+        x->have_what_if = st == PPS_OK;
+        if (st == PPS_OK && !a->json) {
+            fputc('\n', stdout);
+            st = pps_what_if_write_text(a->what_if, a->nwhat_if, &x->what_if, stdout, err);
+        }
+    }
+    return st;
+}
+
+/* --json: the sections of x as one object. */
+static pps_status write_json(const explain_args *a, const pps_timeline *t, const explained *x,
+                             const pps_diff *replay, pps_error *err)
+{
+    pps_explanation e = {.timeline = t, .path = &x->path,
+                         .sens = x->have_sens ? &x->sens : NULL,
+                         .advice = x->have_advice ? &x->advice : NULL, .replay = replay,
+                         .replay_of = a->timeline, .what_if = a->what_if,
+                         .nwhat_if = a->nwhat_if,
+                         .what_if_result = x->have_what_if ? &x->what_if : NULL};
+    return pps_explanation_write_json(&e, stdout, err);
 }
 
 static int explain_schedule(const explain_args *a)
@@ -72,33 +122,34 @@ static int explain_schedule(const explain_args *a)
     pps_prices p = {0};
     pps_timeline *t = NULL;
     pps_bounds b = {0};
-    pps_critical_path path = {0};
+    explained x = {0};
     pps_status st = pps_price(run.sched, &run.cost, &p, &err);
     if (st == PPS_OK)
         st = pps_simulate_prices(run.sched, &p, &t, NULL, &b, &err);
-    if (st != PPS_OK) {
-        rc = cli_fail("explain", &err);
-    } else {
+    if (st == PPS_OK && !a->json) {
         char m[32];
         pps_format_time(run.analysis.makespan, m, sizeof m);
         printf("%s: P = %d, M = %d, v = %d: makespan %s, bubble (idle/total) %.1f%%\n\n",
                run.sched->name, run.sched->ranks, run.sched->microbatches, run.sched->chunks, m,
                100 * run.analysis.idle_over_total);
-        rc = explain_run("explain", run.sched, &p, t, &b, a, &path);
     }
-    if (rc == 0 && a->advice) {
-        pps_advice adv;
+    if (st == PPS_OK)
+        st = explain_run(run.sched, &p, t, &b, a, &x, &err);
+    if (st == PPS_OK && a->advice) {
         pps_advice_input ai = {.gen = run.gen, .params = run.params, .cost = &run.cost,
                                .sched = run.sched, .prices = &p, .analysis = &run.analysis,
-                               .path = &path, .memory_budget = a->budget};
-        fputc('\n', stdout);
-        st = pps_advise(&ai, &adv, &err);
-        if (st == PPS_OK)
-            st = pps_advice_write_text(&adv, stdout, &err);
-        if (st != PPS_OK)
-            rc = cli_fail("explain", &err);
+                               .path = &x.path, .memory_budget = a->budget};
+        st = pps_advise(&ai, &x.advice, &err);
+        x.have_advice = st == PPS_OK;
+        if (st == PPS_OK && !a->json) {
+            fputc('\n', stdout);
+            st = pps_advice_write_text(&x.advice, stdout, &err);
+        }
     }
-    pps_critical_path_clear(&path);
+    if (st == PPS_OK && a->json)
+        st = write_json(a, t, &x, NULL, &err);
+    rc = st == PPS_OK ? 0 : cli_fail("explain", &err);
+    explained_clear(&x);
     pps_bounds_clear(&b);
     pps_timeline_destroy(t);
     pps_prices_clear(&p);
@@ -207,21 +258,26 @@ static int explain_timeline(const explain_args *a)
         pps_format_time(d->makespan.meas, mm, sizeof mm);
         pps_format_time(d->makespan.pred, mr, sizeof mr);
         pps_format_time(d->abs_start_error.median, se, sizeof se);
-        printf("%s: %s timeline of %s, P = %d, M = %d, v = %d\n"
-               "replay (the lowered schedule re-simulated with the measured durations): "
-               "makespan %s against %s measured (%+.2f%%); median start error %s = %.2f%% of "
-               "the makespan over %zu actions\n"
-               "the critical path below is the replay's, rebuilt from the schedule and the "
-               "measured durations\n\n",
-               a->timeline, t->source, t->schedule, t->ranks, t->microbatches, t->chunks, mr,
-               mm, 100 * d->makespan.rel_error, se,
-               d->makespan.meas > 0 ? 100 * d->abs_start_error.median / d->makespan.meas : 0,
-               d->matched);
-        pps_critical_path path = {0};
-        rc = explain_run("explain", r.sched, &r.prices, r.timeline, &r.bounds, a, &path);
-        if (rc == 0 && costs_given(&a->in))
-            rc = compare_prediction(a, &r, &path);
-        pps_critical_path_clear(&path);
+        if (!a->json)
+            printf("%s: %s timeline of %s, P = %d, M = %d, v = %d\n"
+                   "replay (the lowered schedule re-simulated with the measured durations): "
+                   "makespan %s against %s measured (%+.2f%%); median start error %s = %.2f%% "
+                   "of the makespan over %zu actions\n"
+                   "the critical path below is the replay's, rebuilt from the schedule and the "
+                   "measured durations\n\n",
+                   a->timeline, t->source, t->schedule, t->ranks, t->microbatches, t->chunks,
+                   mr, mm, 100 * d->makespan.rel_error, se,
+                   d->makespan.meas > 0 ? 100 * d->abs_start_error.median / d->makespan.meas
+                                        : 0,
+                   d->matched);
+        explained x = {0};
+        st = explain_run(r.sched, &r.prices, r.timeline, &r.bounds, a, &x, &err);
+        if (st == PPS_OK && a->json)
+            st = write_json(a, r.timeline, &x, d, &err);
+        rc = st == PPS_OK ? 0 : cli_fail("explain", &err);
+        if (rc == 0 && costs_given(&a->in) && !a->json)
+            rc = compare_prediction(a, &r, &x.path);
+        explained_clear(&x);
     }
     pps_replay_clear(&r);
     pps_cost_clear(&c);
@@ -235,6 +291,8 @@ int cmd_explain(int argc, char **argv)
         {"top", required_argument, NULL, OPT_TOP},
         {"memory-budget", required_argument, NULL, OPT_BUDGET},
         {"no-advice", no_argument, NULL, OPT_NO_ADVICE},
+        {"what-if", required_argument, NULL, OPT_WHAT_IF},
+        {"json", no_argument, NULL, OPT_JSON},
         {"help", no_argument, NULL, 'h'},
     };
     struct option opts[CLI_MAX_OPTIONS];
@@ -264,6 +322,15 @@ int cmd_explain(int argc, char **argv)
             }
             break;
         case OPT_NO_ADVICE: a.advice = 0; break;
+        case OPT_JSON: a.json = 1; break;
+        case OPT_WHAT_IF: {
+            pps_error err = {0};
+            if (pps_what_if_parse(optarg, a.what_if, MAX_WHAT_IF, &a.nwhat_if, &err) != PPS_OK) {
+                cli_error("explain", "--what-if: %s", err.msg);
+                return EXIT_USAGE;
+            }
+            break;
+        }
         case 'h':
             printf(explain_usage, cli_input_usage, cli_schedule_option_usage(), cli_cost_usage);
             return EXIT_OK;

@@ -80,6 +80,10 @@ pp sim -f weird.json -o tl.json --chrome trace.json >/dev/null 2>err &&
     check trace.json "--chrome" 'd["otherData"]["schedule"] == want'
 result $? "-o timeline and --chrome with that name"
 
+pp explain -f weird.json --json --top 1 >explain.json 2>err &&
+    check explain.json "explain --json" 'd["schedule"] == want' 'd["critical_path"]["makespan"] == 9'
+result $? "explain --json with that name"
+
 pp analyze tl.json --json >analyze.json 2>err &&
     check analyze.json "analyze --json" 'd["schedule"] == want'
 result $? "analyze --json of that timeline"

@@ -1,6 +1,14 @@
 #!/usr/bin/env bash
-# run_explain.sh PPSIM_BINARY — `ppsim explain` and the trace-driven replay end to end: the
-# replay `sim --durations-from` of a simulated run, and its refusals, each one line.
+# run_explain.sh PPSIM_BINARY — `ppsim explain` and the trace-driven replay end to end:
+# `explain --json` read by Python's json, `--what-if` before and after, bad what-ifs refused in
+# one line naming the option and the token, the replay `sim --durations-from` of a simulated
+# run, and its refusals.
+#
+# GPipe, P = 4, M = 8, t_F = 1 s, t_B = 2 s (docs/explain.md works it out): makespan 33 s, the
+# critical path 22 compute segments and 6 free transfers summing to 33, bubble 3/11 = 27.27%,
+# rank 0 holds 8 micro-batches of 1 byte. With stage 3's t_F doubled the forwards end at
+# Σ t_F + (M − 1) max t_F = 19 and the backwards at 19 + Σ t_B + (M − 1) max t_B = 41 s
+# (+24.24%), bubble 1 − 104/164 = 36.59% (+9.31 points); stage 0's activation doubled: 16 B.
 #
 # Expected values by hand. GPipe, P = 2, M = 2, t_F = 1 s, t_B = 2 s, free links: makespan
 # (M + P − 1)(t_F + t_B) = 9 s; the lowered run has 8 compute actions and 2 transfers each way,
@@ -13,6 +21,7 @@ if [ $# -ne 1 ]; then
     exit 2
 fi
 case "$1" in /*) ppsim=$1 ;; *) ppsim=$(pwd)/$1 ;; esac
+traces=$(cd "$(dirname "$0")/../.." && pwd)/traces
 work=$(mktemp -d "${TMPDIR:-/tmp}/ppsim-explain.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 # shellcheck source=tests/cli/lib.sh
@@ -56,6 +65,64 @@ check_replay_refusals() {
         sim --durations-from none.json || return 1
 }
 
+check_json() {
+    run 0 explain -s gpipe -p 4 -m 8 --tf 1 --tb 2 --json --what-if 'stage 3 tf *2' >/dev/null ||
+        return 1
+    python3 - <<'PY' || { head -c 2000 out; return 1; }
+import json, sys
+d = json.load(open("out"))
+p = d["critical_path"]
+segs = p["segments"]
+assert d["format"] == "ppsim-explain" and d["replay"] is None, d["format"]
+assert p["makespan"] == 33 and sum(s["end"] - s["start"] for s in segs) == 33
+assert [s["type"] for s in segs].count("compute") == 22 and len(segs) == 28, len(segs)
+assert p["seconds"]["rank"] == [17, 3, 3, 10] and p["seconds"]["kind"] == {"F": 11, "B": 22}
+assert abs(p["share"]["kind"]["B"] - 2 / 3) < 1e-12
+rules = {a["rule"]: a for a in d["advice"]}
+assert abs(rules["microbatches"]["after"] - 3 / 19) < 1e-12, rules
+assert d["what_if"]["after"]["makespan"] == 41, d["what_if"]
+PY
+    # A timeline: the replay's error as data, no advice.
+    run 0 explain "$traces/validation/gpipe.measured.json" --json --top 1 || return 1
+    python3 -c 'import json, sys; d = json.load(open("out")); sys.exit(not (
+        d["source"] == "replay" and abs(d["replay"]["rel_error"]) < 0.01 and
+        d["advice"] is None and d["critical_path"]["makespan"] > 0))' || { head -c 2000 out; return 1; }
+}
+
+check_what_if() {
+    run 0 explain -s gpipe -p 4 -m 8 --tf 1 --tb 2 --no-advice --top 1 \
+        --what-if 'stage 3 tf *2' --what-if 'stage 0 act *2' || return 1
+    cat >want <<'TXT'
+what-if: stage 3 tf *2, stage 0 act *2
+                                 before          after     change
+  makespan                       33.0 s         41.0 s    +24.24%
+  bubble (idle/total)            27.27%         36.59%    +9.31 pp
+  peak activation memory            8 B           16 B   +100.00%
+TXT
+    tail -n 5 out >got
+    diff -u want got || return 1
+    # One option with both changes, comma-separated, is the same.
+    run 0 explain -s gpipe -p 4 -m 8 --tf 1 --tb 2 --no-advice --top 1 \
+        --what-if 'stage 3 tf =2, stage 0 act *2' || return 1
+    tail -n 3 out | diff - <(tail -n 3 want) || return 1
+}
+
+check_what_if_refusals() {
+    one_line 2 "ppsim explain: --what-if: 'stage 3 tq *2': 'tq' is not a cost (tf, tb, ti, tw or act)" \
+        explain -s gpipe -p 4 -m 8 --what-if 'stage 3 tq *2' || return 1
+    one_line 2 "ppsim explain: --what-if: 'stage three tf *2': 'three' is not a stage number" \
+        explain -s gpipe -p 4 -m 8 --what-if 'stage three tf *2' || return 1
+    one_line 2 "ppsim explain: --what-if: 'stage 3 tf /2': '/2' is not a change (*FACTOR, =VALUE or +VALUE)" \
+        explain -s gpipe -p 4 -m 8 --what-if 'stage 3 tf /2' || return 1
+    one_line 1 "ppsim explain: --what-if: 'stage 9 tf *2': stage 9: the schedule has 4 stages (0..3)" \
+        explain -s gpipe -p 4 -m 8 --no-advice --what-if 'stage 9 tf *2' || return 1
+    one_line 1 "ppsim explain: --what-if: 'stage 0 tb *2': stage 0 runs no B action (its backward is split: change ti and tw)" \
+        explain -s zb-h1 -p 2 -m 4 --no-advice --what-if 'stage 0 tb *2' || return 1
+}
+
+check json check_json
+check what_if check_what_if
+check what_if_refusals check_what_if_refusals
 check replay_of_a_simulated_run check_replay_of_a_simulated_run
 check replay_refusals check_replay_refusals
 
