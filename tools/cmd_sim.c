@@ -19,14 +19,10 @@ static const char sim_usage[] =
     "      --chrome FILE        write a Chrome/Perfetto trace (open in ui.perfetto.dev)\n"
     "      --memory FILE        write each rank's activation memory over time as CSV\n"
     "                           (rank,time_s,bytes: the bytes held from that time on)\n"
-    "Replay:\n"
     "      --durations-from MEASURED.json\n"
-    "                           trace-driven replay: every action takes its duration in\n"
-    "                           this timeline (ppexec -o) instead of the cost model's (a\n"
-    "                           transfer: its RECV's end - the later of its SEND's and RECV's\n"
-    "                           starts); without -s/-f the schedule the timeline names is\n"
-    "                           generated. Prints the replay's error against the timeline:\n"
-    "                           makespan, median start error over the matched actions\n"
+    "                           replay: each action takes its duration in that timeline;\n"
+    "                           prints the error against it (docs/explain.md); no -s/-f:\n"
+    "                           the schedule it names\n"
     "  -h, --help               show this help\n\n"
     "Exit status: 0 ok, 1 bad input, impossible configuration or deadlock, 2 usage error.\n";
 
