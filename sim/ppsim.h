@@ -977,6 +977,9 @@ typedef struct pps_plot_options {
     int ranks;           /* sweep: the P drawn; 0: the largest in the sweep */
     const char *title;   /* NULL: the generated title (schedule, P, M, v, bubble) */
     const char *gnuplot; /* the program to run; NULL: "gnuplot", looked up on PATH */
+    /* timeline: [t->n] flags, one per event of the timeline drawn, or NULL: the compute events
+     * flagged are drawn highlighted as the critical path (pps_critical_path_mark) */
+    const uint8_t *critical;
 } pps_plot_options;
 
 /* Every option at its default: sized from the content, rendered, no transfers, no limit, the
@@ -1471,6 +1474,13 @@ void pps_sensitivities_clear(pps_sensitivities *s);
 /* Writes the sensitivities as text: one line per re-simulated cost ("stage 7 t_B: −10% → step
  * −4.1% (path: −4.1%)"), then the peak memory's line. */
 pps_status pps_sensitivities_write_text(const pps_sensitivities *s, FILE *fp, pps_error *err);
+
+/* Flags (marks[i] = 1, else 0) the compute events of timeline t that are compute segments of
+ * path p, found in timeline pt (the run p was followed in: t itself, or its replay), matched by
+ * rank and action; returns how many were marked. marks has room for t->n. PPS_ENOMEM. */
+pps_status pps_critical_path_mark(const pps_critical_path *p, const pps_timeline *pt,
+                                  const pps_timeline *t, uint8_t *marks, size_t *marked,
+                                  pps_error *err);
 
 /* Where two critical paths part: their compute segments that take time, compared in order by
  * rank and action. Returns 1 when the sequences are equal; else 0, with *at_a and *at_b (each

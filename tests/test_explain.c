@@ -138,6 +138,8 @@ static void path_text(const run *r, char *buf, size_t size)
     }
 }
 
+static void replay_of(const pps_timeline *t, pps_replay *out);
+
 /* The path of r, as path_text writes it, is `want`. */
 static void check_path(const run *r, const char *want)
 {
@@ -259,6 +261,33 @@ START_TEST(one_slow_stage_dominates_the_path)
     ck_assert_double_eq(r.path.rank_seconds[1], 18);
     run_free(&r);
     pps_cost_clear(&c);
+}
+END_TEST
+
+/* The path marked on a timeline (`show --critical`, `plot timeline --critical`): on the run it
+ * was followed in, and on a copy of it through the replay's events (matched by rank and
+ * action), the 22 compute actions worked out above. */
+START_TEST(path_marks_its_compute_actions)
+{
+    run r;
+    run_uniform(&r, "gpipe", 4, 8, 1);
+    uint8_t *marks = malloc(r.t->n);
+    size_t marked = 0;
+    pps_error err = {0};
+    ck_assert(pps_critical_path_mark(&r.path, r.t, r.t, marks, &marked, &err) == PPS_OK);
+    ck_assert_uint_eq(marked, 22);
+    size_t on_rank3 = 0;
+    for (size_t i = 0; i < r.t->n; i++)
+        on_rank3 += marks[i] && r.t->events[i].rank == 3;
+    ck_assert_uint_eq(on_rank3, 9); /* 3F0..3F7, 3B0 */
+    pps_replay rep;
+    replay_of(r.t, &rep);
+    ck_assert(pps_critical_path_mark(&r.path, r.t, rep.timeline, marks, &marked, &err) ==
+              PPS_OK);
+    ck_assert_uint_eq(marked, 22);
+    pps_replay_clear(&rep);
+    free(marks);
+    run_free(&r);
 }
 END_TEST
 
@@ -923,6 +952,7 @@ static Suite *explain_suite(void)
     tcase_add_test(tc, slow_link_on_the_path_is_worked_out_by_hand);
     tcase_add_test(tc, one_slow_stage_dominates_the_path);
     tcase_add_test(tc, path_text_folds_runs);
+    tcase_add_test(tc, path_marks_its_compute_actions);
     tcase_add_test(tc, path_sums_to_the_makespan_on_1000_random_schedules);
     suite_add_tcase(s, tc);
     tc = tcase_create("sensitivities");

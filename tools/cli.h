@@ -123,6 +123,14 @@ void cli_run_free(cli_run *run);
  * run->analysis (nothing else for a file); returns 0 or the exit code after printing the error. */
 int cli_timeline_input(const char *cmd, const cli_input *in, const char *timeline, cli_run *run);
 
+/* --critical (show, plot timeline): flags in *marks (caller frees; [run->timeline->n]) the
+ * compute events of run's timeline on its critical path, and gives the path's length. A run of
+ * -s/-f is simulated again with the record of what bound each start (the same timeline); a
+ * timeline file (timeline != NULL) is replayed with its own durations (docs/explain.md) and
+ * the replay's path marked on it. Returns 0 or the exit code after printing the error. */
+int cli_critical_marks(const char *cmd, const cli_run *run, const char *timeline,
+                       uint8_t **marks, double *length);
+
 /* Prints "ppsim CMD: msg" (or "ppsim: msg" when cmd is NULL) on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Maps a status to the CLI's exit code and prints the error line. */

@@ -551,6 +551,55 @@ int cli_timeline_input(const char *cmd, const cli_input *in, const char *timelin
     return 0;
 }
 
+int cli_critical_marks(const char *cmd, const cli_run *run, const char *timeline,
+                       uint8_t **marks, double *length)
+{
+    pps_error err = {0};
+    pps_prices p = {0};
+    pps_timeline *sim = NULL;
+    pps_bounds b = {0};
+    pps_replay r = {0};
+    pps_critical_path path = {0};
+    pps_cost c;
+    pps_cost_init(&c);
+    const pps_timeline *walked = NULL; /* the run the path is followed in */
+    pps_status st;
+    if (timeline) {
+        st = pps_replay_timeline(run->timeline, &c, &r, &err);
+        if (st == PPS_EINPUT)
+            pps_error_prefix(&err, "%s: --critical", timeline);
+        walked = r.timeline;
+        if (st == PPS_OK)
+            st = pps_critical_path_find(r.timeline, &r.bounds, &path, &err);
+    } else {
+        st = pps_price(run->sched, &run->cost, &p, &err);
+        if (st == PPS_OK)
+            st = pps_simulate_prices(run->sched, &p, &sim, NULL, &b, &err);
+        walked = sim;
+        if (st == PPS_OK)
+            st = pps_critical_path_find(sim, &b, &path, &err);
+    }
+    *marks = malloc(run->timeline->n ? run->timeline->n : 1);
+    if (st == PPS_OK && !*marks)
+        st = pps_error_set(&err, PPS_ENOMEM, "--critical: out of memory");
+    size_t marked = 0;
+    if (st == PPS_OK)
+        st = pps_critical_path_mark(&path, walked, run->timeline, *marks, &marked, &err);
+    *length = path.makespan;
+    pps_critical_path_clear(&path);
+    pps_replay_clear(&r);
+    pps_bounds_clear(&b);
+    pps_timeline_destroy(sim);
+    pps_prices_clear(&p);
+    pps_cost_clear(&c);
+    if (st != PPS_OK) {
+        free(*marks);
+        *marks = NULL;
+        return cli_fail(cmd, &err);
+    }
+    return 0;
+}
+
 void cli_analytic_of(const cli_run *run, cli_analytic *an)
 {
     an->idle_over_compute = an->stage_span_idle = NAN;

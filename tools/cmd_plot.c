@@ -8,7 +8,7 @@
 
 static const char plot_usage[] =
     "Usage: ppsim plot timeline (-s NAME -p P -m M [-v V] | -f FILE | TIMELINE.json) [costs]\n"
-    "                           -o IMAGE [--transfers] [common]\n"
+    "                           -o IMAGE [--transfers] [--critical] [common]\n"
     "       ppsim plot memory   (same inputs) -o IMAGE [--memory-limit BYTES] [common]\n"
     "       ppsim plot diff     PREDICTED.json MEASURED.json -o IMAGE [common]\n"
     "       ppsim plot sweep    SWEEP.csv -o IMAGE [-p P] [common]\n"
@@ -30,13 +30,15 @@ static const char plot_usage[] =
     "      --size WxH           image size in pixels (default: sized from the content)\n"
     "      --title TEXT         the first title line (default: schedule, P, M, v, source)\n"
     "      --transfers          timeline: a thin row of each rank's outgoing transfers\n"
+    "      --critical           timeline: the critical path's actions outlined in black\n"
+    "                           (ppsim explain; a timeline file is replayed to find it)\n"
     "      --memory-limit BYTES memory: draw the limit as a line\n"
     "      --no-render          write the data and script only; do not run gnuplot\n"
     "  -h, --help               show this help\n\n"
     "Exit status: 0 ok, 1 bad input or gnuplot missing or failing (the data and script are\n"
     "still written; never a partial image), 2 usage error.\n";
 
-enum { OPT_SIZE = 2048, OPT_TITLE, OPT_TRANSFERS, OPT_MEMORY_LIMIT, OPT_NO_RENDER };
+enum { OPT_SIZE = 2048, OPT_TITLE, OPT_TRANSFERS, OPT_MEMORY_LIMIT, OPT_NO_RENDER, OPT_CRITICAL };
 
 /* "1200x400" into o->width, o->height. */
 static int parse_size(const char *arg, pps_plot_options *o)
@@ -93,6 +95,7 @@ int cmd_plot(int argc, char **argv)
         {"size", required_argument, NULL, OPT_SIZE},
         {"title", required_argument, NULL, OPT_TITLE},
         {"transfers", no_argument, NULL, OPT_TRANSFERS},
+        {"critical", no_argument, NULL, OPT_CRITICAL},
         {"memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT},
         {"no-render", no_argument, NULL, OPT_NO_RENDER},
         {"help", no_argument, NULL, 'h'},
@@ -119,7 +122,7 @@ int cmd_plot(int argc, char **argv)
     pps_plot_options o;
     pps_plot_options_init(&o);
     const char *image = NULL, *limit_text = NULL;
-    int c, r;
+    int c, r, critical = 0;
     argc--;
     argv++;
     optind = 1;
@@ -133,6 +136,7 @@ int cmd_plot(int argc, char **argv)
             break;
         case OPT_TITLE: o.title = optarg; break;
         case OPT_TRANSFERS: o.transfers = 1; break;
+        case OPT_CRITICAL: critical = 1; break;
         case OPT_NO_RENDER: o.render = 0; break;
         case OPT_MEMORY_LIMIT:
             if ((r = cli_parse_double("plot", "--memory-limit", optarg, &o.memory_limit)) != 0)
@@ -153,6 +157,10 @@ int cmd_plot(int argc, char **argv)
     }
     if (o.transfers && !timeline) {
         cli_error("plot", "--transfers applies to plot timeline");
+        return EXIT_USAGE;
+    }
+    if (critical && !timeline) {
+        cli_error("plot", "--critical applies to plot timeline");
         return EXIT_USAGE;
     }
     if (o.memory_limit > 0 && !memory) {
@@ -183,7 +191,12 @@ int cmd_plot(int argc, char **argv)
         return r;
     cli_run run;
     in.want_events = 1;
-    int rc = cli_timeline_input("plot", &in, optind < argc ? argv[optind] : NULL, &run);
+    const char *file = optind < argc ? argv[optind] : NULL;
+    int rc = cli_timeline_input("plot", &in, file, &run);
+    uint8_t *marks = NULL;
+    double length = 0;
+    if (rc == 0 && critical && (rc = cli_critical_marks("plot", &run, file, &marks, &length)) == 0)
+        o.critical = marks;
     if (rc == 0) {
         pps_error err = {0};
         pps_status st = timeline ? pps_plot_timeline(run.timeline, &o, image, &err)
@@ -191,6 +204,7 @@ int cmd_plot(int argc, char **argv)
         if (st != PPS_OK)
             rc = cli_fail("plot", &err);
     }
+    free(marks);
     cli_run_free(&run);
     return rc;
 }

@@ -9,11 +9,12 @@
 #include <unistd.h>
 
 enum { MAX_WIDTH = 4000, AUTO_WIDTH_CAP = 240, PREFIX = 10 /* "rank 0  | " */ };
-enum { OPT_COLOR = 5120 };
+enum { OPT_COLOR = 5120, OPT_CRITICAL };
 
 static const char show_usage[] =
     "Usage: ppsim show (-s NAME -p P -m M [-v V] | -f FILE) [costs] [--width N] [--color WHEN]\n"
-    "       ppsim show TIMELINE.json [--width N] [--color WHEN]\n"
+    "                  [--critical]\n"
+    "       ppsim show TIMELINE.json [--width N] [--color WHEN] [--critical]\n"
     "Draws each rank's compute stream as a line of text scaled by time: an action occupies\n"
     "columns in proportion to its duration, '.' is idle. Labels are kind and micro-batch\n"
     "(F3, B0); with v > 1 stages per rank a letter for the rank's chunk follows (F3a: chunk 0,\n"
@@ -25,6 +26,9 @@ static const char show_usage[] =
     "                           not on a terminal: enough for every label, at most 240)\n"
     "      --color WHEN         auto (default: on a terminal, unless NO_COLOR is set or TERM\n"
     "                           is dumb), always or never\n"
+    "      --critical           under each rank a line marking with '=' its actions on the\n"
+    "                           critical path (ppsim explain; a timeline file is replayed with\n"
+    "                           its own durations to find it)\n"
     "  -h, --help               show this help\n";
 
 static int is_compute_event(const pps_event *e)
@@ -153,8 +157,33 @@ static void legend(const pps_timeline *t, int colour)
     putchar('\n');
 }
 
-/* Prints the drawing; -1 when out of memory (nothing printed). */
-static int draw(const pps_timeline *t, const pps_analysis *a, int width, int colour)
+/* The critical path's marks under a rank's row: '=' over the columns of its actions on the
+ * path (marks[i] set), trailing blanks dropped. */
+static void path_line(const pps_timeline *t, const size_t *by, size_t from, size_t to,
+                      const uint8_t *marks, double t0, double span, int width, char *buf)
+{
+    memset(buf, ' ', (size_t)width);
+    for (size_t k = from; k < to; k++) {
+        const pps_event *e = &t->events[by[k]];
+        if (!marks[by[k]])
+            continue;
+        int c0 = (int)floor((e->start - t0) / span * width + 1e-9);
+        int c1 = (int)floor((e->end - t0) / span * width + 1e-9);
+        if (c1 <= c0)
+            c1 = c0 + 1;
+        for (int c = c0 < 0 ? 0 : c0; c < c1 && c < width; c++)
+            buf[c] = '=';
+    }
+    int n = width;
+    while (n > 0 && buf[n - 1] == ' ')
+        n--;
+    printf("  path  | %.*s\n", n, buf);
+}
+
+/* Prints the drawing (with the critical path's marks when marks is not NULL, and `note`, the
+ * line that says what they are); -1 when out of memory (nothing printed). */
+static int draw(const pps_timeline *t, const pps_analysis *a, int width, int colour,
+                const uint8_t *marks, const char *note)
 {
     double t0 = INFINITY, min_dur = INFINITY;
     int label_max = 1;
@@ -182,10 +211,12 @@ static int draw(const pps_timeline *t, const pps_analysis *a, int width, int col
     cell *line = malloc((size_t)width * sizeof *line);
     size_t *first = calloc((size_t)t->ranks + 1, sizeof *first);
     size_t *by = malloc((t->n ? t->n : 1) * sizeof *by);
-    if (!line || !first || !by) {
+    char *marked = malloc((size_t)width);
+    if (!line || !first || !by || !marked) {
         free(line);
         free(first);
         free(by);
+        free(marked);
         return -1;
     }
     for (size_t i = 0; i < t->n; i++)
@@ -240,11 +271,16 @@ static int draw(const pps_timeline *t, const pps_analysis *a, int width, int col
             c += n;
         }
         putchar('\n');
+        if (marks)
+            path_line(t, by, first[r], first[r + 1], marks, t0, span, width, marked);
     }
     legend(t, colour);
+    if (marks)
+        printf("        %s\n", note);
     free(line);
     free(first);
     free(by);
+    free(marked);
     return 0;
 }
 
@@ -268,6 +304,7 @@ int cmd_show(int argc, char **argv)
     static const struct option extra[] = {
         {"width", required_argument, NULL, OPT_WIDTH},
         {"color", required_argument, NULL, OPT_COLOR},
+        {"critical", no_argument, NULL, OPT_CRITICAL},
         {"help", no_argument, NULL, 'h'},
     };
     struct option opts[CLI_MAX_OPTIONS];
@@ -275,7 +312,7 @@ int cmd_show(int argc, char **argv)
 
     cli_input in;
     cli_input_init(&in);
-    int width = 0, c, rc;
+    int width = 0, critical = 0, c, rc;
     const char *colour_arg = NULL;
     while ((c = cli_next_option(&in, "show", argc, argv, ":" CLI_INPUT_SHORT "h", opts, &rc)) !=
            -1) {
@@ -285,6 +322,7 @@ int cmd_show(int argc, char **argv)
                 return rc;
             break;
         case OPT_COLOR: colour_arg = optarg; break;
+        case OPT_CRITICAL: critical = 1; break;
         case 'h': printf(show_usage, cli_input_usage, cli_schedule_option_usage(), cli_cost_usage); return EXIT_OK;
         default: return cli_bad_option("show", c, argv);
         }
@@ -298,11 +336,30 @@ int cmd_show(int argc, char **argv)
         return rc;
     cli_run run;
     in.want_events = 1;
-    rc = cli_timeline_input("show", &in, optind < argc ? argv[optind] : NULL, &run);
-    if (rc == 0 && draw(run.timeline, &run.analysis, width, colour) != 0) {
+    const char *file = optind < argc ? argv[optind] : NULL;
+    rc = cli_timeline_input("show", &in, file, &run);
+    uint8_t *marks = NULL;
+    double length = 0;
+    char note[256] = "";
+    if (rc == 0 && critical)
+        rc = cli_critical_marks("show", &run, file, &marks, &length);
+    if (rc == 0 && critical) {
+        char len[32], m[32];
+        pps_format_time(length, len, sizeof len);
+        pps_format_time(run.analysis.makespan, m, sizeof m);
+        if (file)
+            snprintf(note, sizeof note, "= the critical path's actions in the replay of these "
+                     "durations (ppsim explain): %s with its transfers, the makespan measured %s",
+                     len, m);
+        else
+            snprintf(note, sizeof note, "= the critical path's actions (ppsim explain): %s with "
+                     "its transfers, the makespan", len);
+    }
+    if (rc == 0 && draw(run.timeline, &run.analysis, width, colour, marks, note) != 0) {
         cli_error("show", "out of memory drawing %zu events", run.timeline->n);
         rc = EXIT_BAD_INPUT;
     }
+    free(marks);
     cli_run_free(&run);
     return rc;
 }

@@ -303,6 +303,70 @@ pps_status pps_critical_path_write_text(const pps_critical_path *p, const pps_ti
     return ferror(fp) ? pps_error_set(err, PPS_EIO, "critical path: write error") : PPS_OK;
 }
 
+/* ------------------------------------------------------------------ marking a timeline */
+
+/* An event's rank and action (kind, stage, micro-batch and an overlapped pair's second half):
+ * sorted, a path's action is found by binary search. */
+typedef struct ev_key {
+    int32_t k[7];
+    size_t event;
+} ev_key;
+
+static ev_key key_of(const pps_event *e, size_t i)
+{
+    const pps_action *a = &e->action;
+    return (ev_key){{e->rank, a->kind, a->stage, a->mb, a->kind2, a->stage2, a->mb2}, i};
+}
+
+static int key_cmp(const ev_key *x, const ev_key *y)
+{
+    for (size_t i = 0; i < 7; i++)
+        if (x->k[i] != y->k[i])
+            return x->k[i] < y->k[i] ? -1 : 1;
+    return 0;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    return key_cmp(a, b);
+}
+
+pps_status pps_critical_path_mark(const pps_critical_path *p, const pps_timeline *pt,
+                                  const pps_timeline *t, uint8_t *marks, size_t *marked,
+                                  pps_error *err)
+{
+    memset(marks, 0, t->n);
+    *marked = 0;
+    size_t n = 0;
+    ev_key *keys = malloc((t->n ? t->n : 1) * sizeof *keys);
+    if (!keys)
+        return pps_error_set(err, PPS_ENOMEM, "critical path: out of memory");
+    for (size_t i = 0; i < t->n; i++)
+        if (t->events[i].stream == PPS_STREAM_COMPUTE && !is_comm_event(&t->events[i]))
+            keys[n++] = key_of(&t->events[i], i);
+    qsort(keys, n, sizeof *keys, by_key);
+    for (size_t k = 0; k < p->n; k++) {
+        const pps_path_segment *s = &p->seg[k];
+        if (s->transfer || s->event < 0 || (size_t)s->event >= pt->n)
+            continue;
+        ev_key want = key_of(&pt->events[s->event], 0);
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (key_cmp(&keys[mid], &want) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < n && key_cmp(&keys[lo], &want) == 0 && !marks[keys[lo].event]) {
+            marks[keys[lo].event] = 1;
+            (*marked)++;
+        }
+    }
+    free(keys);
+    return PPS_OK;
+}
+
 /* ------------------------------------------------------------------ comparing paths */
 
 /* The index of the next compute segment that takes time at or after i; n when none. */

@@ -224,6 +224,26 @@ static pps_status write_labels(const timeline_ctx *c, const label_plan *lp, doub
     return PPS_OK;
 }
 
+/* The compute actions on the critical path (o->critical), drawn again as black outlines over
+ * their boxes; returns how many. */
+static size_t write_critical(const timeline_ctx *c, const uint8_t *critical, FILE *data)
+{
+    const pps_timeline *t = c->t;
+    size_t n = 0;
+    fputs("\n\n# critical path (compute actions on it): rank start end action\n", data);
+    for (size_t i = 0; i < t->n; i++) {
+        const pps_event *e = &t->events[i];
+        if (!critical[i] || !ppsr_is_compute(e))
+            continue;
+        char act[PPS_ACTION_TEXT_MAX];
+        pps_action_format(&e->action, act, sizeof act);
+        fprintf(data, "%d %.9g %.9g \"%s\"\n", e->rank, (e->start - c->t0) * c->u.scale,
+                (e->end - c->t0) * c->u.scale, act);
+        n++;
+    }
+    return n;
+}
+
 static size_t write_transfers(const timeline_ctx *c, FILE *data)
 {
     const pps_timeline *t = c->t;
@@ -245,16 +265,18 @@ static size_t write_transfers(const timeline_ctx *c, FILE *data)
 
 /* The legend: the kinds this timeline holds (each chunk's tint when v > 1), then the transfers;
  * each entry a colour expression of the script and a title. */
-enum { MAX_LEGEND = 5 * 8 + 2 };
+enum { MAX_LEGEND = 5 * 8 + 3 };
 
 typedef struct legend {
     char colour[MAX_LEGEND][40];
     char title[MAX_LEGEND][64];
+    uint8_t outline[MAX_LEGEND]; /* 1: an outline in that colour, not a filled box */
     int n;
     int cols, rows; /* as laid out in the bottom margin */
 } legend;
 
-static void build_legend(const timeline_ctx *c, int transfers, int width, legend *lg)
+static void build_legend(const timeline_ctx *c, int transfers, int critical, int width,
+                         legend *lg)
 {
     const pps_timeline *t = c->t;
     int present[PPS_KIND_COUNT] = {0};
@@ -267,6 +289,7 @@ static void build_legend(const timeline_ctx *c, int transfers, int width, legend
     /* Chunk tints are listed up to 8 chunks; beyond, the last entry stands for the rest. */
     int nchunks = t->chunks > 1 ? (t->chunks < 8 ? t->chunks : 8) : 1;
     lg->n = 0;
+    memset(lg->outline, 0, sizeof lg->outline);
     size_t widest = 1;
     for (size_t k = 0; k < sizeof order / sizeof *order; k++) {
         if (!present[order[k]])
@@ -288,6 +311,11 @@ static void build_legend(const timeline_ctx *c, int transfers, int width, legend
         snprintf(lg->colour[lg->n], sizeof lg->colour[0], "cSEND_B");
         snprintf(lg->title[lg->n++], sizeof lg->title[0], "send B");
     }
+    if (critical) {
+        snprintf(lg->colour[lg->n], sizeof lg->colour[0], "'#000000'");
+        lg->outline[lg->n] = 1;
+        snprintf(lg->title[lg->n++], sizeof lg->title[0], "critical path");
+    }
     for (int i = 0; i < lg->n; i++)
         if (strlen(lg->title[i]) > widest)
             widest = strlen(lg->title[i]);
@@ -305,7 +333,11 @@ static void build_legend(const timeline_ctx *c, int transfers, int width, legend
 static void write_legend(const legend *lg, FILE *gp)
 {
     for (int i = 0; i < lg->n; i++) {
-        fprintf(gp, ", \\\n     keyentry with boxes fc rgb %s title ", lg->colour[i]);
+        if (lg->outline[i])
+            fprintf(gp, ", \\\n     keyentry with boxes fs empty border lw 2.5 lc rgb %s "
+                        "title ", lg->colour[i]);
+        else
+            fprintf(gp, ", \\\n     keyentry with boxes fc rgb %s title ", lg->colour[i]);
         ppsr_gp_string(gp, lg->title[i]);
     }
 }
@@ -318,7 +350,7 @@ static pps_status write_timeline(const void *ctx, ppsr_plot *p, FILE *data, FILE
     const pps_plot_options *o = p->opt;
     resolve_size(c, p);
     legend lg;
-    build_legend(c, o->transfers, p->width, &lg);
+    build_legend(c, o->transfers, o->critical != NULL, p->width, &lg);
     int bottom = MARGIN_BOTTOM + 18 * (lg.rows - 1);
     if (o->height <= 0)
         p->height += bottom - MARGIN_BOTTOM;
@@ -342,6 +374,7 @@ static pps_status write_timeline(const void *ctx, ppsr_plot *p, FILE *data, FILE
     if ((st = write_labels(c, &lp, g.box_y, data, nlabels, err)) != PPS_OK)
         return st;
     size_t nxfer = o->transfers ? write_transfers(c, data) : 0;
+    size_t ncrit = o->critical ? write_critical(c, o->critical, data) : 0;
 
     ppsr_script_begin(gp, p, "a timeline plot");
     ppsr_script_palette(gp);
@@ -386,6 +419,9 @@ static pps_status write_timeline(const void *ctx, ppsr_plot *p, FILE *data, FILE
         fputs(", \\\n     datafile index 'transfers' using (($2+$3)/2):($1+xfery):(($3-$2)/2):(xferh):"
               "(colour(strcol(4), 0)) with boxxyerror fs solid 1.0 noborder "
               "lc rgb variable notitle", gp);
+    if (ncrit)
+        fputs(", \\\n     datafile index 'critical' using (($2+$3)/2):($1+boxy):(($3-$2)/2):"
+              "(boxh) with boxxyerror fs empty border lw 2.5 lc rgb '#000000' notitle", gp);
     write_legend(&lg, gp);
     fputc('\n', gp);
     return PPS_OK;

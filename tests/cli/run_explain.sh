@@ -9,6 +9,13 @@
 # rank 0 holds 8 micro-batches of 1 byte. With stage 3's t_F doubled the forwards end at
 # Σ t_F + (M − 1) max t_F = 19 and the backwards at 19 + Σ t_B + (M − 1) max t_B = 41 s
 # (+24.24%), bubble 1 − 104/164 = 36.59% (+9.31 points); stage 0's activation doubled: 16 B.
+# Its path: 0F0, 1F0, 2F0, 3F0..3F7, 3B0, 2B0, 1B0, 0B0..0B7 (test_explain.c works it out).
+#
+# GPipe, P = 2, M = 2 (9 s) at 18 columns of 500 ms: rank 0 F0 [0, 1] F1 [1, 2] B0 [5, 7]
+# B1 [7, 9], rank 1 F0 [1, 2] F1 [2, 3] B0 [3, 5] B1 [5, 7]. Back from 0B1 (its stream and its
+# input end at 7: the stream is kept), 0B0 waited for 1B0's gradient, 1B0 for its stream (1F1),
+# 1F1 (stream and input at 2) for 1F0, 1F0 for 0F0's output: 1 + 1 + 1 + 2 + 2 + 2 = 9, so
+# rank 0's columns 0-1 and 10-17 and rank 1's 2-9 are marked.
 #
 # Expected values by hand. GPipe, P = 2, M = 2, t_F = 1 s, t_B = 2 s, free links: makespan
 # (M + P − 1)(t_F + t_B) = 9 s; the lowered run has 8 compute actions and 2 transfers each way,
@@ -120,9 +127,46 @@ check_what_if_refusals() {
         explain -s zb-h1 -p 2 -m 4 --no-advice --what-if 'stage 0 tb *2' || return 1
 }
 
+check_show_critical() {
+    run 0 show -s gpipe -p 2 -m 2 --tf 1 --tb 2 --width 18 --critical || return 1
+    cat >want <<'TXT'
+gpipe: 2 ranks, 2 micro-batches; 0 .. 9.00 s, one column = 500 ms
+rank 0  | F F ......B0  B1  
+  path  | ==        ========
+rank 1  | ..F F B0  B1  ....
+  path  |   ========
+        F forward, B backward
+        = the critical path's actions (ppsim explain): 9.00 s with its transfers, the makespan
+TXT
+    diff -u want out || return 1
+    # A timeline file: its replay's path, marked on it (a simulated one replays exactly).
+    run 0 sim -s gpipe -p 2 -m 2 --tf 1 --tb 2 -o g.json || return 1
+    run 0 show g.json --width 18 --critical || return 1
+    diff <(sed -n 2,5p want) <(sed -n 2,5p out) || return 1
+    grep -qx '        = the critical path.s actions in the replay of these durations (ppsim explain): 9.00 s with its transfers, the makespan measured 9.00 s' out ||
+        { cat out; return 1; }
+}
+
+check_plot_critical() {
+    # The data block of the outlined boxes: the 22 compute actions of the path, by hand.
+    run 0 plot timeline -s gpipe -p 4 -m 8 --tf 1 --tb 2 --critical --no-render -o c.png ||
+        return 1
+    sed -n '/^# critical path/,/^$/p' c.dat | sed 1d | awk 'NF' | awk '{print $4}' |
+        tr -d '"' | sort >got
+    printf '%s\n' 0F0 1F0 2F0 3F0 3F1 3F2 3F3 3F4 3F5 3F6 3F7 3B0 2B0 1B0 \
+        0B0 0B1 0B2 0B3 0B4 0B5 0B6 0B7 | sort >want
+    diff want got || return 1
+    grep -q "datafile index 'critical' .* with boxxyerror fs empty border lw 2.5 lc rgb '#000000' notitle" c.gp &&
+        grep -q "keyentry .* title 'critical path'" c.gp || { cat c.gp; return 1; }
+    one_line 2 "ppsim plot: --critical applies to plot timeline" \
+        plot memory -s gpipe -p 4 -m 8 --critical -o m.png || return 1
+}
+
 check json check_json
 check what_if check_what_if
 check what_if_refusals check_what_if_refusals
+check show_critical check_show_critical
+check plot_critical check_plot_critical
 check replay_of_a_simulated_run check_replay_of_a_simulated_run
 check replay_refusals check_replay_refusals
 

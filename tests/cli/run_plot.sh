@@ -172,7 +172,18 @@ check_measured_report() {
     [ -s cpu/diff.png ] && [ -s cpu/measured.png ] && [ -s cpu/measured.json ] || return 1
 }
 
+check_critical_path_drawn() {
+    # The critical path outlined (tests/cli/run_explain.sh checks which boxes): gnuplot draws
+    # it from a measured timeline too, which is replayed to find the path.
+    run 0 plot timeline "$traces/validation/1f1b.measured.json" --critical --transfers \
+        -o c.png --size 900x300 || return 1
+    [ "$(png_size c.png)" = 900x300 ] || return 1
+    grep -q "title 'critical path'" c.gp || return 1
+    no_leftovers
+}
+
 check_gp png_of_requested_size check_png_of_requested_size
+check_gp critical_path_drawn check_critical_path_drawn
 check_gp svg_hover_titles check_svg_hover_titles
 check_gp script_redraws_alone check_script_redraws_alone
 check_gp many_ranks_memory_panels check_many_ranks_memory_panels
