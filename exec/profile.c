@@ -138,16 +138,25 @@ static void recv_timed(void *buf, int count, MPI_Datatype type, int peer, int ta
 
 #define MAX_LINK_REPEATS 64
 
+/* This rank's partner on the link between ranks a and b, with *me set to this rank; -1 on a
+ * rank that is neither end (it takes no part in that link's timing). */
+static int link_peer(int a, int b, int *me)
+{
+    MPI_Comm_rank(MPI_COMM_WORLD, me);
+    if (*me != a && *me != b)
+        return -1;
+    return *me == a ? b : a;
+}
+
 /* Half the median round trip of one float between ranks a and b (seconds), waiting as the step
  * waits; on ranks other than a and b returns 0 without communicating. repeats: at most
  * MAX_LINK_REPEATS. */
 static double latency(int a, int b, int repeats, float *buf)
 {
     int me;
-    MPI_Comm_rank(MPI_COMM_WORLD, &me);
-    if (me != a && me != b)
+    const int peer = link_peer(a, b, &me);
+    if (peer < 0)
         return 0;
-    const int peer = me == a ? b : a;
     double t[MAX_LINK_REPEATS] = {0};
     for (int k = -3; k < repeats; k++) {
         double t0 = MPI_Wtime();
@@ -201,10 +210,9 @@ static double one_way(const ppx_backend *be, ppx_ctx *ctx, int a, int b, int sta
                       float *const *bufs, int nbufs, size_t bytes)
 {
     int me;
-    MPI_Comm_rank(MPI_COMM_WORLD, &me);
-    if (me != a && me != b)
+    const int peer = link_peer(a, b, &me);
+    if (peer < 0)
         return 0;
-    const int peer = me == a ? b : a;
     double t[MAX_LINK_REPEATS] = {0};
     for (int k = -2; k < repeats; k++) {
         float *buf = bufs[(k + 2) % nbufs];
