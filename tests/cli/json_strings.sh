@@ -6,30 +6,18 @@
 # not part of valid UTF-8 becomes U+FFFD). Needs python3.
 set -u
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 PPSIM_BINARY" >&2
-    exit 2
-fi
-case "$1" in
-/*) ppsim=$1 ;;
-*) ppsim=$(pwd)/$1 ;;
-esac
-work=$(mktemp -d "${TMPDIR:-/tmp}/ppsim-json.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=tests/cli/lib.sh
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+script_args "$0" PPSIM_BINARY "$@"
+scratch json
 cd "$work" || exit 2
-
-passed=0
-failed=0
-pp() {
-    timeout -k 2 20 "$ppsim" "$@"
-}
 
 # The tricky text, as raw bytes (printf's escapes): a quote, a backslash, a tab, a newline,
 # "é" (valid UTF-8), a lone 0xFF and a cut 3-byte sequence. Short enough for a timeline's
 # backend (31 bytes) once each invalid byte is U+FFFD (3 bytes).
 tricky='my "fast" 1f1b\\\t\n\303\251\377\342\202'
 
-# check FILE KIND EXPR... — FILE must be strict UTF-8 JSON; d is the document and `want` the
+# check FILE KIND EXPR... (this script's own, not lib.sh's) — FILE must be strict UTF-8 JSON; d is the document and `want` the
 # tricky text as a reader must see it. Every EXPR (Python) must be true.
 check() {
     python3 - "$tricky" "$@" <<'EOF'

@@ -1,7 +1,41 @@
 # lib.sh — helpers the CLI test scripts share (sourced, not run). The script sets ppsim (the
-# binary, an absolute path) and work (its scratch folder), and may set pp_timeout (seconds).
+# binary, an absolute path) and work (its scratch folder), with script_args and scratch below or
+# by hand, and may set pp_timeout (seconds).
 passed=0
 failed=0
+
+# abspath PATH — PATH made absolute against the current directory.
+abspath() {
+    case "$1" in
+    /*) printf '%s\n' "$1" ;;
+    *) printf '%s/%s\n' "$(pwd)" "$1" ;;
+    esac
+}
+
+# script_args SCRIPT "NAMES" ARGS... — a runner's arguments, the first the ppsim binary: exits 2
+# with "usage: SCRIPT NAMES" unless there is one ARG per word of NAMES, and with one line unless
+# the first is an executable; sets ppsim to it, made absolute.
+script_args() {
+    local script=$1 names=$2 want
+    shift 2
+    want=$(wc -w <<<"$names")
+    if [ $# -ne "$want" ]; then
+        echo "usage: $script $names" >&2
+        exit 2
+    fi
+    ppsim=$(abspath "$1")
+    if [ ! -x "$ppsim" ]; then
+        echo "$(basename "$script"): $ppsim is not an executable" >&2
+        exit 2
+    fi
+}
+
+# scratch NAME [RC] — sets work to a new folder ppsim-NAME.XXXXXX under $TMPDIR (else /tmp),
+# removed when the script exits; exits RC (default 2) when it cannot be made.
+scratch() {
+    work=$(mktemp -d "${TMPDIR:-/tmp}/ppsim-$1.XXXXXX") || exit "${2:-2}"
+    trap 'rm -rf "$work"' EXIT
+}
 
 # Runs ppsim with a time limit.
 pp() {

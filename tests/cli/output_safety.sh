@@ -13,23 +13,13 @@
 # failed, 77 (meson: skipped) nothing could run.
 set -u
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 PPSIM_BINARY" >&2
-    exit 2
-fi
-case "$1" in
-/*) ppsim=$1 ;;
-*) ppsim=$(pwd)/$1 ;;
-esac
-if [ ! -x "$ppsim" ]; then
-    echo "output_safety.sh: $ppsim is not an executable" >&2
-    exit 2
-fi
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/cli/lib.sh
+source "$here/lib.sh"
+script_args "$0" PPSIM_BINARY "$@"
 profile_src="$here/../../traces/validation/1f1b.profile.json"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/ppsim-outsafe.XXXXXX") || exit 77
-trap 'rm -rf "$work"' EXIT
+scratch outsafe 77
 chmod 755 "$work"
 
 me=$(id -un)
@@ -60,8 +50,6 @@ elif ! (echo x >"$work/probe") 2>/dev/null; then
 fi
 rm -f "$work/probe"
 
-passed=0
-failed=0
 skipped=0
 
 # as USER CMD... — runs CMD as USER.
@@ -124,16 +112,6 @@ is_timeline() {
     fi
 }
 
-# no_temps — no temporary file (*.tmp.*) in the case directory.
-no_temps() {
-    local left
-    left=$(find . -name '*.tmp.*' | head -n 5)
-    if [ -n "$left" ]; then
-        echo "temporary files left: $left"
-        return 1
-    fi
-}
-
 mkdev() { # mkdev NAME MAJOR MINOR — a character device node the case's user may write
     mknod "$1" c "$2" "$3" && chmod 666 "$1"
 }
@@ -186,7 +164,7 @@ device_null() {
     pp "${SIM[@]}" -o null --chrome null --memory null
     expect_rc 0 && is_device null 1 3 || return 1
     pp gen -s 1f1b -p 2 -m 4 -o null
-    expect_rc 0 && is_device null 1 3 && no_temps
+    expect_rc 0 && is_device null 1 3 && no_leftovers
 }
 
 link_to_file() {
@@ -198,7 +176,7 @@ link_to_file() {
         echo "link.json is no longer a link to x.json: $(ls -l link.json)"
         return 1
     fi
-    is_timeline x.json && no_temps
+    is_timeline x.json && no_leftovers
 }
 
 link_dangling() {
@@ -261,7 +239,7 @@ long_name() {
     PPSIM_NAMED_TEMPS=1 pp "${SIM[@]}" -o "$name" --memory "m$name"
     expect_rc 1 && expect_err "File name too long" || return 1 # m + 255 bytes: too long
     PPSIM_NAMED_TEMPS=1 pp "${SIM[@]}" -o "$name"
-    expect_rc 0 && is_timeline "$name" && no_temps
+    expect_rc 0 && is_timeline "$name" && no_leftovers
 }
 
 # ------------------------------------------------------------------ 8: one file, two outputs
@@ -279,7 +257,7 @@ same_outputs() {
         pp "${SIM[@]}" $pair
         expect_rc 2 && expect_err "name the same file" || { echo "  ($pair)"; return 1; }
     done
-    same_text x.json old && [ ! -e new.json ] && [ ! -s .out ] && no_temps
+    same_text x.json old && [ ! -e new.json ] && [ ! -s .out ] && no_leftovers
 }
 
 # ------------------------------------------------------------------ 9: signals
@@ -325,7 +303,7 @@ signals() {
                 rm -f .x.json.tmp.*
                 continue
             fi
-            no_temps || { echo "  after SIG$sig, named temporaries: $named"; return 1; }
+            no_leftovers || { echo "  after SIG$sig, named temporaries: $named"; return 1; }
         done
     done
 }

@@ -9,24 +9,10 @@
 # @OUT@ "out/result.json" — messages do not depend on where the corpus or the scratch space lie.
 set -u
 
-if [ $# -ne 2 ]; then
-    echo "usage: $0 PPSIM_BINARY CORPUS_DIR" >&2
-    exit 2
-fi
-
-abspath() {
-    case "$1" in
-    /*) printf '%s\n' "$1" ;;
-    *) printf '%s/%s\n' "$(pwd)" "$1" ;;
-    esac
-}
-
-ppsim=$(abspath "$1")
+# shellcheck source=tests/cli/lib.sh
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+script_args "$0" "PPSIM_BINARY CORPUS_DIR" "$@"
 corpus=$(abspath "$2")
-if [ ! -x "$ppsim" ]; then
-    echo "run_bad.sh: $ppsim is not an executable" >&2
-    exit 2
-fi
 if [ ! -d "$corpus" ]; then
     echo "run_bad.sh: $corpus is not a directory" >&2
     exit 2
@@ -36,11 +22,7 @@ TIMEOUT=10
 DIR_SUBST=bad
 OUT_SUBST=out/result.json
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/ppsim-bad.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
-
-passed=0
-failed=0
+scratch bad
 
 # Replaces @DIR@ and @OUT@ in $1.
 subst() {

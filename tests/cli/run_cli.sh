@@ -13,28 +13,13 @@
 # idle/total = idle / (P·makespan), idle/compute = idle / busy, summed over ranks.
 set -u
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 PPSIM_BINARY" >&2
-    exit 2
-fi
-case "$1" in
-/*) ppsim=$1 ;;
-*) ppsim=$(pwd)/$1 ;;
-esac
-if [ ! -x "$ppsim" ]; then
-    echo "run_cli.sh: $ppsim is not an executable" >&2
-    exit 2
-fi
-
-lib=$(cd "$(dirname "$0")" && pwd)/lib.sh
+# shellcheck source=tests/cli/lib.sh
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+script_args "$0" PPSIM_BINARY "$@"
 readme=$(cd "$(dirname "$0")/../.." && pwd)/README.md
 traces=$(cd "$(dirname "$0")/../.." && pwd)/traces/pytorch
-work=$(mktemp -d "${TMPDIR:-/tmp}/ppsim-cli.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
+scratch cli
 cd "$work" || exit 2
-
-# shellcheck source=tests/cli/lib.sh
-source "$lib"
 
 # json_ok FILE EXPR... — loads FILE as JSON into d; every EXPR (Python) must be true.
 # close(a, b[, tol]) compares numbers with an absolute tolerance (default 1e-9).

@@ -4,32 +4,13 @@
 # progress line on a terminal and none off it, and the winner's costs reproduced by `ppsim sim`.
 set -u
 
-if [ $# -ne 2 ]; then
-    echo "usage: $0 PPSIM_BINARY TRACES_DIR" >&2
-    exit 2
-fi
-case "$1" in /*) ppsim=$1 ;; *) ppsim=$(pwd)/$1 ;; esac
-case "$2" in /*) traces=$2 ;; *) traces=$(pwd)/$2 ;; esac
-work=$(mktemp -d "${TMPDIR:-/tmp}/ppsim-plan.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 2
-
-passed=0
-failed=0
+# shellcheck source=tests/cli/lib.sh
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+script_args "$0" "PPSIM_BINARY TRACES_DIR" "$@"
+traces=$(abspath "$2")
+scratch plan
+pp_timeout=120 # lib.sh's run: a plan over 64 GPUs takes seconds
 model7=$traces/models/llama2-7b-like.json
-
-# run WANT_RC ARGS... — ppsim with stdout to ./out and stderr to ./err.
-run() {
-    local want=$1 rc
-    shift
-    timeout -k 2 120 "$ppsim" "$@" >out 2>err
-    rc=$?
-    if [ "$rc" -ne "$want" ]; then
-        echo "ppsim $*: exit $rc, expected $want"
-        sed 's/^/  stderr: /' err | head -n 5
-        return 1
-    fi
-}
 
 # The table's rows: lines starting with a rank number.
 rows() {
@@ -112,13 +93,7 @@ EOF
 
 for t in check_help check_table check_threads_agree check_progress_on_a_terminal \
     check_layout_from_file check_nothing_fits check_costs_reproduce_the_pipeline; do
-    if "$t"; then
-        echo "ok   $t"
-        passed=$((passed + 1))
-    else
-        echo "FAIL $t"
-        failed=$((failed + 1))
-    fi
+    check "$t" "$t"
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -8,22 +8,16 @@
 # at 5.00 ms. Checks that need gnuplot are skipped (and say so) when it is not installed.
 set -u
 
-if [ $# -ne 2 ]; then
-    echo "usage: $0 PPSIM_BINARY TRACES_DIR" >&2
-    exit 2
-fi
-abspath() { case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s/%s\n' "$(pwd)" "$1" ;; esac; }
-ppsim=$(abspath "$1")
+# shellcheck source=tests/cli/lib.sh
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+script_args "$0" "PPSIM_BINARY TRACES_DIR" "$@"
 traces=$(abspath "$2")
-work=$(mktemp -d "${TMPDIR:-/tmp}/ppsim-plot.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
+scratch plot
 
 have_gnuplot=0
 command -v gnuplot >/dev/null 2>&1 && have_gnuplot=1
 skipped=0
 pp_timeout=60
-# shellcheck source=tests/cli/lib.sh
-source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
 # png_size FILE — prints "WIDTHxHEIGHT" from the PNG header (fails on anything not a PNG).
 png_size() {

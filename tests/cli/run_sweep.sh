@@ -6,16 +6,11 @@
 # M = 8 that is 33, idle/total 3/11 and idle/compute (P − 1)/M = 0.375.
 set -u
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 PPSIM_BINARY" >&2
-    exit 2
-fi
-case "$1" in /*) ppsim=$1 ;; *) ppsim=$(pwd)/$1 ;; esac
-work=$(mktemp -d "${TMPDIR:-/tmp}/ppsim-sweep.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
 pp_timeout=120
 # shellcheck source=tests/cli/lib.sh
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+script_args "$0" PPSIM_BINARY "$@"
+scratch sweep
 
 # col FILE ROW_INDEX NAME — prints the field NAME of the row whose index is ROW_INDEX.
 col() {

@@ -23,15 +23,10 @@
 # v·M) chunks of 0.6 GB: 4 and 3, 2.40 and 1.80 GB.
 set -u
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 PPSIM_BINARY" >&2
-    exit 2
-fi
-case "$1" in /*) ppsim=$1 ;; *) ppsim=$(pwd)/$1 ;; esac
-work=$(mktemp -d "${TMPDIR:-/tmp}/ppsim-text.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
 # shellcheck source=tests/cli/lib.sh
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+script_args "$0" PPSIM_BINARY "$@"
+scratch text
 
 # same WANT_FILE — fails, showing both, unless ./out equals WANT_FILE.
 same() {
