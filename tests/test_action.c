@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ppsim.h"
+#include "testutil.h"
 
 /* Parses text (NUL-terminated) and checks it succeeds. */
 static pps_action parse_ok(const char *text)
@@ -280,9 +281,5 @@ static Suite *action_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(action_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return run_suite(action_suite());
 }

@@ -6,6 +6,7 @@
 
 #include "equiv_cases.h"
 #include "ppsim.h"
+#include "testutil.h"
 
 #define EPS 1e-12
 
@@ -560,9 +561,5 @@ static Suite *analysis_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(analysis_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return run_suite(analysis_suite());
 }

@@ -8,6 +8,7 @@
 #include <float.h>
 
 #include "equiv_cases.h"
+#include "testutil.h"
 
 typedef struct digest {
     unsigned long long timeline, analysis;
@@ -271,9 +272,5 @@ int main(void)
     tcase_add_test(tc, every_path_matches_the_previous_algorithm_on_1000_random_schedules);
     tcase_add_test(tc, batch_run_equals_generate_and_simulate);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

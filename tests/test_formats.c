@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "ppsim.h"
+#include "testutil.h"
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -718,9 +719,5 @@ static Suite *formats_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(formats_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return run_suite(formats_suite());
 }

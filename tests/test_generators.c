@@ -1,5 +1,6 @@
 /* test_generators.c — schedule orderings, lookup, constraints and an independent dependency check. */
 #include "ppsim.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <math.h>
@@ -745,9 +746,5 @@ static Suite *generators_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(generators_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return run_suite(generators_suite());
 }

@@ -12,6 +12,7 @@
 #include "io/json_scan.h"
 #include "io/json_write.h"
 #include "ppsim.h"
+#include "testutil.h"
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -632,9 +633,5 @@ static Suite *json_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(json_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(json_suite());
 }

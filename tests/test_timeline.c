@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ppsim.h"
+#include "testutil.h"
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -589,9 +590,5 @@ static Suite *timeline_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(timeline_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return run_suite(timeline_suite());
 }

@@ -248,9 +248,5 @@ static Suite *timeline_check_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(timeline_check_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(timeline_check_suite());
 }

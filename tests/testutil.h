@@ -1,11 +1,24 @@
-/* testutil.h — small helpers shared by the Check suites: schedules from action strings. */
+/* testutil.h — small helpers shared by the Check suites: running a suite, schedules from action
+ * strings, finding an event. */
 #ifndef PPS_TESTUTIL_H
 #define PPS_TESTUTIL_H
 
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ppsim.h"
+
+/* Runs every test of s (each in a child process, Check's default) and returns main's exit
+ * status: EXIT_SUCCESS when none failed. */
+static inline int run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
 
 /* Builds a loop-placed schedule of rows.length ranks from comma-separated action strings,
  * e.g. {"0F0,0F1,0B0,0B1", "1F0,1B0,1F1,1B1"}. Fails the test on any error. */

@@ -8,6 +8,7 @@
 #include <cuda_runtime_api.h>
 
 #include "single_rank.h"
+#include "../testutil.h"
 
 /* backends.c lists the CPU backend too; this suite does not link it. */
 const ppx_backend ppx_backend_cpu = {.name = "cpu"};
@@ -37,9 +38,5 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, one_rank_two_stages_match_the_cpu_reference);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(s);
 }

@@ -10,6 +10,7 @@
 
 #include "internal.h"
 #include "single_rank.h"
+#include "../testutil.h"
 
 /* backends.c lists the CPU backend too; this suite does not link it. */
 const ppx_backend ppx_backend_cpu = {.name = "cpu"};
@@ -152,9 +153,5 @@ static Suite *cuda_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(cuda_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(cuda_suite());
 }

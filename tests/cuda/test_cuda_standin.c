@@ -13,6 +13,7 @@
 #include "profile.h"
 #include "single_rank.h"
 #include "standin.h"
+#include "../testutil.h"
 
 /* backends.c lists the CPU backend too; this suite does not link it. */
 const ppx_backend ppx_backend_cpu = {.name = "cpu"};
@@ -231,9 +232,5 @@ int main(void)
     tcase_add_test(tc, a_not_ready_query_does_not_fail_the_next_launch);
     tcase_add_test(tc, bf16_profile_counts_two_bytes_per_element);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(s);
 }
