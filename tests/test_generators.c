@@ -45,18 +45,25 @@ static pps_schedule *gen(const char *name, int P, int v, int M, int G)
     return s;
 }
 
-/* Generation status and message for parameters expected to be refused. */
-static pps_status refuse(const char *name, int P, int v, int M, int G, pps_error *err)
+/* Fails the test unless generating name with P, v, M, G is refused with status `want` and,
+ * when want_msg is not NULL, exactly that message; the schedule pointer must come back NULL. */
+static void assert_refused(const char *name, int P, int v, int M, int G, pps_status want,
+                           const char *want_msg)
 {
     const pps_generator *g = pps_generator_find(name);
-    ck_assert_ptr_nonnull(g);
+    ck_assert_msg(g != NULL, "no generator %s", name);
     char text[16];
     pps_gen_params p = params_for(g, P, v, M, G, text);
     pps_schedule *s = (pps_schedule *)&p; /* must be reset to NULL on failure */
-    memset(err, 0, sizeof *err);
-    pps_status st = pps_generate(g, &p, &s, err);
-    ck_assert_ptr_null(s);
-    return st;
+    pps_error err = {0};
+    pps_status st = pps_generate(g, &p, &s, &err);
+    ck_assert_msg(s == NULL, "%s P=%d v=%d M=%d G=%d: schedule not reset to NULL", name, P, v,
+                  M, G);
+    ck_assert_msg(st == want, "%s P=%d v=%d M=%d G=%d: status %d, want %d (%s)", name, P, v, M,
+                  G, st, want, err.msg);
+    ck_assert_msg(!want_msg || strcmp(err.msg, want_msg) == 0,
+                  "%s P=%d v=%d M=%d G=%d:\n got  %s\n want %s", name, P, v, M, G, err.msg,
+                  want_msg);
 }
 
 /* Rank r's program in PyTorch's text form, comma-separated ("0F0,0B0"); formatted here rather
@@ -254,48 +261,46 @@ END_TEST
 
 /* ------------------------------------------------------------------ exact programs */
 
-START_TEST(naive_runs_one_micro_batch_at_a_time)
-{
-    pps_schedule *s = gen("naive", 2, 1, 2, 0);
-    assert_program(s, 0, "0F0,0B0,0F1,0B1");
-    assert_program(s, 1, "1F0,1B0,1F1,1B1");
-    pps_schedule_destroy(s);
-}
-END_TEST
+/* Programs worked out by hand from each schedule's definition, one case a row (a loop test: each
+ * row runs, and fails, on its own, named by `why`); want[r] NULL: rank r is not checked. */
+typedef struct exact_case {
+    const char *why, *name;
+    int P, v, M, G;
+    const char *want[4];
+} exact_case;
 
-START_TEST(gpipe_runs_all_forwards_then_all_backwards_in_order)
-{
-    pps_schedule *s = gen("gpipe", 2, 0, 3, 0);
-    assert_program(s, 0, "0F0,0F1,0F2,0B0,0B1,0B2");
-    assert_program(s, 1, "1F0,1F1,1F2,1B0,1B1,1B2");
-    pps_schedule_destroy(s);
-}
-END_TEST
+static const exact_case exact_cases[] = {
+    {"naive runs one micro-batch at a time", "naive", 2, 1, 2, 0,
+     {"0F0,0B0,0F1,0B1", "1F0,1B0,1F1,1B1"}},
+    {"gpipe runs all forwards, then all backwards, in order", "gpipe", 2, 0, 3, 0,
+     {"0F0,0F1,0F2,0B0,0B1,0B2", "1F0,1F1,1F2,1B0,1B1,1B2"}},
+    {"1f1b P=2 M=2 matches the hand-written programs", "1f1b", 2, 1, 2, 0,
+     {"0F0,0F1,0B0,0B1", "1F0,1B0,1F1,1B1"}},
+    {"1f1b rank 0 warms up P-1 forwards", "1f1b", 4, 1, 8, 0,
+     {[0] = "0F0,0F1,0F2,0F3,0B0,0F4,0B1,0F5,0B2,0F6,0B3,0F7,0B4,0B5,0B6,0B7",
+      [3] = "3F0,3B0,3F1,3B1,3F2,3B2,3F3,3B3,3F4,3B4,3F5,3B5,3F6,3B6,3F7,3B7"}},
+    {"1f1b accepts fewer micro-batches than ranks", "1f1b", 4, 1, 2, 0,
+     {[0] = "0F0,0F1,0B0,0B1", [2] = "2F0,2F1,2B0,2B1", [3] = "3F0,3B0,3F1,3B1"}},
+    /* G = 3 > P = 2, M = 5: groups [0,3) and [3,5); the last group has 2 >= P micro-batches.
+     * Rank 1 warms up (v-1)·G = 3 forwards: table entries (0,0) (1,0) (2,0). */
+    {"interleaved groups take G micro-batches per chunk", "interleaved-1f1b", 2, 2, 5, 3,
+     {[1] = "1F0,1F1,1F2,3F0,3B0,3F1,3B1,3F2,3B2,1F3,1B0,1F4,1B1,3F3,1B2,3F4,3B3,3B4,1B3,1B4"}},
+    {"looped BFS matches PyTorch's order", "looped-bfs", 2, 2, 2, 0,
+     {"0F0,0F1,2F0,2F1,2B1,2B0,0B1,0B0", "1F0,1F1,3F0,3F1,3B1,3B0,1B1,1B0"}},
+};
 
-START_TEST(one_f_one_b_p2_m2_matches_hand_written_programs)
+START_TEST(generated_programs_match_the_hand_written_ones)
 {
-    pps_schedule *s = gen("1f1b", 2, 1, 2, 0);
-    assert_program(s, 0, "0F0,0F1,0B0,0B1");
-    assert_program(s, 1, "1F0,1B0,1F1,1B1");
-    pps_schedule_destroy(s);
-}
-END_TEST
-
-START_TEST(one_f_one_b_rank0_warms_up_p_minus_1_forwards)
-{
-    pps_schedule *s = gen("1f1b", 4, 1, 8, 0);
-    assert_program(s, 0, "0F0,0F1,0F2,0F3,0B0,0F4,0B1,0F5,0B2,0F6,0B3,0F7,0B4,0B5,0B6,0B7");
-    assert_program(s, 3, "3F0,3B0,3F1,3B1,3F2,3B2,3F3,3B3,3F4,3B4,3F5,3B5,3F6,3B6,3F7,3B7");
-    pps_schedule_destroy(s);
-}
-END_TEST
-
-START_TEST(one_f_one_b_accepts_fewer_micro_batches_than_ranks)
-{
-    pps_schedule *s = gen("1f1b", 4, 1, 2, 0);
-    assert_program(s, 0, "0F0,0F1,0B0,0B1");
-    assert_program(s, 2, "2F0,2F1,2B0,2B1");
-    assert_program(s, 3, "3F0,3B0,3F1,3B1");
+    const exact_case *c = &exact_cases[_i];
+    pps_schedule *s = gen(c->name, c->P, c->v, c->M, c->G);
+    for (int r = 0; r < c->P; r++) {
+        if (!c->want[r])
+            continue;
+        char *got = program_text(s, r);
+        ck_assert_msg(strcmp(got, c->want[r]) == 0, "%s: rank %d:\n got  %s\n want %s", c->why,
+                      r, got, c->want[r]);
+        free(got);
+    }
     pps_schedule_destroy(s);
 }
 END_TEST
@@ -353,26 +358,6 @@ START_TEST(interleaved_p2_v2_m4_matches_megatron_order)
 END_TEST
 
 /* G = 3 > P = 2, M = 5: groups [0,3) and [3,5); the last group has 2 >= P micro-batches. */
-START_TEST(interleaved_groups_take_g_micro_batches_per_chunk)
-{
-    pps_schedule *s = gen("interleaved-1f1b", 2, 2, 5, 3);
-    /* Rank 1 warms up (v-1)·G = 3 forwards: table entries (0,0) (1,0) (2,0). */
-    assert_program(s, 1,
-                   "1F0,1F1,1F2,3F0,3B0,3F1,3B1,3F2,3B2,1F3,1B0,1F4,1B1,3F3,1B2,3F4,3B3,3B4,"
-                   "1B3,1B4");
-    pps_schedule_destroy(s);
-}
-END_TEST
-
-START_TEST(looped_bfs_matches_pytorch_order)
-{
-    pps_schedule *s = gen("looped-bfs", 2, 2, 2, 0);
-    assert_program(s, 0, "0F0,0F1,2F0,2F1,2B1,2B0,0B1,0B0");
-    assert_program(s, 1, "1F0,1F1,3F0,3F1,3B1,3B0,1B1,1B0");
-    pps_schedule_destroy(s);
-}
-END_TEST
-
 START_TEST(generated_schedule_records_name_placement_and_sizes)
 {
     pps_gen_params p = {.ranks = 4, .chunks = 0, .microbatches = 8};
@@ -396,77 +381,66 @@ END_TEST
 
 START_TEST(limits_refuse_zero_ranks_with_field_name)
 {
-    pps_error err;
-    ck_assert_int_eq(refuse("1f1b", 0, 1, 4, 0, &err), PPS_EINPUT);
-    ck_assert_str_eq(err.msg, "ranks: 0 is out of range [1, 65536]");
-    ck_assert_int_eq(refuse("1f1b", 65537, 1, 4, 0, &err), PPS_EINPUT);
-    ck_assert_str_eq(err.msg, "ranks: 65537 is out of range [1, 65536]");
+    assert_refused("1f1b", 0, 1, 4, 0, PPS_EINPUT, "ranks: 0 is out of range [1, 65536]");
+    assert_refused("1f1b", 65537, 1, 4, 0, PPS_EINPUT,
+                   "ranks: 65537 is out of range [1, 65536]");
 }
 END_TEST
 
 START_TEST(limits_refuse_zero_microbatches_with_field_name)
 {
-    pps_error err;
-    ck_assert_int_eq(refuse("gpipe", 4, 1, 0, 0, &err), PPS_EINPUT);
-    ck_assert_str_eq(err.msg, "microbatches: 0 is out of range [1, 16777216]");
+    assert_refused("gpipe", 4, 1, 0, 0, PPS_EINPUT,
+                   "microbatches: 0 is out of range [1, 16777216]");
 }
 END_TEST
 
 START_TEST(limits_refuse_chunks_beyond_1024)
 {
-    pps_error err;
-    ck_assert_int_eq(refuse("looped-bfs", 2, 1025, 4, 0, &err), PPS_EINPUT);
-    ck_assert_str_eq(err.msg, "chunks: 1025 is out of range [1, 1024]");
-    ck_assert_int_eq(refuse("looped-bfs", 2, -1, 4, 0, &err), PPS_EINPUT);
-    ck_assert_str_eq(err.msg, "chunks: -1 is out of range [1, 1024]");
+    assert_refused("looped-bfs", 2, 1025, 4, 0, PPS_EINPUT,
+                   "chunks: 1025 is out of range [1, 1024]");
+    assert_refused("looped-bfs", 2, -1, 4, 0, PPS_EINPUT, "chunks: -1 is out of range [1, 1024]");
 }
 END_TEST
 
 /* 2^16 · 2^10 · 2^24 = 2^50 cells would wrap a 32-bit product; refused before any allocation. */
 START_TEST(limits_refuse_cell_overflow_before_allocating)
 {
-    pps_error err;
-    ck_assert_int_eq(refuse("interleaved-1f1b", 65536, 1024, 16777216, 0, &err), PPS_EINPUT);
-    ck_assert_str_eq(err.msg,
-                     "ranks x chunks x microbatches = 1125899906842624 exceeds the limit of "
-                     "16777216");
-    ck_assert_int_eq(refuse("1f1b", 4097, 1, 4096, 0, &err), PPS_EINPUT);
-    ck_assert_str_eq(err.msg,
-                     "ranks x chunks x microbatches = 16781312 exceeds the limit of 16777216");
+    assert_refused("interleaved-1f1b", 65536, 1024, 16777216, 0, PPS_EINPUT,
+                   "ranks x chunks x microbatches = 1125899906842624 exceeds the limit of "
+                   "16777216");
+    assert_refused("1f1b", 4097, 1, 4096, 0, PPS_EINPUT,
+                   "ranks x chunks x microbatches = 16781312 exceeds the limit of 16777216");
 }
 END_TEST
 
 START_TEST(classic_schedules_refuse_more_than_one_chunk)
 {
-    pps_error err;
-    ck_assert_int_eq(refuse("1f1b", 4, 2, 8, 0, &err), PPS_EUNSUPPORTED);
-    ck_assert_str_eq(err.msg, "1f1b: chunks must be 1 (got 2); for several stages per rank use "
-                              "interleaved-1f1b or looped-bfs");
-    ck_assert_int_eq(refuse("gpipe", 4, 3, 8, 0, &err), PPS_EUNSUPPORTED);
-    ck_assert_int_eq(refuse("naive", 4, 2, 8, 0, &err), PPS_EUNSUPPORTED);
+    assert_refused("1f1b", 4, 2, 8, 0, PPS_EUNSUPPORTED,
+                   "1f1b: chunks must be 1 (got 2); for several stages per rank use "
+                   "interleaved-1f1b or looped-bfs");
+    assert_refused("gpipe", 4, 3, 8, 0, PPS_EUNSUPPORTED, NULL);
+    assert_refused("naive", 4, 2, 8, 0, PPS_EUNSUPPORTED, NULL);
 }
 END_TEST
 
 START_TEST(interleaved_refuses_one_chunk_and_points_to_1f1b)
 {
-    pps_error err;
-    ck_assert_int_eq(refuse("interleaved-1f1b", 4, 1, 8, 0, &err), PPS_EUNSUPPORTED);
-    ck_assert_str_eq(err.msg, "interleaved-1f1b: chunks must be at least 2 (got 1); with one "
-                              "stage per rank use 1f1b");
+    assert_refused("interleaved-1f1b", 4, 1, 8, 0, PPS_EUNSUPPORTED,
+                   "interleaved-1f1b: chunks must be at least 2 (got 1); with one "
+                   "stage per rank use 1f1b");
 }
 END_TEST
 
 START_TEST(interleaved_refuses_last_group_smaller_than_p)
 {
-    pps_error err;
-    ck_assert_int_eq(refuse("interleaved-1f1b", 4, 2, 6, 0, &err), PPS_EUNSUPPORTED);
-    ck_assert_str_eq(err.msg, "interleaved-1f1b: M=6 leaves a last group of M mod G = 2 "
-                              "micro-batches (G=4), fewer than P=4; use M a multiple of G or "
-                              "M mod G >= P");
-    ck_assert_int_eq(refuse("interleaved-1f1b", 4, 2, 13, 5, &err), PPS_EUNSUPPORTED);
-    ck_assert_str_eq(err.msg, "interleaved-1f1b: M=13 leaves a last group of M mod G = 3 "
-                              "micro-batches (G=5), fewer than P=4; use M a multiple of G or "
-                              "M mod G >= P");
+    assert_refused("interleaved-1f1b", 4, 2, 6, 0, PPS_EUNSUPPORTED,
+                   "interleaved-1f1b: M=6 leaves a last group of M mod G = 2 "
+                   "micro-batches (G=4), fewer than P=4; use M a multiple of G or "
+                   "M mod G >= P");
+    assert_refused("interleaved-1f1b", 4, 2, 13, 5, PPS_EUNSUPPORTED,
+                   "interleaved-1f1b: M=13 leaves a last group of M mod G = 3 "
+                   "micro-batches (G=5), fewer than P=4; use M a multiple of G or "
+                   "M mod G >= P");
     /* M mod G >= P is accepted. */
     pps_schedule_destroy(gen("interleaved-1f1b", 4, 2, 14, 5));
 }
@@ -500,18 +474,18 @@ END_TEST
 
 START_TEST(interleaved_refuses_group_outside_p_to_m)
 {
-    pps_error err;
-    ck_assert_int_eq(refuse("interleaved-1f1b", 4, 2, 12, 3, &err), PPS_EUNSUPPORTED);
-    ck_assert_str_eq(err.msg, "interleaved-1f1b: group G=3 must be at least the ranks P=4");
-    ck_assert_int_eq(refuse("interleaved-1f1b", 4, 2, 2, 0, &err), PPS_EUNSUPPORTED);
-    ck_assert_str_eq(err.msg, "interleaved-1f1b: group G=4 exceeds the micro-batches M=2 "
-                              "(G defaults to P; need P <= G <= M)");
-    ck_assert_int_eq(refuse("interleaved-1f1b", 4, 2, 8, -1, &err), PPS_EINPUT);
-    ck_assert_str_eq(err.msg, "--group: '-1' is not an integer in [1, 16777216]");
+    assert_refused("interleaved-1f1b", 4, 2, 12, 3, PPS_EUNSUPPORTED,
+                   "interleaved-1f1b: group G=3 must be at least the ranks P=4");
+    assert_refused("interleaved-1f1b", 4, 2, 2, 0, PPS_EUNSUPPORTED,
+                   "interleaved-1f1b: group G=4 exceeds the micro-batches M=2 "
+                   "(G defaults to P; need P <= G <= M)");
+    assert_refused("interleaved-1f1b", 4, 2, 8, -1, PPS_EINPUT,
+                   "--group: '-1' is not an integer in [1, 16777216]");
     /* An option of another schedule is refused, not ignored. */
     pps_gen_params p = {.ranks = 4, .chunks = 1, .microbatches = 8, .nsettings = 1,
                         .settings = {{"group", "4"}}};
     pps_schedule *s = NULL;
+    pps_error err = {0};
     ck_assert_int_eq(pps_generate(pps_generator_find("1f1b"), &p, &s, &err), PPS_EINPUT);
     ck_assert_str_eq(err.msg, "--group does not apply to schedule 1f1b");
     ck_assert_ptr_null(s);
@@ -708,16 +682,11 @@ static Suite *generators_suite(void)
     suite_add_tcase(su, tc);
 
     tc = tcase_create("orderings");
-    tcase_add_test(tc, naive_runs_one_micro_batch_at_a_time);
-    tcase_add_test(tc, gpipe_runs_all_forwards_then_all_backwards_in_order);
-    tcase_add_test(tc, one_f_one_b_p2_m2_matches_hand_written_programs);
-    tcase_add_test(tc, one_f_one_b_rank0_warms_up_p_minus_1_forwards);
-    tcase_add_test(tc, one_f_one_b_accepts_fewer_micro_batches_than_ranks);
+    tcase_add_loop_test(tc, generated_programs_match_the_hand_written_ones, 0,
+                        (int)(sizeof exact_cases / sizeof exact_cases[0]));
     tcase_add_test(tc, one_f_one_b_rank_r_holds_at_most_min_p_minus_r_m_activations);
     tcase_add_test(tc, interleaved_p2_v2_m4_matches_megatron_order);
     tcase_add_test(tc, interleaved_rank_r_holds_warm_up_plus_one_chunk_activations);
-    tcase_add_test(tc, interleaved_groups_take_g_micro_batches_per_chunk);
-    tcase_add_test(tc, looped_bfs_matches_pytorch_order);
     tcase_add_test(tc, generated_schedule_records_name_placement_and_sizes);
     suite_add_tcase(su, tc);
 
