@@ -89,6 +89,18 @@ static void assert_series(const pps_timeline *t, int rank, const double *want, s
     free(pts);
 }
 
+/* Analyses t and checks rank 0's peak activation (bytes); returns the count of compute actions,
+ * for the callers that check it too. */
+static size_t check_rank0_peak(const pps_timeline *t, double peak)
+{
+    pps_analysis a;
+    analyze(t, &a);
+    ck_assert_double_eq_tol(a.per_rank[0].peak_activation, peak, EPS);
+    size_t actions = a.compute_actions;
+    pps_analysis_clear(&a);
+    return actions;
+}
+
 /* ------------------------------------------------------------------ bubbles */
 
 START_TEST(worked_example_gives_the_documented_bubbles)
@@ -247,10 +259,7 @@ START_TEST(input_and_weight_backward_release_in_two_parts)
     compute(t, 0, PPS_W, 0, 0, 2, 3);
     const double want[] = {0, 4, 2, 1, 3, 0};
     assert_series(t, 0, want, 3);
-    pps_analysis a;
-    analyze(t, &a);
-    ck_assert_double_eq_tol(a.per_rank[0].peak_activation, 4, EPS);
-    pps_analysis_clear(&a);
+    check_rank0_peak(t, 4);
     pps_timeline_destroy(t);
 }
 END_TEST
@@ -265,10 +274,7 @@ START_TEST(releases_come_before_allocations_at_the_same_instant)
     compute(t, 0, PPS_B, 0, 0, 1, 2);
     const double want[] = {0, 1, 2, 1, 4, 0};
     assert_series(t, 0, want, 3);
-    pps_analysis a;
-    analyze(t, &a);
-    ck_assert_double_eq_tol(a.per_rank[0].peak_activation, 1, EPS);
-    pps_analysis_clear(&a);
+    check_rank0_peak(t, 1);
     pps_timeline_destroy(t);
 }
 END_TEST
@@ -318,10 +324,7 @@ START_TEST(zero_length_actions_keep_their_order_when_sorted)
     compute(t, 0, PPS_B, 0, 0, 0, 0);
     compute(t, 0, PPS_B, 0, 1, 0, 0);
     compute(t, 0, PPS_B, 0, 2, 6, 7);
-    pps_analysis a;
-    analyze(t, &a);
-    ck_assert_double_eq_tol(a.per_rank[0].peak_activation, 2, EPS);
-    pps_analysis_clear(&a);
+    check_rank0_peak(t, 2);
     pps_timeline_destroy(t);
 }
 END_TEST
@@ -489,11 +492,7 @@ START_TEST(overlap_allocates_its_forward_and_releases_its_backward)
     compute(t, 0, PPS_B, 0, 1, 3, 5);
     const double want[] = {0, 1, 1, 2, 3, 1, 5, 0};
     assert_series(t, 0, want, 4);
-    pps_analysis a;
-    analyze(t, &a);
-    ck_assert_double_eq_tol(a.per_rank[0].peak_activation, 2, EPS);
-    ck_assert_uint_eq(a.compute_actions, 3);
-    pps_analysis_clear(&a);
+    ck_assert_uint_eq(check_rank0_peak(t, 2), 3);
     pps_timeline_destroy(t);
 }
 END_TEST
@@ -524,11 +523,7 @@ START_TEST(analysis_of_a_million_events_finishes)
         compute(t, 0, PPS_B, 0, m, now + 1.5, now + 2);
         now += 1; /* the next F starts while this B is pending */
     }
-    pps_analysis a;
-    analyze(t, &a);
-    ck_assert_uint_eq(a.compute_actions, 1u << 20);
-    ck_assert_double_eq_tol(a.per_rank[0].peak_activation, 2, EPS);
-    pps_analysis_clear(&a);
+    ck_assert_uint_eq(check_rank0_peak(t, 2), 1u << 20);
     pps_timeline_destroy(t);
 }
 END_TEST
