@@ -29,6 +29,19 @@ static pps_timeline *timeline_of(int ranks, int stages, int microbatches, const 
     return t;
 }
 
+/* Diffs the timelines of events pe (predicted) and me (measured), both of the given sizes, into
+ * *d (the caller clears it); fails the test on any error. */
+static void diff_events(int ranks, int stages, int microbatches, const ev *pe, size_t npe,
+                        const ev *me, size_t nme, pps_diff *d)
+{
+    pps_timeline *p = timeline_of(ranks, stages, microbatches, pe, npe);
+    pps_timeline *m = timeline_of(ranks, stages, microbatches, me, nme);
+    pps_error err = {0};
+    ck_assert_msg(pps_timeline_diff(p, m, d, &err) == PPS_OK, "%s", err.msg);
+    pps_timeline_destroy(p);
+    pps_timeline_destroy(m);
+}
+
 #define C PPS_STREAM_COMPUTE
 #define S PPS_STREAM_SEND
 #define R PPS_STREAM_RECV
@@ -58,11 +71,8 @@ static const ev measured[] = {
 
 START_TEST(slower_rank_gives_busy_and_makespan_errors_worked_by_hand)
 {
-    pps_timeline *p = timeline_of(2, 2, 1, predicted, N(predicted));
-    pps_timeline *m = timeline_of(2, 2, 1, measured, N(measured));
     pps_diff d;
-    pps_error err = {0};
-    ck_assert_msg(pps_timeline_diff(p, m, &d, &err) == PPS_OK, "%s", err.msg);
+    diff_events(2, 2, 1, predicted, N(predicted), measured, N(measured), &d);
     /* makespan 60 → 63: (63 − 60) / 60 = 0.05 */
     ck_assert_double_eq(d.makespan.pred, 60);
     ck_assert_double_eq(d.makespan.meas, 63);
@@ -85,18 +95,13 @@ START_TEST(slower_rank_gives_busy_and_makespan_errors_worked_by_hand)
     ck_assert_uint_eq(d.only_pred, 0);
     ck_assert_uint_eq(d.only_meas, 0);
     pps_diff_clear(&d);
-    pps_timeline_destroy(p);
-    pps_timeline_destroy(m);
 }
 END_TEST
 
 START_TEST(error_distributions_and_worst_actions_worked_by_hand)
 {
-    pps_timeline *p = timeline_of(2, 2, 1, predicted, N(predicted));
-    pps_timeline *m = timeline_of(2, 2, 1, measured, N(measured));
     pps_diff d;
-    pps_error err = {0};
-    ck_assert_msg(pps_timeline_diff(p, m, &d, &err) == PPS_OK, "%s", err.msg);
+    diff_events(2, 2, 1, predicted, N(predicted), measured, N(measured), &d);
     /* (start, end) errors after the shift: 0F0 (0,0), 0SEND_F0 (0,0), 0RECV_B0 (0,3), 0B0 (3,3),
      * 1RECV_F0 (0,0), 1F0 (0,1), 1B0 (1,3), 1SEND_B0 (3,3).
      * |start| sorted 0 0 0 0 0 1 3 3: median (x3 + x4)/2 = 0, p90 at 6.3 = 3 + 0.3·0 = 3, max 3.
@@ -126,8 +131,6 @@ START_TEST(error_distributions_and_worst_actions_worked_by_hand)
     ck_assert_double_eq(d.worst[1].end_error, 3);
     ck_assert_double_eq(d.worst[2].start_error, 1); /* 1B0 starts at 21 instead of 20 */
     pps_diff_clear(&d);
-    pps_timeline_destroy(p);
-    pps_timeline_destroy(m);
 }
 END_TEST
 
@@ -142,11 +145,8 @@ START_TEST(worst_list_keeps_the_ten_largest_end_errors)
         pe[k] = (ev){0, C, -1, names[k], 100.0 * k, 100.0 * k + 10};
         me[k] = (ev){0, C, -1, names[k], 100.0 * k, 100.0 * k + 10 + k};
     }
-    pps_timeline *p = timeline_of(1, 1, 12, pe, 12);
-    pps_timeline *m = timeline_of(1, 1, 12, me, 12);
     pps_diff d;
-    pps_error err = {0};
-    ck_assert_msg(pps_timeline_diff(p, m, &d, &err) == PPS_OK, "%s", err.msg);
+    diff_events(1, 1, 12, pe, 12, me, 12, &d);
     ck_assert_uint_eq(d.nworst, PPS_DIFF_WORST);
     for (int i = 0; i < PPS_DIFF_WORST; i++) {
         ck_assert_int_eq(d.worst[i].action.mb, 11 - i);
@@ -157,8 +157,6 @@ START_TEST(worst_list_keeps_the_ten_largest_end_errors)
     ck_assert_double_eq_tol(d.abs_end_error.p90, 9.9, 1e-12);
     ck_assert_double_eq(d.abs_end_error.max, 11);
     pps_diff_clear(&d);
-    pps_timeline_destroy(p);
-    pps_timeline_destroy(m);
 }
 END_TEST
 
@@ -195,41 +193,31 @@ START_TEST(a_constant_clock_offset_is_shifted_away)
         late[i].start += 1000;
         late[i].end += 1000;
     }
-    pps_timeline *p = timeline_of(2, 2, 1, predicted, N(predicted));
-    pps_timeline *m = timeline_of(2, 2, 1, late, N(late));
     pps_diff d;
-    pps_error err = {0};
-    ck_assert_msg(pps_timeline_diff(p, m, &d, &err) == PPS_OK, "%s", err.msg);
+    diff_events(2, 2, 1, predicted, N(predicted), late, N(late), &d);
     ck_assert_double_eq(d.makespan.meas, 60);
     ck_assert_double_eq(d.abs_start_error.max, 0);
     ck_assert_double_eq(d.abs_end_error.max, 0);
     ck_assert_double_eq(d.worst[0].meas_start, d.worst[0].pred_start);
     pps_diff_clear(&d);
-    pps_timeline_destroy(p);
-    pps_timeline_destroy(m);
 }
 END_TEST
 
 START_TEST(makespan_tolerance_decides_the_exit_status)
 {
     /* The makespan error is exactly 0.05: within 0.05 (exit 0), beyond 0.049 (exit 3). */
-    pps_timeline *p = timeline_of(2, 2, 1, predicted, N(predicted));
-    pps_timeline *m = timeline_of(2, 2, 1, measured, N(measured));
     pps_diff d;
-    pps_error err = {0};
-    ck_assert_msg(pps_timeline_diff(p, m, &d, &err) == PPS_OK, "%s", err.msg);
+    diff_events(2, 2, 1, predicted, N(predicted), measured, N(measured), &d);
     ck_assert_int_eq(pps_diff_exceeds(&d, 0.05), 0);
     ck_assert_int_eq(pps_diff_exceeds(&d, 0.049), 1);
     pps_diff_clear(&d);
     /* Swapped, the measured run is faster: (60 − 63) / 63 = −3/63 ≈ −0.0476; the sign does not
      * matter, |−0.0476| ≤ 0.05 but > 0.04. */
-    ck_assert(pps_timeline_diff(m, p, &d, &err) == PPS_OK);
+    diff_events(2, 2, 1, measured, N(measured), predicted, N(predicted), &d);
     ck_assert_double_eq_tol(d.makespan.rel_error, -3.0 / 63, 1e-15);
     ck_assert_int_eq(pps_diff_exceeds(&d, 0.05), 0);
     ck_assert_int_eq(pps_diff_exceeds(&d, 0.04), 1);
     pps_diff_clear(&d);
-    pps_timeline_destroy(p);
-    pps_timeline_destroy(m);
 }
 END_TEST
 
@@ -238,17 +226,12 @@ START_TEST(undefined_makespan_error_exceeds_every_tolerance)
     /* A predicted makespan of 0 against a measured 5: (5 − 0) / 0 is undefined (NaN). */
     const ev zero[] = {{0, C, -1, "0F0", 0, 0}};
     const ev five[] = {{0, C, -1, "0F0", 0, 5}};
-    pps_timeline *p = timeline_of(1, 1, 1, zero, 1);
-    pps_timeline *m = timeline_of(1, 1, 1, five, 1);
     pps_diff d;
-    pps_error err = {0};
-    ck_assert_msg(pps_timeline_diff(p, m, &d, &err) == PPS_OK, "%s", err.msg);
+    diff_events(1, 1, 1, zero, 1, five, 1, &d);
     ck_assert(isnan(d.makespan.rel_error));
     ck_assert(isnan(d.busy[0].rel_error));
     ck_assert_int_eq(pps_diff_exceeds(&d, 1e9), 1);
     pps_diff_clear(&d);
-    pps_timeline_destroy(p);
-    pps_timeline_destroy(m);
 }
 END_TEST
 
@@ -308,19 +291,14 @@ START_TEST(unmatched_events_are_counted_on_each_side)
         {1, R, 0, "1RECV_F0", 0, 10}, {1, C, -1, "1F0", 10, 20},
         {1, C, -1, "1B0", 20, 40},  {1, C, -1, "1F0", 40, 50},
     };
-    pps_timeline *p = timeline_of(2, 2, 1, predicted, N(predicted));
-    pps_timeline *m = timeline_of(2, 2, 1, meas, N(meas));
     pps_diff d;
-    pps_error err = {0};
-    ck_assert_msg(pps_timeline_diff(p, m, &d, &err) == PPS_OK, "%s", err.msg);
+    diff_events(2, 2, 1, predicted, N(predicted), meas, N(meas), &d);
     ck_assert_uint_eq(d.matched, 6);
     ck_assert_uint_eq(d.only_pred, 2);
     ck_assert_uint_eq(d.only_meas, 2);
     /* The first 1F0 matched: no error; every matched event has no error. */
     ck_assert_double_eq(d.abs_end_error.max, 0);
     pps_diff_clear(&d);
-    pps_timeline_destroy(p);
-    pps_timeline_destroy(m);
 }
 END_TEST
 
