@@ -66,14 +66,31 @@ static pps_schedule *json_ok(const char *text)
     return s;
 }
 
-static void json_fails(const char *text, const char *want)
+/* A text a parser must refuse, and the exact message it gives. */
+typedef struct bad_text {
+    const char *text, *want;
+} bad_text;
+
+/* One of the library's parsers: pps_schedule_parse_json or pps_schedule_parse_csv. */
+typedef pps_status (*schedule_parser)(const char *text, size_t len, const char *name,
+                                      pps_schedule **out, pps_error *err);
+
+/* Fails the test unless parse refuses text (len bytes, named `name`) with exactly the message
+ * want and leaves no schedule. */
+static void parse_fails(schedule_parser parse, const char *name, const char *text, size_t len,
+                        const char *want)
 {
     pps_schedule *s = (pps_schedule *)1;
     pps_error err = {0};
-    pps_status st = pps_schedule_parse_json(text, strlen(text), "t.json", &s, &err);
+    pps_status st = parse(text, len, name, &s, &err);
     ck_assert_msg(st == PPS_EINPUT, "accepted: %s", text);
     ck_assert_ptr_null(s);
     ck_assert_str_eq(err.msg, want);
+}
+
+static void json_fails(const char *text, const char *want)
+{
+    parse_fails(pps_schedule_parse_json, "t.json", text, strlen(text), want);
 }
 
 static pps_schedule *csv_ok_n(const char *text, size_t len)
@@ -92,12 +109,7 @@ static pps_schedule *csv_ok(const char *text)
 
 static void csv_fails_n(const char *text, size_t len, const char *want)
 {
-    pps_schedule *s = (pps_schedule *)1;
-    pps_error err = {0};
-    pps_status st = pps_schedule_parse_csv(text, len, "t.csv", &s, &err);
-    ck_assert_msg(st == PPS_EINPUT, "accepted: %s", text);
-    ck_assert_ptr_null(s);
-    ck_assert_str_eq(err.msg, want);
+    parse_fails(pps_schedule_parse_csv, "t.csv", text, len, want);
 }
 
 static void csv_fails(const char *text, const char *want)
@@ -289,9 +301,7 @@ END_TEST
 
 START_TEST(json_errors_name_the_path_and_the_reason)
 {
-    static const struct {
-        const char *text, *want;
-    } cases[] = {
+    static const bad_text cases[] = {
         {"{\n  \"format\": \"ppsim-schedule\",\n  oops\n}", "t.json:3:3: malformed JSON: expected a key"},
         {"", "t.json: empty file, expected a JSON document"},
         {"[1, 2]", "t.json: $: expected an object, got an array"},
@@ -568,9 +578,7 @@ END_TEST
 
 START_TEST(csv_errors_name_line_and_cell)
 {
-    static const struct {
-        const char *text, *want;
-    } cases[] = {
+    static const bad_text cases[] = {
         {"", "t.csv: empty file, no ranks"},
         {"\n \r\n\t\n", "t.csv: empty file, no ranks"},
         {"0F0\n0F1\n", "t.csv:2: cell 1: stage 0 appears on two ranks: 0 (line 1) and 1 (line 2)"},
