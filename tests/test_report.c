@@ -185,6 +185,19 @@ static size_t data_lines(const char *text, const char *name, char lines[][160], 
     return n;
 }
 
+/* Checks data set `name` of text: n lines, and line k equal to want[k] for each k that want gives
+ * (want: n entries; NULL: line k not checked). */
+static void assert_data(const char *text, const char *name, size_t n, const char *const *want)
+{
+    char lines[32][160];
+    ck_assert_msg(n <= 32, "data set %s: %zu lines is more than this check holds", name, n);
+    size_t got = data_lines(text, name, lines, 32);
+    ck_assert_msg(got == n, "data set %s: %zu lines, want %zu", name, got, n);
+    for (size_t k = 0; k < n; k++)
+        ck_assert_msg(!want[k] || strcmp(lines[k], want[k]) == 0,
+                      "data set %s, line %zu:\n got  %s\n want %s", name, k, lines[k], want[k]);
+}
+
 static pps_plot_options script_only(void)
 {
     pps_plot_options o;
@@ -224,19 +237,20 @@ START_TEST(timeline_data_has_one_box_per_compute_action)
     draw(pps_plot_timeline, script_only(), "t.png");
     ck_assert(exists("t.dat") && exists("t.gp") && !exists("t.png"));
     char *data = slurp("t.dat");
-    char lines[16][160];
     /* Eight compute actions, in the timeline's order (rank 0's program, then rank 1's); kinds
      * F and B, chunk 0, hover text with the unit of the axis (s: the makespan is 10 s). */
-    ck_assert_uint_eq(data_lines(data, "compute", lines, 16), 8);
-    ck_assert_str_eq(lines[0], "0 0 1 F 0 \"0F0\" \"0F0 start 0 s end 1.00 s\"");
-    ck_assert_str_eq(lines[2], "0 5 7 B 0 \"0B0\" \"0B0 start 5.00 s end 7.00 s\"");
-    ck_assert_str_eq(lines[4], "1 1.5 2.5 F 0 \"1F0\" \"1F0 start 1.50 s end 2.50 s\"");
-    ck_assert_str_eq(lines[7], "1 5.5 7.5 B 0 \"1B1\" \"1B1 start 5.50 s end 7.50 s\"");
+    assert_data(data, "compute", 8, (const char *const[8]){
+        [0] = "0 0 1 F 0 \"0F0\" \"0F0 start 0 s end 1.00 s\"",
+        [2] = "0 5 7 B 0 \"0B0\" \"0B0 start 5.00 s end 7.00 s\"",
+        [4] = "1 1.5 2.5 F 0 \"1F0\" \"1F0 start 1.50 s end 2.50 s\"",
+        [7] = "1 5.5 7.5 B 0 \"1B1\" \"1B1 start 5.50 s end 7.50 s\"",
+    });
     /* Every box is wide enough for its one-digit label: eight labels at the box centres,
      * white on the blue of F, black on the orange of B. */
-    ck_assert_uint_eq(data_lines(data, "labels", lines, 16), 8);
-    ck_assert_str_eq(lines[0], "0.5 0 \"0\" 16777215");
-    ck_assert_str_eq(lines[2], "6 0 \"0\" 0");
+    assert_data(data, "labels", 8, (const char *const[8]){
+        [0] = "0.5 0 \"0\" 16777215",
+        [2] = "6 0 \"0\" 0",
+    });
     free(data);
 }
 END_TEST
@@ -278,12 +292,12 @@ START_TEST(timeline_transfers_are_the_send_queues)
     o.transfers = 1;
     draw(pps_plot_timeline, o, "t.png");
     char *data = slurp("t.dat");
-    char lines[8][160];
     /* Sends of the example: 0SEND_F0 [1,1.5], 0SEND_F1 [2,2.5], 1SEND_B0 [4.5,5], 1SEND_B1
      * [7.5,8]. */
-    ck_assert_uint_eq(data_lines(data, "transfers", lines, 8), 4);
-    ck_assert_str_eq(lines[0], "0 1 1.5 SEND_F \"0SEND_F0\"");
-    ck_assert_str_eq(lines[3], "1 7.5 8 SEND_B \"1SEND_B1\"");
+    assert_data(data, "transfers", 4, (const char *const[4]){
+        [0] = "0 1 1.5 SEND_F \"0SEND_F0\"",
+        [3] = "1 7.5 8 SEND_B \"1SEND_B1\"",
+    });
     free(data);
 }
 END_TEST
@@ -294,20 +308,16 @@ START_TEST(memory_data_steps_through_each_ranks_activation)
     o.memory_limit = 3;
     draw(pps_plot_memory, o, "m.png");
     char *data = slurp("m.dat"), *gp = slurp("m.gp");
-    char lines[8][160];
     /* Rank 0 holds 1 from F0's start (0), 2 from F1's (1), 1 after B0 ends (7), 0 after B1
      * (10). Rank 1: 0 until 1.5, 1 from F0, at 4.5 B0 releases as F1 takes (still 1), 0 at 7.5,
      * held to the end (10). */
-    ck_assert_uint_eq(data_lines(data, "rank 0", lines, 8), 4);
-    ck_assert_str_eq(lines[0], "0 1");
-    ck_assert_str_eq(lines[1], "1 2");
-    ck_assert_str_eq(lines[2], "7 1");
-    ck_assert_str_eq(lines[3], "10 0");
-    ck_assert_uint_eq(data_lines(data, "rank 1", lines, 8), 5);
-    ck_assert_str_eq(lines[0], "0 0");
-    ck_assert_str_eq(lines[1], "1.5 1");
-    ck_assert_str_eq(lines[3], "7.5 0");
-    ck_assert_str_eq(lines[4], "10 0");
+    assert_data(data, "rank 0", 4, (const char *const[4]){"0 1", "1 2", "7 1", "10 0"});
+    assert_data(data, "rank 1", 5, (const char *const[5]){
+        [0] = "0 0",
+        [1] = "1.5 1",
+        [3] = "7.5 0",
+        [4] = "10 0",
+    });
     /* The limit line at 3 B; the y axis 8% above the larger of peak (2) and limit. */
     ck_assert_ptr_nonnull(strstr(gp, "\nlimit = 3\n"));
     ck_assert_ptr_nonnull(strstr(gp, "\nset yrange [0:3.24]\n"));
@@ -336,8 +346,9 @@ START_TEST(diff_marks_the_action_that_moved_most)
                   err.msg);
     char *data = slurp("d.dat"), *gp = slurp("d.gp");
     char lines[20][160];
-    ck_assert_uint_eq(data_lines(data, "compute", lines, 20), 16);
-    ck_assert_str_eq(lines[11], "1 0 9 11 B \"0B1\" \"measured 0B1 start 9.00 s end 11.0 s\"");
+    assert_data(data, "compute", 16, (const char *const[16]){
+        [11] = "1 0 9 11 B \"0B1\" \"measured 0B1 start 9.00 s end 11.0 s\"",
+    });
     /* The only action that moved is the worst; the others have error 0 and follow it. */
     data_lines(data, "worst", lines, 20);
     ck_assert_str_eq(lines[0], "0 8 10 9 11 \"1\"");
@@ -371,12 +382,11 @@ START_TEST(sweep_data_holds_each_schedules_line)
     pps_plot_options o = script_only();
     ck_assert_msg(pps_plot_sweep(rows, n, &o, path_in("s.png"), &err) == PPS_OK, "%s", err.msg);
     char *data = slurp("s.dat"), *gp = slurp("s.gp");
-    char lines[4][160];
-    ck_assert_uint_eq(data_lines(data, "gpipe", lines, 4), 2);
-    ck_assert_str_eq(lines[0], "1 0.75 0.75 1 12");
-    ck_assert_str_eq(lines[1], "8 0.272727273 0.272727273 8 33");
-    ck_assert_uint_eq(data_lines(data, "1f1b", lines, 4), 2);
-    ck_assert_str_eq(lines[1], "8 0.272727273 0.272727273 4 33");
+    assert_data(data, "gpipe", 2, (const char *const[2]){
+        "1 0.75 0.75 1 12",
+        "8 0.272727273 0.272727273 8 33",
+    });
+    assert_data(data, "1f1b", 2, (const char *const[2]){[1] = "8 0.272727273 0.272727273 4 33"});
     ck_assert_ptr_nonnull(strstr(gp, "sweep at P = 4: one rank's share t_F = 1.00 s, "
                                      "t_B = 2.00 s"));
     ck_assert_ptr_nonnull(strstr(gp, "set logscale x 2"));
