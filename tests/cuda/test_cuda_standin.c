@@ -29,6 +29,15 @@ static pps_schedule *schedule_n(int i)
 }
 enum { NSCHEDULES = 3 };
 
+/* The CUDA backend initialised for setup over the stand-in; fails the test if init does. */
+static ppx_ctx *cuda_init(const ppx_setup *setup)
+{
+    ppx_ctx *ctx = NULL;
+    pps_error err = {0};
+    ck_assert_msg(ppx_backend_cuda.init(setup, &ctx, &err) == PPS_OK, "%s", err.msg);
+    return ctx;
+}
+
 START_TEST(fp32_steps_match_the_reference)
 {
     pps_schedule *s = schedule_n(_i);
@@ -85,9 +94,8 @@ START_TEST(warm_up_calls_the_steps_exact_gemms)
     ppsg_graph *g = NULL;
     pps_error err = {0};
     ck_assert_msg(ppsg_build(s, 0, &g, &err) == PPS_OK, "%s", err.msg);
-    ppx_ctx *ctx = NULL;
     standin_log_clear();
-    ck_assert_msg(ppx_backend_cuda.init(&setup, &ctx, &err) == PPS_OK, "%s", err.msg);
+    ppx_ctx *ctx = cuda_init(&setup);
     size_t ninit, nstep;
     const standin_call *log = standin_log(&ninit);
     standin_call *init_calls = malloc((ninit + 1) * sizeof *init_calls);
@@ -122,10 +130,8 @@ START_TEST(time_base_follows_busy_compute_and_a_device_sync)
 {
     pps_schedule *s = schedule_n(1);
     ppx_setup setup = setup_for(s);
-    ppx_ctx *ctx = NULL;
-    pps_error err = {0};
     standin_log_clear();
-    ck_assert_msg(ppx_backend_cuda.init(&setup, &ctx, &err) == PPS_OK, "%s", err.msg);
+    ppx_ctx *ctx = cuda_init(&setup);
     size_t n;
     const standin_call *log = standin_log(&n);
     size_t t0 = n;
@@ -157,9 +163,7 @@ START_TEST(one_rank_needs_no_nccl)
     ppx_setup setup = setup_for(s);
     double rel = single_rank_step_error(&ppx_backend_cuda, &setup);
     ck_assert_msg(rel <= 1e-5, "max relative error %g", rel);
-    ppx_ctx *ctx = NULL;
-    pps_error err = {0};
-    ck_assert_msg(ppx_backend_cuda.init(&setup, &ctx, &err) == PPS_OK, "%s", err.msg);
+    ppx_ctx *ctx = cuda_init(&setup);
     char desc[256];
     ppx_backend_cuda.describe(ctx, desc, sizeof desc);
     ck_assert_msg(strstr(desc, "NCCL not loaded") != NULL, "%s", desc);
@@ -178,8 +182,7 @@ START_TEST(a_not_ready_query_does_not_fail_the_next_launch)
     ppsg_graph *g = NULL;
     pps_error err = {0};
     ck_assert_msg(ppsg_build(s, 0, &g, &err) == PPS_OK, "%s", err.msg);
-    ppx_ctx *ctx = NULL;
-    ck_assert_msg(ppx_backend_cuda.init(&setup, &ctx, &err) == PPS_OK, "%s", err.msg);
+    ppx_ctx *ctx = cuda_init(&setup);
     ck_assert_msg(ppx_run_rank(&ppx_backend_cuda, ctx, g, 0, &err) == PPS_OK, "%s", err.msg);
     double seconds = -1;
     ck_assert_msg(ppx_backend_cuda.time_op(ctx, PPS_F, 0, 0, &seconds, &err) == PPS_OK, "%s",
