@@ -67,6 +67,14 @@ START_TEST(every_clear_accepts_a_zeroed_struct_twice)
 }
 END_TEST
 
+/* What a failed call must leave in the caller's analysis, whatever it held before: no per-rank
+ * array to free, no ranks. */
+static void assert_analysis_cleared(const pps_analysis *a)
+{
+    ck_assert_ptr_null(a->per_rank);
+    ck_assert_int_eq(a->ranks, 0);
+}
+
 /* A 1F1B schedule of 2 ranks, 2 micro-batches, and its simulated timeline. */
 static pps_schedule *small_schedule(void)
 {
@@ -81,8 +89,7 @@ START_TEST(a_failed_analysis_leaves_its_result_cleared)
     pps_analysis a;
     memset(&a, 0x5a, sizeof a); /* whatever the caller's variable held */
     ck_assert_int_eq(pps_analyze(t, &a, &err), PPS_EINPUT); /* no events */
-    ck_assert_ptr_null(a.per_rank);
-    ck_assert_int_eq(a.ranks, 0);
+    assert_analysis_cleared(&a);
     pps_timeline_destroy(t);
 }
 END_TEST
@@ -102,8 +109,7 @@ START_TEST(a_failed_simulation_leaves_every_output_cleared)
     memset(&a, 0x5a, sizeof a);
     ck_assert_int_eq(pps_simulate_summary(s, &c, &a, &err), PPS_EINPUT);
     ck_assert_int_eq(err.topic, PPS_TOPIC_COSTS);
-    ck_assert_ptr_null(a.per_rank);
-    ck_assert_int_eq(a.ranks, 0);
+    assert_analysis_cleared(&a);
     pps_timeline *t = (pps_timeline *)&c; /* any non-NULL value */
     ck_assert_int_eq(pps_simulate(s, &c, &t, &err), PPS_EINPUT);
     ck_assert_ptr_null(t);
