@@ -49,11 +49,25 @@ static pps_status parse(const char *text, pps_profile **p, pps_error *err)
     return pps_profile_parse_json(text, strlen(text), "p.json", p, err);
 }
 
-START_TEST(a_valid_profile_is_read_field_by_field)
+/* The profile text must parse; fails the test with the reader's message if not. */
+static pps_profile *parsed(const char *text)
 {
     pps_profile *p = NULL;
     pps_error err = {0};
-    ck_assert_msg(parse(base, &p, &err) == PPS_OK, "%s", err.msg);
+    ck_assert_msg(parse(text, &p, &err) == PPS_OK, "%s", err.msg);
+    return p;
+}
+
+/* The costs profile p implies; fails the test with the message if there are none. */
+static void costs_of(const pps_profile *p, pps_cost *c)
+{
+    pps_error err = {0};
+    ck_assert_msg(pps_profile_to_costs(p, c, &err) == PPS_OK, "%s", err.msg);
+}
+
+START_TEST(a_valid_profile_is_read_field_by_field)
+{
+    pps_profile *p = parsed(base);
     ck_assert_str_eq(p->backend, "cpu");
     ck_assert_str_eq(p->note, "test host");
     ck_assert_int_eq(p->ranks, 2);
@@ -87,9 +101,7 @@ START_TEST(workload_note_and_backend_are_optional)
         " \"stage_costs\": [{\"stage\": 0, \"rank\": 0, \"tf\": 1, \"tb\": 2, \"ti\": 1,"
         " \"tw\": 1, \"act_bytes\": 1, \"act_w_bytes\": 0, \"send_bytes\": 0, \"repeats\": 1}],"
         " \"links\": []}";
-    pps_profile *p = NULL;
-    pps_error err = {0};
-    ck_assert_msg(parse(text, &p, &err) == PPS_OK, "%s", err.msg);
+    pps_profile *p = parsed(text);
     ck_assert_str_eq(p->backend, "");
     ck_assert_int_eq(p->hidden, -1);
     ck_assert_int_eq(p->bf16, -1);
@@ -180,11 +192,9 @@ END_TEST
 
 START_TEST(calibration_keeps_or_rescales_the_backward_split)
 {
-    pps_profile *p = NULL;
-    pps_error err = {0};
-    ck_assert_msg(parse(base, &p, &err) == PPS_OK, "%s", err.msg);
+    pps_profile *p = parsed(base);
     pps_cost c;
-    ck_assert_msg(pps_profile_to_costs(p, &c, &err) == PPS_OK, "%s", err.msg);
+    costs_of(p, &c);
     ck_assert_int_eq(c.nstages, 4);
     /* stage 0: |2.01 − 2| = 0.01 ≤ 1% of 2 = 0.02: ti = 1 and tw = 1.01 kept, tb = 2.01 */
     ck_assert_double_eq(c.stage[0].tf, 1);
@@ -227,14 +237,12 @@ END_TEST
 START_TEST(calibration_takes_the_mean_of_the_middle_links_for_an_even_count)
 {
     /* Without the third link: median latency (1e-5 + 3e-5)/2 = 2e-5, bandwidth (1e9 + 3e9)/2. */
-    pps_profile *p = NULL;
-    pps_error err = {0};
     const char *text = with(",\n  {\"src\": 0, \"dst\": 1, \"bytes\": 1048576, \"latency\": 2e-5, "
                             "\"bandwidth\": 2e9, \"one_way\": 5.4e-4, \"repeats\": 50}", "");
-    ck_assert_msg(parse(text, &p, &err) == PPS_OK, "%s", err.msg);
+    pps_profile *p = parsed(text);
     ck_assert_uint_eq(p->nlinks, 2);
     pps_cost c;
-    ck_assert_msg(pps_profile_to_costs(p, &c, &err) == PPS_OK, "%s", err.msg);
+    costs_of(p, &c);
     ck_assert_double_eq_tol(c.intra.latency, 2e-5, 1e-20);
     ck_assert_double_eq(c.intra.bandwidth, 2e9);
     pps_cost_clear(&c);
@@ -244,14 +252,12 @@ END_TEST
 
 START_TEST(calibration_without_links_gives_free_communication)
 {
-    pps_profile *p = NULL;
-    pps_error err = {0};
     char text[sizeof base];
     strcpy(text, base);
     strcpy(strstr(text, "\"links\": [") + strlen("\"links\": ["), "]}");
-    ck_assert_msg(parse(text, &p, &err) == PPS_OK, "%s", err.msg);
+    pps_profile *p = parsed(text);
     pps_cost c;
-    ck_assert_msg(pps_profile_to_costs(p, &c, &err) == PPS_OK, "%s", err.msg);
+    costs_of(p, &c);
     ck_assert_double_eq(c.intra.latency, 0);
     ck_assert_double_eq(c.intra.bandwidth, 0);
     ck_assert_double_eq(pps_cost_transfer(&c, 0, 1, 1e9), 0);
@@ -283,12 +289,10 @@ START_TEST(receiver_copies_charge_each_message_to_the_compute_that_consumes_it)
         "\"one_way\": 2.1e-4, \"repeats\": 9},\n"
         " {\"src\": 1, \"dst\": 0, \"bytes\": 1e6, \"latency\": 3e-5, \"bandwidth\": 1e9, "
         "\"repeats\": 9}]}";
-    pps_profile *p = NULL;
-    pps_error err = {0};
-    ck_assert_msg(parse(text, &p, &err) == PPS_OK, "%s", err.msg);
+    pps_profile *p = parsed(text);
     ck_assert_int_eq(p->receiver_copies, 1);
     pps_cost c;
-    ck_assert_msg(pps_profile_to_costs(p, &c, &err) == PPS_OK, "%s", err.msg);
+    costs_of(p, &c);
     ck_assert_double_eq_tol(c.stage[0].tf, 1, 1e-12);
     ck_assert_double_eq_tol(c.stage[0].tb, 2 + 1.5e-4, 1e-12);
     ck_assert_double_eq_tol(c.stage[0].ti, 1 + 1.5e-4, 1e-12);
@@ -304,7 +308,7 @@ START_TEST(receiver_copies_charge_each_message_to_the_compute_that_consumes_it)
 
     /* Without the flag the same profile keeps compute as measured and the links' medians. */
     p->receiver_copies = 0;
-    ck_assert_msg(pps_profile_to_costs(p, &c, &err) == PPS_OK, "%s", err.msg);
+    costs_of(p, &c);
     ck_assert_double_eq(c.stage[1].tf, 1);
     ck_assert_double_eq(c.intra.bandwidth, 3e9);
     pps_cost_clear(&c);
@@ -363,11 +367,9 @@ static void assert_same_cost(const pps_cost *a, const pps_cost *b)
 
 START_TEST(calibrated_costs_round_trip_through_the_cost_json_identically)
 {
-    pps_profile *p = NULL;
-    pps_error err = {0};
-    ck_assert_msg(parse(base, &p, &err) == PPS_OK, "%s", err.msg);
+    pps_profile *p = parsed(base);
     pps_cost c, back;
-    ck_assert_msg(pps_profile_to_costs(p, &c, &err) == PPS_OK, "%s", err.msg);
+    costs_of(p, &c);
     round_trip(&c, &back);
     assert_same_cost(&c, &back);
     pps_cost_clear(&c);
