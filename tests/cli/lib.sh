@@ -67,17 +67,22 @@ no_leftovers() {
     return 0
 }
 
-# check NAME FUNCTION — runs one check in a fresh directory; prints ok or FAIL with its log.
-check() {
-    local name=$1 fn=$2 log
-    log="$work/$name.log"
-    mkdir -p "$work/$name"
-    if (cd "$work/$name" && "$fn") >"$log" 2>&1; then
-        echo "ok   $name"
+# run_in LABEL DIR LOG FUNCTION — runs FUNCTION in DIR (which exists), its output to LOG;
+# prints "ok   LABEL", or "FAIL LABEL" and the log's first 40 lines, and counts the result.
+run_in() {
+    local label=$1 dir=$2 log=$3 fn=$4
+    if (cd "$dir" && "$fn") >"$log" 2>&1; then
+        echo "ok   $label"
         passed=$((passed + 1))
     else
-        echo "FAIL $name"
+        echo "FAIL $label"
         sed 's/^/    /' "$log" | head -n 40
         failed=$((failed + 1))
     fi
+}
+
+# check NAME FUNCTION — runs one check in a fresh directory; prints ok or FAIL with its log.
+check() {
+    mkdir -p "$work/$1"
+    run_in "$1" "$work/$1" "$work/$1.log" "$2"
 }

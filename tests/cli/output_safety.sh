@@ -128,14 +128,7 @@ case_() {
         local d="$work/$user/$name" log="$work/$user.$name.log"
         mkdir -p "$d"
         [ "$user" = "$me" ] || chown "$user" "$work/$user" "$d"
-        if (cd "$d" && "$fn") >"$log" 2>&1; then
-            echo "ok   $name ($user)"
-            passed=$((passed + 1))
-        else
-            echo "FAIL $name ($user)"
-            sed 's/^/    /' "$log" | head -n 30
-            failed=$((failed + 1))
-        fi
+        run_in "$name ($user)" "$d" "$log" "$fn"
     done
 }
 
