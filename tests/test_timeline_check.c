@@ -34,27 +34,6 @@ static pps_timeline *timeline_of(int ranks, int stages, int mbs, const char *con
     return t;
 }
 
-#define TIMELINE(R, S, M, ...)                                                                  \
-    timeline_of(R, S, M, (const char *const[]){__VA_ARGS__},                                    \
-                sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
-
-/* The check's message for t (which it must refuse); t is destroyed. */
-static const char *refusal(pps_timeline *t)
-{
-    static pps_error err;
-    memset(&err, 0, sizeof err);
-    ck_assert_int_eq(pps_timeline_check(t, &err), PPS_EINPUT);
-    pps_timeline_destroy(t);
-    return err.msg;
-}
-
-static void passes(pps_timeline *t)
-{
-    pps_error err = {0};
-    ck_assert_msg(pps_timeline_check(t, &err) == PPS_OK, "%s", err.msg);
-    pps_timeline_destroy(t);
-}
-
 /* ------------------------------------------------------------------ the simulator's output */
 
 /* Every generator, with B and with I/W costs, overlapped and (where it runs) synchronous
@@ -97,133 +76,127 @@ START_TEST(every_simulated_timeline_is_consistent)
 }
 END_TEST
 
-/* ------------------------------------------------------------------ overlap */
+/* A timeline and the rules' verdict on it: msg NULL when it passes, else the exact refusal. One
+ * case a row, run by a loop test: each row runs, and fails, on its own, named by its test and
+ * case. Events as timeline_of reads them, "RANK ACTION START END", at most 8. */
+typedef struct rule_case {
+    const char *why;
+    int ranks, stages, mbs, incomplete;
+    const char *events[8]; /* NULL after the last */
+    const char *msg;
+} rule_case;
 
-/* The issue's example: four 10 s actions at once on one rank, which analysis would report as
- * 40 s busy in a 10 s makespan (a bubble of -3). */
-START_TEST(overlapping_compute_events_are_refused)
-{
-    ck_assert_str_eq(refusal(TIMELINE(1, 1, 2, "0 0F0 0 10", "0 0F1 0 10", "0 0B0 0 10",
-                                      "0 0B1 0 10")),
-                     "$.events[1]: 0F1 on rank 0 starts at 0, before 0F0 ($.events[0]) ends "
-                     "at 10: a rank's compute events must not overlap");
-}
-END_TEST
-
-START_TEST(touching_and_zero_length_events_do_not_overlap)
-{
-    passes(TIMELINE(1, 1, 2, "0 0F0 0 1", "0 0F1 1 1", "0 0B0 1 1", "0 0B1 1 3"));
+static const rule_case rule_cases[] = {
+    /* ------------------------------------------------------------------ overlap */
+    /* The issue's example: four 10 s actions at once on one rank, which analysis would report as
+     * 40 s busy in a 10 s makespan (a bubble of -3). */
+    {"overlapping compute events are refused", 1, 1, 2, 0,
+     {"0 0F0 0 10", "0 0F1 0 10", "0 0B0 0 10", "0 0B1 0 10"},
+     "$.events[1]: 0F1 on rank 0 starts at 0, before 0F0 ($.events[0]) ends at 10: a rank's "
+     "compute events must not overlap"},
+    {"touching and zero length events do not overlap (case 1)", 1, 1, 2, 0,
+     {"0 0F0 0 1", "0 0F1 1 1", "0 0B0 1 1", "0 0B1 1 3"},
+     NULL},
     /* A zero-length event inside another one does overlap it. */
-    ck_assert_str_eq(refusal(TIMELINE(1, 1, 2, "0 0F0 0 2", "0 0F1 1 1", "0 0B0 2 3",
-                                      "0 0B1 3 4")),
-                     "$.events[1]: 0F1 on rank 0 starts at 1, before 0F0 ($.events[0]) ends "
-                     "at 2: a rank's compute events must not overlap");
-}
-END_TEST
-
-/* Readers do not rely on event order: events listed out of time order are sorted first. */
-START_TEST(events_out_of_time_order_are_checked_by_time)
-{
-    passes(TIMELINE(2, 2, 1, "1 1B0 2 4", "0 0B0 4.5 6.5", "0 0F0 0 1", "1 1F0 1 2"));
-    ck_assert_str_eq(refusal(TIMELINE(1, 1, 2, "0 0B1 6 8", "0 0B0 2.5 7", "0 0F1 1 2",
-                                      "0 0F0 0 1")),
-                     "$.events[0]: 0B1 on rank 0 starts at 6, before 0B0 ($.events[1]) ends "
-                     "at 7: a rank's compute events must not overlap");
-}
-END_TEST
-
-/* Only one rank's own compute stream is sequential: ranks, and a send queue beside the
- * compute stream, run at the same time. */
-START_TEST(different_ranks_and_streams_may_overlap)
-{
-    passes(TIMELINE(2, 2, 1, "0 0F0 0 1", "0 0SEND_F0 1 2", "1 1RECV_F0 0 2", "1 1F0 2 3",
-                    "1 1B0 3 5", "1 1SEND_B0 5 6", "0 0RECV_B0 0 6", "0 0B0 6 8"));
-}
-END_TEST
-
-/* ------------------------------------------------------------------ each action once */
-
-START_TEST(a_repeated_action_is_refused)
-{
-    ck_assert_str_eq(refusal(TIMELINE(1, 1, 1, "0 0F0 0 1", "0 0B0 1 3", "0 0F0 3 4")),
-                     "$.events[2]: 0F0: duplicate F for this stage and micro-batch (after 0F0, "
-                     "$.events[0]): each action runs once");
-    ck_assert_str_eq(refusal(TIMELINE(2, 2, 1, "0 0F0 0 1", "0 0SEND_F0 1 2",
-                                      "0 0SEND_F0 2 3")),
-                     "$.events[2]: 0SEND_F0: duplicate SEND_F for this stage and micro-batch "
-                     "(after 0SEND_F0, $.events[1]): each action runs once");
-}
-END_TEST
-
-START_TEST(a_b_beside_an_i_is_refused)
-{
-    ck_assert_str_eq(refusal(TIMELINE(1, 1, 1, "0 0F0 0 1", "0 0I0 1 2", "0 0B0 2 4")),
-                     "$.events[2]: 0B0: B and I/W both given for this stage and micro-batch "
-                     "(after 0I0, $.events[1]): each action runs once");
-}
-END_TEST
-
-/* An OVERLAP_F_B is its two halves: its F repeats a forward as a plain F would. */
-START_TEST(overlap_f_b_counts_as_its_two_halves)
-{
-    passes(TIMELINE(1, 1, 2, "0 0F0 0 1", "0 (0F1;0B0)OVERLAP_F_B 1 4", "0 0B1 4 6"));
-    ck_assert_str_eq(refusal(TIMELINE(1, 1, 2, "0 0F0 0 1", "0 (0F0;0B0)OVERLAP_F_B 1 4",
-                                      "0 0F1 4 5", "0 0B1 5 7")),
-                     "$.events[1]: 0F0: duplicate F for this stage and micro-batch (after 0F0, "
-                     "$.events[0]): each action runs once");
-}
-END_TEST
-
-/* ------------------------------------------------------------------ order */
-
-START_TEST(a_backward_before_its_forward_is_refused)
-{
+    {"touching and zero length events do not overlap (case 2)", 1, 1, 2, 0,
+     {"0 0F0 0 2", "0 0F1 1 1", "0 0B0 2 3", "0 0B1 3 4"},
+     "$.events[1]: 0F1 on rank 0 starts at 1, before 0F0 ($.events[0]) ends at 2: a rank's "
+     "compute events must not overlap"},
+    /* Readers do not rely on event order: events listed out of time order are sorted first. */
+    {"events out of time order are checked by time (case 1)", 2, 2, 1, 0,
+     {"1 1B0 2 4", "0 0B0 4.5 6.5", "0 0F0 0 1", "1 1F0 1 2"},
+     NULL},
+    {"events out of time order are checked by time (case 2)", 1, 1, 2, 0,
+     {"0 0B1 6 8", "0 0B0 2.5 7", "0 0F1 1 2", "0 0F0 0 1"},
+     "$.events[0]: 0B1 on rank 0 starts at 6, before 0B0 ($.events[1]) ends at 7: a rank's "
+     "compute events must not overlap"},
+    /* Only one rank's own compute stream is sequential: ranks, and a send queue beside the
+     * compute stream, run at the same time. */
+    {"different ranks and streams may overlap", 2, 2, 1, 0,
+     {"0 0F0 0 1", "0 0SEND_F0 1 2", "1 1RECV_F0 0 2", "1 1F0 2 3", "1 1B0 3 5", "1 1SEND_B0 5 6",
+      "0 0RECV_B0 0 6", "0 0B0 6 8"},
+     NULL},
+    /* ------------------------------------------------------------------ each action once */
+    {"a repeated action is refused (case 1)", 1, 1, 1, 0,
+     {"0 0F0 0 1", "0 0B0 1 3", "0 0F0 3 4"},
+     "$.events[2]: 0F0: duplicate F for this stage and micro-batch (after 0F0, $.events[0]): "
+     "each action runs once"},
+    {"a repeated action is refused (case 2)", 2, 2, 1, 0,
+     {"0 0F0 0 1", "0 0SEND_F0 1 2", "0 0SEND_F0 2 3"},
+     "$.events[2]: 0SEND_F0: duplicate SEND_F for this stage and micro-batch (after 0SEND_F0, "
+     "$.events[1]): each action runs once"},
+    {"a b beside an i is refused", 1, 1, 1, 0,
+     {"0 0F0 0 1", "0 0I0 1 2", "0 0B0 2 4"},
+     "$.events[2]: 0B0: B and I/W both given for this stage and micro-batch (after 0I0, "
+     "$.events[1]): each action runs once"},
+    /* An OVERLAP_F_B is its two halves: its F repeats a forward as a plain F would. */
+    {"overlap f b counts as its two halves (case 1)", 1, 1, 2, 0,
+     {"0 0F0 0 1", "0 (0F1;0B0)OVERLAP_F_B 1 4", "0 0B1 4 6"},
+     NULL},
+    {"overlap f b counts as its two halves (case 2)", 1, 1, 2, 0,
+     {"0 0F0 0 1", "0 (0F0;0B0)OVERLAP_F_B 1 4", "0 0F1 4 5", "0 0B1 5 7"},
+     "$.events[1]: 0F0: duplicate F for this stage and micro-batch (after 0F0, $.events[0]): "
+     "each action runs once"},
+    /* ------------------------------------------------------------------ order */
     /* On one rank the B before the F; across ranks (no placement in a timeline) a B that
      * starts while its F still runs. */
-    ck_assert_str_eq(refusal(TIMELINE(1, 1, 1, "0 0B0 0 2", "0 0F0 2 3")),
-                     "$.events[0]: 0B0 starts at 0, before its forward 0F0 ($.events[1]) "
-                     "ends at 3");
-    ck_assert_str_eq(refusal(TIMELINE(2, 1, 1, "0 0F0 0 2", "1 0B0 1.5 3")),
-                     "$.events[1]: 0B0 starts at 1.5, before its forward 0F0 ($.events[0]) "
-                     "ends at 2");
-    ck_assert_str_eq(refusal(TIMELINE(1, 1, 1, "0 0F0 0 1", "0 0W0 1 2", "0 0I0 2 3")),
-                     "$.events[1]: 0W0 starts at 1, before its I 0I0 ($.events[2]) ends at 3");
-}
-END_TEST
+    {"a backward before its forward is refused (case 1)", 1, 1, 1, 0,
+     {"0 0B0 0 2", "0 0F0 2 3"},
+     "$.events[0]: 0B0 starts at 0, before its forward 0F0 ($.events[1]) ends at 3"},
+    {"a backward before its forward is refused (case 2)", 2, 1, 1, 0,
+     {"0 0F0 0 2", "1 0B0 1.5 3"},
+     "$.events[1]: 0B0 starts at 1.5, before its forward 0F0 ($.events[0]) ends at 2"},
+    {"a backward before its forward is refused (case 3)", 1, 1, 1, 0,
+     {"0 0F0 0 1", "0 0W0 1 2", "0 0I0 2 3"},
+     "$.events[1]: 0W0 starts at 1, before its I 0I0 ($.events[2]) ends at 3"},
+    /* ------------------------------------------------------------------ completeness */
+    {"a complete timeline has every action (case 1)", 1, 1, 2, 0,
+     {"0 0F0 0 1", "0 0B0 1 3", "0 0F1 3 4"},
+     "$.events: stage 0, micro-batch 1 has no backward (B, or I and W): only a timeline marked "
+     "incomplete may miss events"},
+    {"a complete timeline has every action (case 2)", 1, 1, 1, 0,
+     {"0 0F0 0 1", "0 0I0 1 2"},
+     "$.events: stage 0, micro-batch 0 has no W (it has an I): only a timeline marked incomplete "
+     "may miss events"},
+    {"a complete timeline has every action (case 3)", 1, 1, 1, 0,
+     {"0 0B0 0 1"},
+     "$.events[0]: 0B0 runs without its forward 0F0: only a timeline marked incomplete may miss "
+     "events"},
+    /* A measured run that stopped early may miss any event, but what it has obeys the rest. */
+    {"an incomplete timeline may miss events but not overlap (case 1)", 1, 1, 3, 1,
+     {"0 0F0 0 1", "0 0F1 1 2", "0 0B1 2 4"},
+     NULL},
+    {"an incomplete timeline may miss events but not overlap (case 2)", 1, 1, 2, 1,
+     {"0 0F0 0 2", "0 0F1 1.5 3"},
+     "$.events[1]: 0F1 on rank 0 starts at 1.5, before 0F0 ($.events[0]) ends at 2: a rank's "
+     "compute events must not overlap"},
+    {"an incomplete timeline may miss events but not overlap (case 3)", 1, 1, 1, 1,
+     {"0 0F0 0 1", "0 0F0 1 2"},
+     "$.events[1]: 0F0: duplicate F for this stage and micro-batch (after 0F0, $.events[0]): "
+     "each action runs once"},
+};
 
-/* ------------------------------------------------------------------ completeness */
-
-START_TEST(a_complete_timeline_has_every_action)
+START_TEST(each_timeline_gets_its_verdict)
 {
-    ck_assert_str_eq(refusal(TIMELINE(1, 1, 2, "0 0F0 0 1", "0 0B0 1 3", "0 0F1 3 4")),
-                     "$.events: stage 0, micro-batch 1 has no backward (B, or I and W): only a "
-                     "timeline marked incomplete may miss events");
-    ck_assert_str_eq(refusal(TIMELINE(1, 1, 1, "0 0F0 0 1", "0 0I0 1 2")),
-                     "$.events: stage 0, micro-batch 0 has no W (it has an I): only a timeline "
-                     "marked incomplete may miss events");
-    ck_assert_str_eq(refusal(TIMELINE(1, 1, 1, "0 0B0 0 1")),
-                     "$.events[0]: 0B0 runs without its forward 0F0: only a timeline marked "
-                     "incomplete may miss events");
+    const rule_case *c = &rule_cases[_i];
+    size_t n = 0;
+    while (n < 8 && c->events[n])
+        n++;
+    pps_timeline *t = timeline_of(c->ranks, c->stages, c->mbs, c->events, n);
+    t->incomplete = c->incomplete;
+    pps_error err = {0};
+    pps_status st = pps_timeline_check(t, &err);
+    pps_timeline_destroy(t);
+    if (!c->msg) {
+        ck_assert_msg(st == PPS_OK, "%s: refused: %s", c->why, err.msg);
+        return;
+    }
+    ck_assert_msg(st == PPS_EINPUT, "%s: status %d, want PPS_EINPUT", c->why, st);
+    ck_assert_msg(strcmp(err.msg, c->msg) == 0, "%s:\n got  %s\n want %s", c->why, err.msg,
+                  c->msg);
 }
 END_TEST
 
-/* A measured run that stopped early may miss any event, but what it has obeys the rest. */
-START_TEST(an_incomplete_timeline_may_miss_events_but_not_overlap)
-{
-    pps_timeline *t = TIMELINE(1, 1, 3, "0 0F0 0 1", "0 0F1 1 2", "0 0B1 2 4");
-    t->incomplete = 1;
-    passes(t);
-    t = TIMELINE(1, 1, 2, "0 0F0 0 2", "0 0F1 1.5 3");
-    t->incomplete = 1;
-    ck_assert_str_eq(refusal(t), "$.events[1]: 0F1 on rank 0 starts at 1.5, before 0F0 "
-                                 "($.events[0]) ends at 2: a rank's compute events must not "
-                                 "overlap");
-    t = TIMELINE(1, 1, 1, "0 0F0 0 1", "0 0F0 1 2");
-    t->incomplete = 1;
-    ck_assert_str_eq(refusal(t), "$.events[1]: 0F0: duplicate F for this stage and micro-batch "
-                                 "(after 0F0, $.events[0]): each action runs once");
-}
-END_TEST
 
 static Suite *timeline_check_suite(void)
 {
@@ -232,16 +205,8 @@ static Suite *timeline_check_suite(void)
     tcase_add_test(tc, every_simulated_timeline_is_consistent);
     suite_add_tcase(s, tc);
     tc = tcase_create("rules");
-    tcase_add_test(tc, overlapping_compute_events_are_refused);
-    tcase_add_test(tc, touching_and_zero_length_events_do_not_overlap);
-    tcase_add_test(tc, events_out_of_time_order_are_checked_by_time);
-    tcase_add_test(tc, different_ranks_and_streams_may_overlap);
-    tcase_add_test(tc, a_repeated_action_is_refused);
-    tcase_add_test(tc, a_b_beside_an_i_is_refused);
-    tcase_add_test(tc, overlap_f_b_counts_as_its_two_halves);
-    tcase_add_test(tc, a_backward_before_its_forward_is_refused);
-    tcase_add_test(tc, a_complete_timeline_has_every_action);
-    tcase_add_test(tc, an_incomplete_timeline_may_miss_events_but_not_overlap);
+    tcase_add_loop_test(tc, each_timeline_gets_its_verdict, 0,
+                        (int)(sizeof rule_cases / sizeof rule_cases[0]));
     suite_add_tcase(s, tc);
     return s;
 }
