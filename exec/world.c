@@ -92,10 +92,12 @@ int ppx_world_uses_mpi(void)
     return mpi_up;
 }
 
+/* CLOCK_MONOTONIC under MPI too: Open MPI's MPI_Wtime counts from each process's own origin
+ * (two ranks read 0.000000 right after one barrier here), so times of two ranks could be
+ * compared only through a common start; CLOCK_MONOTONIC is one clock for every process of a
+ * host (ppx_world_common_start). */
 double ppx_world_time(void)
 {
-    if (mpi_up)
-        return MPI_Wtime();
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
@@ -150,6 +152,33 @@ void ppx_world_barrier(void)
     MPI_Ibarrier(MPI_COMM_WORLD, &req);
     timed_wait(&req, "a barrier of all ranks", 1); /* no MPI_Wait: the MPI checker does not
                                                      * know MPI_Ibarrier and would flag one */
+}
+
+double ppx_world_common_start(void)
+{
+    ppx_world_barrier();
+    double t = ppx_world_time();
+    if (!mpi_up)
+        return t;
+    /* Every rank on one host (one shared-memory node) reads one clock: the earliest read after
+     * the barrier is one instant for all. A rank descheduled between the barrier and its read
+     * (3.3 ms on a loaded 2-core machine) would otherwise shift all its times by that much, and
+     * a transfer into it could seem to end before it began. */
+    MPI_Comm node;
+    int node_size = 0;
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) ==
+        MPI_SUCCESS) {
+        MPI_Comm_size(node, &node_size);
+        MPI_Comm_free(&node);
+    }
+    if (ppx_world_min_int(node_size == my_size) == 0)
+        return t; /* several hosts: several clocks, each from the barrier */
+    double low = t;
+    MPI_Request req;
+    MPI_Iallreduce(&t, &low, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD, &req);
+    timed_wait(&req, "a reduction over all ranks", 0);
+    MPI_Wait(&req, MPI_STATUS_IGNORE); /* complete: returns at once */
+    return low;
 }
 
 int ppx_world_min_int(int v)

@@ -31,7 +31,7 @@ int ppx_world_rank(void);
 int ppx_world_size(void);
 /* 1 when MPI was initialised by ppx_world_init. */
 int ppx_world_uses_mpi(void);
-/* Seconds on a monotonic clock (MPI_Wtime under MPI, CLOCK_MONOTONIC otherwise). */
+/* Seconds on CLOCK_MONOTONIC: one clock for the processes of one host. */
 double ppx_world_time(void);
 
 /* What a wait that must not go on does: it gets what was waited for and whether a stop signal
@@ -52,6 +52,10 @@ void ppx_world_wait(MPI_Request *req, const char *what);
 /* Collectives: every process calls them in the same order. Under MPI each waits within the
  * deadline above. */
 void ppx_world_barrier(void);
+/* Collective: the step's start on ppx_world_time's clock after a barrier. On one host, the
+ * earliest of the ranks' reads after it (one instant for all); across hosts each rank's own
+ * read (the barrier's exit spread apart). */
+double ppx_world_common_start(void);
 /* The minimum of v over all processes. */
 int ppx_world_min_int(int v);
 /* Root's `bytes` bytes at buf, copied to every process's buf. */

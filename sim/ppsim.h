@@ -719,7 +719,8 @@ pps_status pps_simulate_prices(const pps_schedule *s, const pps_prices *p,
  * events of timeline t, measured or simulated. A compute event's duration is end − start; an
  * OVERLAP_F_B's goes to its F half, its backward half gets 0 and the t_FB of its F stage NaN, so
  * that the pair costs what was measured. A transfer's time is its RECV's end − the later of its
- * SEND's start and the RECV's (the semantics' rule, docs/semantics.md). Cells without an event
+ * SEND's start and the RECV's (the semantics' rule, docs/semantics.md), 0 where that is below 0
+ * (two ranks' clocks apart). Cells without an event
  * keep their price. Simulating t's schedule under p then reproduces t's times where the
  * semantics held when it was measured (to rounding: start + (end − start) may differ from end
  * in the last bit). PPS_EINPUT when t's stages and micro-batches are not p's, or an event names

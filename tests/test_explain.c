@@ -709,6 +709,33 @@ START_TEST(split_error_attributes_to_compute)
 }
 END_TEST
 
+/* A transfer measured as ending before its send began (two ranks' clocks apart: ppexec's ranks
+ * before their common start) is priced 0, not negative: the replay stays a valid timeline. GPipe
+ * P = 2, M = 1, t_F = 1, t_B = 2, free links: 0F0 [0, 1], 1F0 [1, 2], 1B0 [2, 4], 0B0 [4, 6];
+ * with rank 1's RECV_F0 moved to end at 0.5 (before 0SEND_F0 starts at 1) the transfer takes
+ * 0, and the replay is the run itself: makespan 6. */
+START_TEST(replay_prices_a_transfer_from_skewed_clocks_at_zero)
+{
+    run r;
+    run_uniform(&r, "gpipe", 2, 1, 1);
+    for (size_t i = 0; i < r.t->n; i++)
+        if (r.t->events[i].action.kind == PPS_RECV_F) {
+            r.t->events[i].start = 0;
+            r.t->events[i].end = 0.5;
+        }
+    pps_error err = {0};
+    ck_assert(pps_prices_from_timeline(&r.p, r.t, &err) == PPS_OK);
+    ck_assert_double_eq(pps_price_of(&r.p, PPS_SEND_F, 0, 0), 0);
+    pps_replay rep;
+    replay_of(r.t, &rep);
+    ck_assert_double_eq(rep.diff.makespan.pred, 6);
+    for (size_t i = 0; i < rep.timeline->n; i++)
+        ck_assert_double_ge(rep.timeline->events[i].end, rep.timeline->events[i].start);
+    pps_replay_clear(&rep);
+    run_free(&r);
+}
+END_TEST
+
 /* A timeline whose schedule ppsim does not generate is refused, naming the field. */
 START_TEST(replay_refuses_an_unknown_schedule)
 {
@@ -973,6 +1000,7 @@ static Suite *explain_suite(void)
     tcase_add_test(tc, replay_of_a_simulated_run_is_exact);
     tcase_add_test(tc, replay_refuses_an_unknown_schedule);
     tcase_add_test(tc, split_error_attributes_to_compute);
+    tcase_add_test(tc, replay_prices_a_transfer_from_skewed_clocks_at_zero);
     suite_add_tcase(s, tc);
     tc = tcase_create("what-if and json");
     tcase_add_test(tc, what_if_is_worked_out_by_hand);

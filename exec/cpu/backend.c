@@ -5,8 +5,8 @@
  * compute polls the queues between layers (ppx_forward & co. take a progress hook) and waits
  * poll them too. Each queue posts its next operation only when the previous one has completed,
  * exactly as the semantics say, and every operation's start (post) and end (completion seen)
- * are recorded with ppx_world_time (MPI_Wtime under MPI) relative to a start taken after a
- * barrier. A rank alone (world.h) has no queues and never calls MPI. */
+ * are recorded with ppx_world_time (CLOCK_MONOTONIC) relative to the common start
+ * (ppx_world_common_start). A rank alone (world.h) has no queues and never calls MPI. */
 #include <limits.h>
 #include <mpi.h>
 #include <stdlib.h>
@@ -118,13 +118,15 @@ static pps_status pump(ppx_ctx *c, queue *q, pps_error *err)
                     return PPS_ENOMEM;
                 break;
             }
+            /* The start is read before the post: an eager send can move its data inside
+             * MPI_Isend, before a start read after it. */
+            c->start[o->id] = now(c);
             int rc = q->is_send ? MPI_Isend(buf, count, MPI_FLOAT, q->peer, 0, c->comm, &q->req)
                                 : MPI_Irecv(buf, count, MPI_FLOAT, q->peer, 0, c->comm, &q->req);
             if (rc != MPI_SUCCESS)
                 return pps_error_set(err, PPS_EIO, "cpu: MPI_%s to rank %d failed (code %d)",
                                      q->is_send ? "Isend" : "Irecv", q->peer, rc);
             q->posted = 1;
-            c->start[o->id] = now(c);
         }
         int done = 0;
         if (MPI_Test(&q->req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
@@ -534,9 +536,8 @@ static pps_status cpu_init(const ppx_setup *setup, ppx_ctx **out, pps_error *err
         pps_error_set(err, PPS_EIO, "cpu: MPI_Comm_dup failed");
         goto fail;
     }
-    /* The common start: every rank leaves the barrier within microseconds of the others. */
-    ppx_world_barrier();
-    c->t0 = ppx_world_time();
+    /* The common start: one instant on one clock for the ranks of a host (world.h). */
+    c->t0 = ppx_world_common_start();
     *out = c; /* the step's first poll posts the first receive from each peer */
     return PPS_OK;
 nomem:

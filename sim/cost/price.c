@@ -165,15 +165,17 @@ pps_status pps_prices_from_timeline(pps_prices *p, const pps_timeline *t, pps_er
         default: break;
         }
     }
-    /* A transfer moves from the later of its two starts: its time is what remains. */
+    /* A transfer moves from the later of its two starts: its time is what remains, never
+     * below 0 (two ranks' clocks apart can make a receive seem to end before its send began:
+     * ppexec before its common start, or two hosts). */
     for (size_t c = 0; c < S * M && st == PPS_OK; c++) {
         const transfer_seen *f = &fwd[c], *b = &bwd[c];
         if (c >= M && !isnan(f->send_start) && !isnan(f->recv_end))
-            p->by_cell[PPS_SEND_F][c - M] =
-                f->recv_end - (f->send_start > f->recv_start ? f->send_start : f->recv_start);
+            p->by_cell[PPS_SEND_F][c - M] = fmax(
+                0, f->recv_end - (f->send_start > f->recv_start ? f->send_start : f->recv_start));
         if (c + M < S * M && !isnan(b->send_start) && !isnan(b->recv_end))
-            p->by_cell[PPS_SEND_B][c + M] =
-                b->recv_end - (b->send_start > b->recv_start ? b->send_start : b->recv_start);
+            p->by_cell[PPS_SEND_B][c + M] = fmax(
+                0, b->recv_end - (b->send_start > b->recv_start ? b->send_start : b->recv_start));
     }
     free(fwd);
     free(bwd);
