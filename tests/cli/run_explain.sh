@@ -23,16 +23,11 @@
 # back as it was: error 0.
 set -u
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 PPSIM_BINARY" >&2
-    exit 2
-fi
-case "$1" in /*) ppsim=$1 ;; *) ppsim=$(pwd)/$1 ;; esac
-traces=$(cd "$(dirname "$0")/../.." && pwd)/traces
-work=$(mktemp -d "${TMPDIR:-/tmp}/ppsim-explain.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
 # shellcheck source=tests/cli/lib.sh
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+script_args "$0" PPSIM_BINARY "$@"
+scratch explain
+traces=$(cd "$(dirname "$0")/../.." && pwd)/traces
 
 # one_line RC WANT ARGS... — ppsim ARGS exits RC with exactly the stderr line WANT.
 one_line() {
