@@ -413,11 +413,16 @@ static void write_partial(const options *o, const ppsg_graph *g, const double *s
 static double runqueue_wait(void)
 {
     FILE *fp = fopen("/proc/self/schedstat", "r");
-    unsigned long long run = 0, wait = 0;
-    int ok = fp && fscanf(fp, "%llu %llu", &run, &wait) == 2;
+    char line[128], *end = NULL;
+    const char *text = fp && fgets(line, sizeof line, fp) ? line : NULL;
     if (fp)
         fclose(fp);
-    return ok ? 1e-9 * (double)wait : NAN;
+    if (!text)
+        return NAN;
+    strtoull(text, &end, 10); /* the time on a core; the wait follows */
+    char *after = NULL;
+    unsigned long long wait = end && end != text ? strtoull(end, &after, 10) : 0;
+    return after && after != end ? 1e-9 * (double)wait : NAN;
 }
 
 /* Collective: rank 0 gets "hosts: a x2, b x2" (distinct host names with their rank counts). */
