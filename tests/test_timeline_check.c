@@ -174,6 +174,28 @@ static const rule_case rule_cases[] = {
      {"0 0F0 0 1", "0 0F0 1 2"},
      "$.events[1]: 0F0: duplicate F for this stage and micro-batch (after 0F0, $.events[0]): "
      "each action runs once"},
+    /* ------------------------------------------------------------------ declared sizes */
+    /* A timeline declaring far more cells (S x M) than its events name is checked through a
+     * table of the cells named (docs/ir.md, "Out of memory"): the same rules and messages. */
+    {"declared cells far above the events: a repeated action", 1, 1, 1 << 24, 0,
+     {"0 0F16777215 0 1", "0 0B16777215 1 3", "0 0F16777215 3 4"},
+     "$.events[2]: 0F16777215: duplicate F for this stage and micro-batch (after 0F16777215, "
+     "$.events[0]): each action runs once"},
+    {"declared cells far above the events: a backward before its forward", 1, 1, 1 << 24, 0,
+     {"0 0B9 0 2", "0 0F9 2 3"},
+     "$.events[0]: 0B9 starts at 0, before its forward 0F9 ($.events[1]) ends at 3"},
+    {"declared cells far above the events: a backward without its forward", 1, 1, 1 << 24, 0,
+     {"0 0B5 0 1"},
+     "$.events[0]: 0B5 runs without its forward 0F5: only a timeline marked incomplete may miss "
+     "events"},
+    /* Complete but for micro-batch 1, the first cell no event names. */
+    {"declared cells far above the events: the first missing cell", 1, 1, 1 << 24, 0,
+     {"0 0F0 0 1", "0 0B0 1 3", "0 0F2 3 4", "0 0B2 4 6"},
+     "$.events: stage 0, micro-batch 1 has no F: only a timeline marked incomplete may miss "
+     "events"},
+    {"declared cells far above the events: incomplete and consistent", 1, 4096, 4096, 1,
+     {"0 4095F4095 0 1", "0 4095B4095 1 2", "0 7F3 2 3", "0 (7F4;7B3)OVERLAP_F_B 3 5"},
+     NULL},
 };
 
 START_TEST(each_timeline_gets_its_verdict)

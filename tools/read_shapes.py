@@ -49,6 +49,8 @@ put("sched-deep.json", "schedule", 0,
 put("sched-string.json", "schedule", 0, schedule(1, 1, 1, '[["' + "F" * target + '"]]'))
 put("sched-keys.json", "schedule", 0,
     schedule(1, 1, 1, '[[]],"x":{' + ",".join('"%x":0' % i for i in range(repeat('"ffffff":0,', target))) + "}"))
+put("sched-header.json", "schedule", 0,
+    schedule(1, 1, 1, '[[]],"name":[' + ",".join(["0"] * repeat("0,", target)) + "]"))
 put("sched-bigdecl.json", "schedule", 1, schedule(1, 1, 1 << 24, '[["0F0","0B16777215"]]'))
 
 # --- PyTorch CSV
@@ -79,6 +81,8 @@ put("tl-actbytes.json", "timeline", 1,
     timeline(s, 1, True, '[0,"compute","0F0",0,1]', ',"act_bytes":[' + ",".join(["0"] * s) + "]"))
 put("tl-bigdecl.json", "timeline", 1,
     timeline(1, 1 << 24, True, '[0,"compute","0F0",0,1],[0,"compute","0B16777215",1,2]'))
+put("tl-header.json", "timeline", 0,
+    timeline(1, 1, True, "", ',"note":{"x":[' + ",".join(["0"] * repeat("0,", target)) + "]}"))
 put("tl-zeros.json", "timeline", 0,
     timeline(1, 1, True, "", ',"x":[' + ",".join(["0"] * repeat("0,", target)) + "]"))
 
@@ -88,6 +92,12 @@ put("costs-stages.json", "costs", 1,
     '{"format":"ppsim-costs","version":1,"stages":[' + ",".join(["{}"] * s) + "]}")
 put("costs-zeros.json", "costs", 0,
     '{"format":"ppsim-costs","version":1,"x":[' + ",".join(["0"] * repeat("0,", target)) + "]}")
+put("costs-uniform.json", "costs", 0,
+    '{"format":"ppsim-costs","version":1,"uniform":{"x":[' + ",".join(["0"] * repeat("0,", target)) + "]}}")
+put("costs-keys.json", "costs", 0,
+    '{"format":"ppsim-costs","version":1,"uniform":{' + ",".join('"%x":{}' % i for i in range(repeat('"ffffff":{},', target))) + "}}")
+put("costs-element.json", "costs", 0,
+    '{"format":"ppsim-costs","version":1,"stages":[{"x":[' + ",".join(["0"] * repeat("0,", target)) + "]}]}")
 put("costs-string.json", "costs", 0,
     '{"format":"ppsim-costs","version":1,"comm":"' + "x" * target + '"}')
 
@@ -102,6 +112,9 @@ link = '{"src":0,"dst":1,"bytes":1,"latency":1,"bandwidth":1,"repeats":1}'
 put("profile-links.json", "profile", 1,
     '{"format":"ppsim-profile","version":1,"backend":"cpu","ranks":2,"stages":1,'
     '"stage_costs":[%s],"links":[%s]}' % (entry % 0, ",".join([link] * repeat(link + ",", target))))
+put("profile-element.json", "profile", 0,
+    '{"format":"ppsim-profile","version":1,"backend":"cpu","ranks":1,"stages":1,'
+    '"stage_costs":[{"x":[' + ",".join(["0"] * repeat("0,", target)) + ']}],"links":[]}')
 put("profile-zeros.json", "profile", 0,
     '{"format":"ppsim-profile","version":1,"x":[' + ",".join(["0"] * repeat("0,", target)) + "]}")
 

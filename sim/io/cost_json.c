@@ -4,6 +4,7 @@
 #include "cost/cost_fields.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,28 @@ static pps_status read_link(const cJSON *links, const char *key, pps_link *l, co
     return ppsj_get_number(o, "bandwidth", 0, 0, PPSC_BANDWIDTH_MAX, &l->bandwidth, name, path, err);
 }
 
-static pps_status read_costs(const cJSON *root, const char *name, pps_cost *c, pps_error *err)
+/* Where the stages go as they are read, one element at a time. */
+typedef struct stage_ctx {
+    const char *name;
+    pps_stage_cost *v;
+    pps_error *err;
+} stage_ctx;
+
+static pps_status stage_element(const cJSON *e, size_t i, void *arg)
+{
+    stage_ctx *x = arg;
+    char path[48];
+    snprintf(path, sizeof path, "$.stages[%zu]", i);
+    if (!cJSON_IsObject(e))
+        return pps_error_set(x->err, PPS_EINPUT, "%s: %s: expected an object, got %s", x->name,
+                             path, ppsj_type_name(e));
+    return read_stage(e, x->name, path, &x->v[i], x->err);
+}
+
+/* Reads the header members in root; the stages array, which may be long, is read from its
+ * offset stages_at in sc's text (SIZE_MAX: absent), one element at a time. */
+static pps_status read_costs(const cJSON *root, ppsj_scan *sc, size_t stages_at, const char *name,
+                             pps_cost *c, pps_error *err)
 {
     static const char *const keys[] = {"format", "version", "uniform", "stages", "links", "comm",
                                        "t_unshard", "t_reshard", "t_reduce_grad", NULL};
@@ -65,34 +87,24 @@ static pps_status read_costs(const cJSON *root, const char *name, pps_cost *c, p
         if ((st = read_stage(o, name, "$.uniform", &u, err)) == PPS_OK)
             c->uniform = ppsc_merge(c->uniform, &u);
     }
-    const cJSON *arr = NULL;
-    if (st == PPS_OK)
-        st = ppsj_get_array(root, "stages", 0, &arr, name, "$", err);
-    if (st == PPS_OK && arr) {
-        int n = cJSON_GetArraySize(arr);
+    if (st == PPS_OK && stages_at != SIZE_MAX) {
+        static const ppsj_path at_stages = {NULL, "stages", 0};
+        size_t n = 0;
+        if ((st = ppsj_count_array(sc, stages_at, &at_stages, &n)) != PPS_OK)
+            return st;
         if (n < 1 || n > PPS_MAX_CELLS)
-            return pps_error_set(err, PPS_EINPUT, "%s: $.stages: expected 1 to %d entries, got %d",
+            return pps_error_set(err, PPS_EINPUT, "%s: $.stages: expected 1 to %d entries, got %zu",
                                  name, PPS_MAX_CELLS, n);
-        pps_stage_cost *v = malloc((size_t)n * sizeof *v);
-        if (!v)
-            return pps_error_set(err, PPS_ENOMEM, "%s: out of memory", name);
-        int i = 0;
-        for (const cJSON *e = arr->child; e && st == PPS_OK; e = e->next, i++) {
-            char path[48];
-            snprintf(path, sizeof path, "$.stages[%d]", i);
-            if (!cJSON_IsObject(e))
-                st = pps_error_set(err, PPS_EINPUT, "%s: %s: expected an object, got %s", name,
-                                   path, ppsj_type_name(e));
-            else
-                st = read_stage(e, name, path, &v[i], err);
-        }
-        if (st != PPS_OK) {
-            free(v);
+        stage_ctx x = {name, malloc(n * sizeof *x.v), err};
+        if (!x.v)
+            return pps_error_set(err, PPS_ENOMEM, "%s: out of memory for %zu stages", name, n);
+        if ((st = ppsj_each_element(sc, stages_at, &at_stages, stage_element, &x)) != PPS_OK) {
+            free(x.v);
             return st;
         }
         free(c->stage);
-        c->stage = v;
-        c->nstages = n;
+        c->stage = x.v;
+        c->nstages = (int)n;
     }
     o = NULL; /* an absent optional member leaves the pointer untouched */
     if (st == PPS_OK)
@@ -131,11 +143,18 @@ static pps_status read_costs(const cJSON *root, const char *name, pps_cost *c, p
 pps_status pps_cost_parse_json(const char *text, size_t len, const char *name, pps_cost *c,
                                pps_error *err)
 {
+    static const char *const keys[] = {"format", "version", "uniform", "links", "comm",
+                                       "t_unshard", "t_reshard", "t_reduce_grad", NULL};
+    static const char *const deferred[] = {"stages", NULL};
     cJSON *root = NULL;
-    pps_status st = ppsj_parse(text, len, name, &root, err);
+    size_t stages_at;
+    pps_status st = ppsj_parse_object(text, len, name, keys, deferred, &stages_at, &root, err);
     if (st != PPS_OK)
         return st;
-    st = read_costs(root, name, c, err);
+    ppsj_scan sc;
+    ppsj_scan_init(&sc, text, len, name, err);
+    st = read_costs(root, &sc, stages_at, name, c, err);
+    ppsj_scan_free(&sc);
     cJSON_Delete(root);
     return st;
 }

@@ -65,13 +65,24 @@ static pps_status check_duplicates(ppsj_scan *c, const ppsj_path *at, const cJSO
     return ppsj_error_at(c, &p, "duplicate field");
 }
 
-static pps_status parse_value(ppsj_scan *c, const ppsj_path *at, int depth, cJSON **out);
+/* budget: NULL for a whole document (ppsj_parse); else the values still allowed in a member read
+ * whole (ppsj_parse_value), where an array is kept empty: no reader looks into one there. */
+static pps_status parse_value(ppsj_scan *c, const ppsj_path *at, int depth, long *budget,
+                              cJSON **out);
 
 static pps_status parse_container(ppsj_scan *c, const ppsj_path *at, int depth, int object,
-                                  cJSON **out)
+                                  long *budget, cJSON **out)
 {
     if (depth >= PPSJ_MAX_DEPTH)
         return ppsj_malformed(c, c->pos, "nested deeper than 1000 levels");
+    if (budget && !object) {
+        pps_status st = ppsj_skip_value(c);
+        if (st != PPS_OK)
+            return st;
+        if (!(*out = cJSON_CreateArray()))
+            return out_of_memory(c);
+        return PPS_OK;
+    }
     cJSON *v = object ? cJSON_CreateObject() : cJSON_CreateArray();
     if (!v)
         return out_of_memory(c);
@@ -104,7 +115,7 @@ static pps_status parse_container(ppsj_scan *c, const ppsj_path *at, int depth, 
             }
         }
         cJSON *item = NULL;
-        st = parse_value(c, &here, depth + 1, &item);
+        st = parse_value(c, &here, depth + 1, budget, &item);
         if (st == PPS_OK && !item) /* parse_value sets it on success; said for the analyzer */
             st = out_of_memory(c);
         if (st == PPS_OK && object) {
@@ -128,15 +139,19 @@ static pps_status parse_container(ppsj_scan *c, const ppsj_path *at, int depth, 
     return PPS_OK;
 }
 
-static pps_status parse_value(ppsj_scan *c, const ppsj_path *at, int depth, cJSON **out)
+static pps_status parse_value(ppsj_scan *c, const ppsj_path *at, int depth, long *budget,
+                              cJSON **out)
 {
     pps_status st;
     cJSON *v = NULL;
     ppsj_skip_ws(c);
+    if (budget && (*budget)-- <= 0)
+        return ppsj_error_at(c, at, "more than %d values in a member read whole (docs/ir.md, "
+                             "\"Limits\")", PPSJ_MAX_VALUES);
     switch (ppsj_peek_type(c)) {
     case PPSJ_OBJECT:
     case PPSJ_ARRAY:
-        return parse_container(c, at, depth, ppsj_peek(c) == '{', out);
+        return parse_container(c, at, depth, ppsj_peek(c) == '{', budget, out);
     case PPSJ_STRING: {
         const char *s;
         size_t n;
@@ -182,8 +197,9 @@ static pps_status parse_value(ppsj_scan *c, const ppsj_path *at, int depth, cJSO
 
 pps_status ppsj_parse_value(ppsj_scan *c, const ppsj_path *at, cJSON **out)
 {
+    long budget = PPSJ_MAX_VALUES;
     *out = NULL;
-    return parse_value(c, at, 0, out);
+    return parse_value(c, at, 0, &budget, out);
 }
 
 pps_status ppsj_parse(const char *text, size_t len, const char *name, cJSON **out, pps_error *err)
@@ -199,7 +215,7 @@ pps_status ppsj_parse(const char *text, size_t len, const char *name, cJSON **ou
     if (nul)
         return ppsj_malformed(&c, (size_t)(nul - text), "a NUL byte");
     cJSON *root = NULL;
-    pps_status st = parse_value(&c, NULL, 0, &root);
+    pps_status st = parse_value(&c, NULL, 0, NULL, &root);
     if (st == PPS_OK) {
         ppsj_skip_ws(&c);
         if (c.pos < len) {
@@ -302,6 +318,68 @@ fail:
     free(key);
     cJSON_Delete(h);
     ppsj_scan_free(&c);
+    return st;
+}
+
+pps_status ppsj_parse_object(const char *text, size_t len, const char *name,
+                             const char *const *known, const char *const *deferred,
+                             size_t *deferred_at, cJSON **hdr, pps_error *err)
+{
+    ppsj_scan c;
+    *hdr = NULL;
+    ppsj_scan_init(&c, text, len, name, err);
+    ppsj_skip_ws(&c);
+    if (c.pos < len) {
+        const char *nul = memchr(text, '\0', len);
+        if (nul)
+            return ppsj_malformed(&c, (size_t)(nul - text), "a NUL byte");
+        if (ppsj_peek_type(&c) != PPSJ_OBJECT) {
+            size_t top = c.pos;
+            pps_status st = ppsj_skip_value(&c);
+            if (st != PPS_OK)
+                return st;
+            ppsj_skip_ws(&c);
+            if (c.pos < len)
+                return ppsj_malformed(&c, c.pos, "text after the document");
+            c.pos = top;
+            return ppsj_wrong_type(&c, NULL, "an object");
+        }
+    }
+    return ppsj_parse_top(text, len, name, known, deferred, deferred_at, hdr, err);
+}
+
+pps_status ppsj_count_array(ppsj_scan *c, size_t at, const ppsj_path *path, size_t *n)
+{
+    pps_status st;
+    *n = 0;
+    c->pos = at;
+    if (ppsj_peek_type(c) != PPSJ_ARRAY)
+        return ppsj_wrong_type(c, path, "an array");
+    c->pos++;
+    for (int more; (more = ppsj_next_element(c, *n == 0)) != 0; (*n)++) {
+        if (more < 0)
+            return PPS_EINPUT;
+        if ((st = ppsj_skip_value(c)) != PPS_OK)
+            return st;
+    }
+    return PPS_OK;
+}
+
+pps_status ppsj_each_element(ppsj_scan *c, size_t at, const ppsj_path *path, ppsj_element_fn fn,
+                             void *arg)
+{
+    pps_status st = PPS_OK;
+    c->pos = at + 1; /* after the '[' */
+    for (size_t i = 0; st == PPS_OK; i++) {
+        int more = ppsj_next_element(c, i == 0);
+        if (more <= 0)
+            return more < 0 ? PPS_EINPUT : PPS_OK;
+        ppsj_path here = {path, NULL, i};
+        cJSON *e = NULL;
+        if ((st = ppsj_parse_value(c, &here, &e)) == PPS_OK)
+            st = fn(e, i, arg);
+        cJSON_Delete(e);
+    }
     return st;
 }
 

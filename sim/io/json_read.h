@@ -1,11 +1,14 @@
 /* json_read.h — the small-file JSON readers' tree (cJSON) and typed member access: a document is
  * read with the streaming scanner (json_scan.h) into a cJSON tree, refusing duplicate keys and
  * \u0000 with their JSON path; getters' errors name the file, the JSON path and the field.
- * Internal (prefix ppsj_). Big files (schedules, timelines) are read with the scanner alone.
+ * Internal (prefix ppsj_). Big files (schedules, timelines) and the big arrays of small ones
+ * (costs' stages, a profile's stage_costs and links) are read with the scanner.
  *
- * Memory: the tree takes at most 48 bytes per byte of JSON text (a cJSON node, 64 bytes plus
- * the allocator's 16, per value of at least two bytes: "0,"), plus strings and keys as long as
- * the text's (docs/ir.md, "Reading JSON"). */
+ * Memory: a whole tree (ppsj_parse) takes up to 40 bytes per byte of JSON text (a cJSON node, 64
+ * bytes plus the allocator's 16, per value of at least two bytes: "0,"), plus strings and keys
+ * as long as the text's. The readers therefore never parse a whole file so: they stream what grows
+ * with the file and read the rest with ppsj_parse_value, which is bounded (docs/ir.md, "Out of
+ * memory"). */
 #ifndef PPS_JSON_READ_H
 #define PPS_JSON_READ_H
 
@@ -21,8 +24,15 @@
  * duplicate field"), \u0000 in a string ("NAME: PATH: \u0000 (NUL) in a string"). Out of
  * memory is PPS_ENOMEM ("NAME: out of memory reading JSON"), never "malformed". */
 pps_status ppsj_parse(const char *text, size_t len, const char *name, cJSON **out, pps_error *err);
+/* Values a member read whole may hold (ppsj_parse_value): ppsim's members hold a few dozen. */
+#define PPSJ_MAX_VALUES 4096
+
 /* Parses the one value at the scanner's cursor (whitespace skipped) into *out as ppsj_parse
- * does; `at` is its path. */
+ * does, `at` being its path, but bounded for the members of files read in parts (every reader's
+ * header members and array elements): an array is checked for syntax and kept empty (a tree
+ * reader reads none: its arrays are streamed), and more than PPSJ_MAX_VALUES values are refused
+ * ("NAME: PATH: more than 4096 values in a member read whole ..."), so that the tree takes at
+ * most about 460 KB whatever the member holds (docs/ir.md, "Out of memory"). */
 pps_status ppsj_parse_value(ppsj_scan *c, const ppsj_path *at, cJSON **out);
 
 /* Reads the top-level object of a big file whose large members the caller then reads with its
@@ -37,6 +47,25 @@ pps_status ppsj_parse_value(ppsj_scan *c, const ppsj_path *at, cJSON **out);
 pps_status ppsj_parse_top(const char *text, size_t len, const char *name,
                           const char *const *known, const char *const *deferred,
                           size_t *deferred_at, cJSON **hdr, pps_error *err);
+
+/* ppsj_parse_top for a reader that read its whole file with ppsj_parse before: what ppsj_parse
+ * refuses first is refused first, in its order and with its messages (an empty text, a NUL byte
+ * anywhere, where it is, and a document that is not an object, after its syntax and any text
+ * after it), then the members as ppsj_parse_top reads them. Unknown members are never built
+ * into a tree (docs/ir.md, "Out of memory"). */
+pps_status ppsj_parse_object(const char *text, size_t len, const char *name,
+                             const char *const *known, const char *const *deferred,
+                             size_t *deferred_at, cJSON **hdr, pps_error *err);
+
+/* Deferred arrays (ppsj_parse_top), read a bounded piece at a time. ppsj_count_array counts the
+ * elements of the array at text offset `at` (its syntax already checked), refusing a value that
+ * is not an array ("NAME: PATH: expected an array, got ..."). ppsj_each_element parses each
+ * element in turn into a tree of its own (as ppsj_parse would: duplicate keys and \u0000
+ * refused, at PATH[i]), calls fn with it and deletes it; the first error from fn stops it. */
+pps_status ppsj_count_array(ppsj_scan *c, size_t at, const ppsj_path *path, size_t *n);
+typedef pps_status (*ppsj_element_fn)(const cJSON *e, size_t i, void *arg);
+pps_status ppsj_each_element(ppsj_scan *c, size_t at, const ppsj_path *path, ppsj_element_fn fn,
+                             void *arg);
 
 /* Each getter reads member `key` of object `obj`, which sits at JSON path `path` (e.g. "$" or
  * "$.stages[2]") in file `name`. A missing member is an error only when `required`; then *out is

@@ -293,8 +293,10 @@ pps_status pps_model_parse_json(const char *text, size_t len, const char *name, 
     memset(&m, 0, sizeof m);
     m.bias = m.dropout = m.learned_positions = m.tied_embeddings = 1;
     m.recompute = -1;
+    static const char *const deferred[] = {NULL};
     cJSON *root = NULL;
-    pps_status st = ppsj_parse(text, len, name, &root, err);
+    /* Unknown members are only checked for syntax, never built into a tree. */
+    pps_status st = ppsj_parse_object(text, len, name, keys, deferred, NULL, &root, err);
     if (st != PPS_OK)
         return st;
     const char *format = NULL;

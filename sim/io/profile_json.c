@@ -4,6 +4,7 @@
 #include "io/json_write.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,8 +104,31 @@ static pps_status read_link(const cJSON *e, size_t i, const char *name, pps_prof
     return st;
 }
 
-static pps_status read_profile(const cJSON *root, const char *name, pps_profile *p,
-                               pps_error *err)
+/* Where the entries go as they are read, one element at a time. */
+typedef struct profile_ctx {
+    const char *name;
+    pps_profile *p;
+    pps_error *err;
+    size_t links_read;
+} profile_ctx;
+
+static pps_status stage_element(const cJSON *e, size_t i, void *arg)
+{
+    profile_ctx *x = arg;
+    return read_stage(e, (int)i, x->name, x->p, x->err);
+}
+
+static pps_status link_element(const cJSON *e, size_t i, void *arg)
+{
+    profile_ctx *x = arg;
+    x->links_read = i + 1;
+    return read_link(e, i, x->name, x->p, x->err);
+}
+
+/* Reads the header members in root; stage_costs and links, which may be long, are read from their
+ * offsets arrays_at[0] and [1] in sc's text (SIZE_MAX: absent), one element at a time. */
+static pps_status read_profile(const cJSON *root, ppsj_scan *sc, const size_t *arrays_at,
+                               const char *name, pps_profile *p, pps_error *err)
 {
     static const char *const keys[] = {"format", "version", "backend", "ranks", "stages",
                                        "workload", "note", "receiver_copies", "stage_costs",
@@ -144,38 +168,36 @@ static pps_status read_profile(const cJSON *root, const char *name, pps_profile 
     if (st == PPS_OK)
         st = ppsj_get_bool(root, "receiver_copies", &p->receiver_copies, name, "$", err);
 
-    const cJSON *arr = NULL;
-    if (st == PPS_OK)
-        st = ppsj_get_array(root, "stage_costs", 1, &arr, name, "$", err);
+    static const ppsj_path at_stages = {NULL, "stage_costs", 0}, at_links = {NULL, "links", 0};
+    profile_ctx x = {name, p, err};
+    size_t n = 0;
     if (st != PPS_OK)
         return st;
-    int n = cJSON_GetArraySize(arr);
-    if (n != p->stages)
+    if (arrays_at[0] == SIZE_MAX)
+        return pps_error_set(err, PPS_EINPUT, "%s: $.stage_costs: missing required field", name);
+    if ((st = ppsj_count_array(sc, arrays_at[0], &at_stages, &n)) != PPS_OK)
+        return st;
+    if (n != (size_t)p->stages)
         return pps_error_set(err, PPS_EINPUT,
-                             "%s: $.stage_costs: expected %d entries (one per stage), got %d",
+                             "%s: $.stage_costs: expected %d entries (one per stage), got %zu",
                              name, p->stages, n);
-    p->stage_costs = calloc((size_t)n, sizeof *p->stage_costs);
+    p->stage_costs = calloc(n, sizeof *p->stage_costs);
     if (!p->stage_costs)
         return pps_error_set(err, PPS_ENOMEM, "%s: out of memory", name);
-    int i = 0;
-    for (const cJSON *e = arr->child; e && st == PPS_OK; e = e->next, i++)
-        st = read_stage(e, i, name, p, err);
-
-    arr = NULL;
-    if (st == PPS_OK)
-        st = ppsj_get_array(root, "links", 1, &arr, name, "$", err);
-    if (st != PPS_OK)
+    if ((st = ppsj_each_element(sc, arrays_at[0], &at_stages, stage_element, &x)) != PPS_OK)
         return st;
-    int nl = cJSON_GetArraySize(arr);
-    if (nl > 0) {
-        p->links = calloc((size_t)nl, sizeof *p->links);
+
+    if (arrays_at[1] == SIZE_MAX)
+        return pps_error_set(err, PPS_EINPUT, "%s: $.links: missing required field", name);
+    if ((st = ppsj_count_array(sc, arrays_at[1], &at_links, &n)) != PPS_OK)
+        return st;
+    if (n > 0) {
+        p->links = calloc(n, sizeof *p->links);
         if (!p->links)
             return pps_error_set(err, PPS_ENOMEM, "%s: out of memory", name);
     }
-    size_t k = 0;
-    for (const cJSON *e = arr->child; e && st == PPS_OK; e = e->next, k++)
-        st = read_link(e, k, name, p, err);
-    p->nlinks = k;
+    st = ppsj_each_element(sc, arrays_at[1], &at_links, link_element, &x);
+    p->nlinks = st == PPS_OK ? n : x.links_read;
     return st;
 }
 
@@ -192,8 +214,12 @@ pps_status pps_profile_parse_json(const char *text, size_t len, const char *name
                                   pps_profile **out, pps_error *err)
 {
     *out = NULL;
+    static const char *const keys[] = {"format", "version", "backend", "ranks", "stages",
+                                       "workload", "note", "receiver_copies", NULL};
+    static const char *const deferred[] = {"stage_costs", "links", NULL};
     cJSON *root = NULL;
-    pps_status st = ppsj_parse(text, len, name, &root, err);
+    size_t arrays_at[2];
+    pps_status st = ppsj_parse_object(text, len, name, keys, deferred, arrays_at, &root, err);
     if (st != PPS_OK)
         return st;
     pps_profile *p = calloc(1, sizeof *p);
@@ -203,7 +229,10 @@ pps_status pps_profile_parse_json(const char *text, size_t len, const char *name
     }
     p->hidden = p->tokens = p->layers = -1;
     p->bf16 = -1;
-    st = read_profile(root, name, p, err);
+    ppsj_scan sc;
+    ppsj_scan_init(&sc, text, len, name, err);
+    st = read_profile(root, &sc, arrays_at, name, p, err);
+    ppsj_scan_free(&sc);
     cJSON_Delete(root);
     if (st != PPS_OK) {
         pps_profile_destroy(p);

@@ -1,0 +1,1 @@
+sim -f @DIR@/csv_huge_stage.csv
