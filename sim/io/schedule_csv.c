@@ -96,7 +96,7 @@ static pps_status note_stage(csv_state *c, const pps_action *a, int32_t stage, i
         c->ncap = cap;
     }
     int32_t rank = (int32_t)c->nrows - 1;
-    if ((size_t)stage >= c->ncap) {
+    if ((size_t)stage >= c->ncap || !c->owner) {
         /* Beyond the bound: the file is refused for a missing stage below it. */
     } else if (c->owner[stage] < 0) {
         c->owner[stage] = rank;

@@ -316,7 +316,7 @@ static pps_status get_stage_array(ppsj_scan *c, size_t at, const char *key, int 
             return more < 0 ? PPS_EINPUT : st;
     if (n != (size_t)stages)
         return ppsj_error_at(c, &path, "expected %d entries (one per stage), got %zu", stages, n);
-    double *v = malloc((size_t)stages * sizeof *v);
+    double *v = malloc((n ? n : 1) * sizeof *v); /* n = stages >= 1; said for the analyzer */
     if (!v)
         return pps_error_set(c->err, PPS_ENOMEM, "%s: out of memory for %d stages", c->name,
                              stages);
