@@ -585,6 +585,67 @@ START_TEST(skipping_checks_syntax_and_nesting)
 }
 END_TEST
 
+/* Scans text (which must be one whole number) and compares the bits with strtod's. */
+static void check_number_bits(const char *text)
+{
+    ppsj_scan c;
+    pps_error err = {0};
+    double got = 0;
+    ppsj_scan_init(&c, text, strlen(text), "n.json", &err);
+    ck_assert_msg(ppsj_scan_number(&c, &got) == PPS_OK, "%s: %s", text, err.msg);
+    ck_assert_msg(c.pos == strlen(text), "%s: stopped at %zu", text, c.pos);
+    double want = strtod(text, NULL);
+    uint64_t a, b;
+    memcpy(&a, &got, sizeof a);
+    memcpy(&b, &want, sizeof b);
+    ck_assert_msg(a == b, "%s: scanner %.17g, strtod %.17g", text, got, want);
+    ppsj_scan_free(&c);
+}
+
+START_TEST(scanner_numbers_equal_strtod_bit_for_bit)
+{
+    /* The fast path's edges: 2^53 and one past it, 10^22 and 10^23, 19 and 20 digits, leading
+     * and trailing zeros, signed zeros, exponents in both directions, under- and overflow. */
+    static const char *const edges[] = {
+        "0", "-0", "0.0", "-0.0", "0e5", "-0E-5", "1", "-1", "12302.25", "0.1", "0.3",
+        "9007199254740992", "9007199254740993", "9007199254740993.0", "900719925474099.3",
+        "1e22", "1e23", "1e-22", "1e-23", "4.35e22", "123456789012345678", "1234567890123456789",
+        "12345678901234567890", "0.00000000000000000000001", "0.000123", "1.5000000000000000000",
+        "2.2250738585072014e-308", "4.9e-324", "1e-400", "1.7976931348623157e308", "1e400",
+        "-1e400", "3.0000000000000004", "0.30000000000000004", "7e+22", "7E-0", "1e0000000003",
+        "123.456e-7", "9999999999999999", "99999999999999999999e-20"};
+    for (size_t i = 0; i < sizeof edges / sizeof *edges; i++)
+        check_number_bits(edges[i]);
+    /* Random decimals of 1 to 20 digits, a point anywhere, and exponents of -30 to 30: most
+     * take the fast path, the rest strtod; a fixed seed keeps it reproducible. */
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    char text[64];
+    for (int k = 0; k < 200000; k++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int digits = 1 + (int)(x % 20), point = (int)((x >> 8) % (uint64_t)(digits + 1));
+        int n = 0;
+        if (x >> 63)
+            text[n++] = '-';
+        uint64_t y = x;
+        for (int d = 0; d < digits; d++) {
+            if (d == point && d > 0)
+                text[n++] = '.';
+            y = y * 6364136223846793005u + 1442695040888963407u;
+            int digit = (int)(y >> 60) % 10;
+            if (d == 0 && digits > 1 && point != 1 && digit == 0)
+                digit = 1; /* no leading zero before more integer digits (JSON grammar) */
+            text[n++] = (char)('0' + digit);
+        }
+        if ((x >> 20) % 3 == 0)
+            n += snprintf(text + n, sizeof text - (size_t)n, "e%d", (int)((x >> 24) % 61) - 30);
+        text[n] = '\0';
+        check_number_bits(text);
+    }
+}
+END_TEST
+
 START_TEST(paths_and_the_byte_order_mark)
 {
     ppsj_path a = {NULL, "programs", 0}, b = {&a, NULL, 3}, c = {&b, "x", 0};
@@ -627,6 +688,7 @@ static Suite *json_suite(void)
     tcase_add_test(tc, tree_refuses_duplicate_keys_in_small_and_large_objects);
     tcase_add_test(tc, skipping_checks_syntax_and_nesting);
     tcase_add_test(tc, paths_and_the_byte_order_mark);
+    tcase_add_test(tc, scanner_numbers_equal_strtod_bit_for_bit);
     suite_add_tcase(s, tc);
     return s;
 }

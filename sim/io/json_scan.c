@@ -61,35 +61,6 @@ void ppsj_scan_free(ppsj_scan *c)
     c->cap = 0;
 }
 
-void ppsj_skip_ws(ppsj_scan *c)
-{
-    while (c->pos < c->len) {
-        char ch = c->s[c->pos];
-        if (ch != ' ' && ch != '\n' && ch != '\r' && ch != '\t')
-            return;
-        c->pos++;
-    }
-}
-
-int ppsj_peek(const ppsj_scan *c)
-{
-    return c->pos < c->len ? (unsigned char)c->s[c->pos] : -1;
-}
-
-ppsj_type ppsj_peek_type(const ppsj_scan *c)
-{
-    int ch = ppsj_peek(c);
-    switch (ch) {
-    case '{': return PPSJ_OBJECT;
-    case '[': return PPSJ_ARRAY;
-    case '"': return PPSJ_STRING;
-    case 't':
-    case 'f': return PPSJ_BOOL;
-    case 'n': return PPSJ_NULL;
-    default: return ch == '-' || (ch >= '0' && ch <= '9') ? PPSJ_NUMBER : PPSJ_INVALID;
-    }
-}
-
 pps_status ppsj_malformed(const ppsj_scan *c, size_t at, const char *what)
 {
     long line = 1, col = 1;
@@ -273,6 +244,19 @@ static pps_status decode(ppsj_scan *c, size_t from, size_t to, const ppsj_path *
     return PPS_OK;
 }
 
+/* 1 for the bytes a string holds as they are: printable ASCII but '"' and '\\'. */
+const unsigned char ppsj_plain_byte[256] = {
+#define PPSJ_R8(b) PPSJ_P(b), PPSJ_P(b + 1), PPSJ_P(b + 2), PPSJ_P(b + 3), PPSJ_P(b + 4), \
+    PPSJ_P(b + 5), PPSJ_P(b + 6), PPSJ_P(b + 7)
+#define PPSJ_P(b) ((b) >= 0x20 && (b) < 0x80 && (b) != '"' && (b) != '\\')
+#define PPSJ_R64(b) PPSJ_R8(b), PPSJ_R8(b + 8), PPSJ_R8(b + 16), PPSJ_R8(b + 24), \
+    PPSJ_R8(b + 32), PPSJ_R8(b + 40), PPSJ_R8(b + 48), PPSJ_R8(b + 56)
+    PPSJ_R64(0), PPSJ_R64(64), PPSJ_R64(128), PPSJ_R64(192)
+#undef PPSJ_R64
+#undef PPSJ_P
+#undef PPSJ_R8
+};
+
 /* Checks the syntax of the string (where: "a string" or "a key") at the cursor and steps over
  * it; its body is s[*from..*to). *escaped tells whether it holds escapes. */
 static pps_status string_syntax(ppsj_scan *c, const char *where, size_t *from, size_t *to,
@@ -287,8 +271,7 @@ static pps_status string_syntax(ppsj_scan *c, const char *where, size_t *from, s
     *escaped = 0;
     for (;;) {
         /* The common bytes (printable ASCII) in one tight loop. */
-        while (p < n && s[p] != '"' && s[p] != '\\' && (unsigned char)s[p] >= 0x20 &&
-               (unsigned char)s[p] < 0x80)
+        while (p < n && ppsj_plain_byte[(unsigned char)s[p]])
             p++;
         if (p >= n)
             return ppsj_malformed(c, start, "unterminated string");
@@ -355,81 +338,93 @@ pps_status ppsj_scan_key(ppsj_scan *c, const ppsj_path *at, const char **out, si
 
 /* ------------------------------------------------------------------ numbers, literals */
 
-pps_status ppsj_scan_number(ppsj_scan *c, double *out)
+/* Exact powers of ten as doubles: 10^22 is the largest whose every digit fits 53 bits. */
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* ppsj_scan_number; quiet: errors are returned but not worded (nothing is written to c->err). */
+static inline pps_status scan_number(ppsj_scan *c, double *out, int quiet)
 {
-    size_t start = c->pos, p = c->pos;
     const char *s = c->s;
-    if (p < c->len && s[p] == '-')
-        p++;
-    if (p < c->len && s[p] == '0') {
-        p++;
-    } else if (p < c->len && s[p] >= '1' && s[p] <= '9') {
-        while (p < c->len && s[p] >= '0' && s[p] <= '9')
-            p++;
-    } else {
-        return ppsj_malformed(c, start, "bad number");
-    }
-    if (p < c->len && s[p] == '.') {
-        p++;
-        if (p >= c->len || s[p] < '0' || s[p] > '9')
-            return ppsj_malformed(c, start, "bad number");
-        while (p < c->len && s[p] >= '0' && s[p] <= '9')
-            p++;
-    }
-    if (p < c->len && (s[p] == 'e' || s[p] == 'E')) {
-        p++;
-        if (p < c->len && (s[p] == '+' || s[p] == '-'))
-            p++;
-        if (p >= c->len || s[p] < '0' || s[p] > '9')
-            return ppsj_malformed(c, start, "bad number");
-        while (p < c->len && s[p] >= '0' && s[p] <= '9')
-            p++;
-    }
-    /* Fast path (Clinger): at most 15 significant digits and no exponent, so the digits and
-     * the power of ten are exact doubles and one correctly rounded division gives strtod's
-     * result. */
+    size_t start = c->pos, p = c->pos, n = c->len;
+    /* One pass checks the grammar and gathers the digits: mant holds the first 19 significant
+     * digits (an exact uint64), sig counts all of them, frac the digits after the point. */
     uint64_t mant = 0;
-    int sig = 0, frac = 0, in_frac = 0, simple = 1;
-    for (size_t k = start; k < p && simple; k++) {
-        char ch = s[k];
-        if (ch == '-')
-            continue;
-        if (ch == '.') {
-            in_frac = 1;
-            continue;
-        }
-        if (ch == 'e' || ch == 'E') {
-            simple = 0;
-            break;
-        }
-        if (sig || ch != '0')
-            sig++;
-        mant = mant * 10 + (uint64_t)(ch - '0');
-        frac += in_frac;
-        simple = sig <= 15 && frac <= 22;
+    int sig = 0, frac = 0, neg = 0;
+    long exp10 = 0;
+    if (p < n && s[p] == '-') {
+        neg = 1;
+        p++;
     }
-    if (simple) {
-        static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-        double d = (double)mant / pow10[frac];
-        *out = s[start] == '-' ? -d : d;
+    if (p < n && s[p] == '0') {
+        p++;
+    } else if (p < n && s[p] >= '1' && s[p] <= '9') {
+        for (; p < n && s[p] >= '0' && s[p] <= '9'; p++)
+            if (++sig <= 19)
+                mant = mant * 10 + (uint64_t)(s[p] - '0');
+    } else {
+        return quiet ? PPS_EINPUT : ppsj_malformed(c, start, "bad number");
+    }
+    if (p < n && s[p] == '.') {
+        p++;
+        if (p >= n || s[p] < '0' || s[p] > '9')
+            return quiet ? PPS_EINPUT : ppsj_malformed(c, start, "bad number");
+        for (; p < n && s[p] >= '0' && s[p] <= '9'; p++) {
+            frac++;
+            if (sig || s[p] != '0') /* leading zeros (0.000x) are not significant */
+                if (++sig <= 19)
+                    mant = mant * 10 + (uint64_t)(s[p] - '0');
+        }
+    }
+    if (p < n && (s[p] == 'e' || s[p] == 'E')) {
+        int eneg = 0;
+        p++;
+        if (p < n && (s[p] == '+' || s[p] == '-'))
+            eneg = s[p++] == '-';
+        if (p >= n || s[p] < '0' || s[p] > '9')
+            return quiet ? PPS_EINPUT : ppsj_malformed(c, start, "bad number");
+        for (; p < n && s[p] >= '0' && s[p] <= '9'; p++)
+            if (exp10 < 100000) /* past any double either way; the slow path reads it all */
+                exp10 = exp10 * 10 + (s[p] - '0');
+        if (eneg)
+            exp10 = -exp10;
+    }
+    /* Fast path (Clinger): when the significant digits are an integer below 2^53 and the power
+     * of ten is at most 10^22 either way, both are exact doubles and one correctly rounded
+     * division or multiplication gives strtod's result, bit for bit. */
+    long e = exp10 - frac;
+    if (sig <= 19 && mant <= ((uint64_t)1 << 53) && e >= -22 && e <= 22) {
+        double d = (double)mant;
+        d = e < 0 ? d / pow10_exact[-e] : d * pow10_exact[e];
+        *out = neg ? -d : d;
         c->pos = p;
         return PPS_OK;
     }
     /* strtod needs a terminated copy: the text need not end in a NUL. */
     char small[64], *buf = small;
-    size_t n = p - start;
-    if (n >= sizeof small && !(buf = malloc(n + 1)))
-        return pps_error_set(c->err, PPS_ENOMEM, "%s: out of memory for a number of %zu digits",
-                             c->name, n);
-    memcpy(buf, s + start, n);
-    buf[n] = '\0';
+    size_t len = p - start;
+    if (len >= sizeof small && !(buf = malloc(len + 1)))
+        return quiet ? PPS_ENOMEM
+                     : pps_error_set(c->err, PPS_ENOMEM,
+                                     "%s: out of memory for a number of %zu digits", c->name, len);
+    memcpy(buf, s + start, len);
+    buf[len] = '\0';
     *out = strtod(buf, NULL); /* overflow gives ±HUGE_VAL, refused by the caller as not finite */
     if (buf != small)
         free(buf);
     c->pos = p;
     return PPS_OK;
+}
+
+pps_status ppsj_scan_number(ppsj_scan *c, double *out)
+{
+    return scan_number(c, out, 0);
+}
+
+int ppsj_scan_number_quiet(ppsj_scan *c, double *out)
+{
+    return scan_number(c, out, 1) == PPS_OK;
 }
 
 pps_status ppsj_scan_literal(ppsj_scan *c, int *out)

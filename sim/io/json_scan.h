@@ -58,11 +58,36 @@ void ppsj_scan_init(ppsj_scan *c, const char *text, size_t len, const char *name
 /* Frees the string buffer; c can be initialised again. */
 void ppsj_scan_free(ppsj_scan *c);
 
-void ppsj_skip_ws(ppsj_scan *c);
+/* These three are inline: readers call them several times per value of files with millions. */
+static inline void ppsj_skip_ws(ppsj_scan *c)
+{
+    const char *s = c->s;
+    size_t p = c->pos, n = c->len;
+    while (p < n && (s[p] == ' ' || s[p] == '\n' || s[p] == '\r' || s[p] == '\t'))
+        p++;
+    c->pos = p;
+}
+
 /* The byte at the cursor, or -1 at the end of the text. */
-int ppsj_peek(const ppsj_scan *c);
+static inline int ppsj_peek(const ppsj_scan *c)
+{
+    return c->pos < c->len ? (unsigned char)c->s[c->pos] : -1;
+}
+
 /* The type of the value starting at the cursor (whitespace already skipped). */
-ppsj_type ppsj_peek_type(const ppsj_scan *c);
+static inline ppsj_type ppsj_peek_type(const ppsj_scan *c)
+{
+    int ch = ppsj_peek(c);
+    switch (ch) {
+    case '{': return PPSJ_OBJECT;
+    case '[': return PPSJ_ARRAY;
+    case '"': return PPSJ_STRING;
+    case 't':
+    case 'f': return PPSJ_BOOL;
+    case 'n': return PPSJ_NULL;
+    default: return ch == '-' || (ch >= '0' && ch <= '9') ? PPSJ_NUMBER : PPSJ_INVALID;
+    }
+}
 
 /* Fills err with "NAME:LINE:COL: malformed JSON[: WHAT]" for byte offset at; returns PPS_EINPUT. */
 pps_status ppsj_malformed(const ppsj_scan *c, size_t at, const char *what);
@@ -88,11 +113,19 @@ pps_status ppsj_scan_string(ppsj_scan *c, const ppsj_path *at, const char **out,
 pps_status ppsj_scan_key(ppsj_scan *c, const ppsj_path *at, const char **out, size_t *len);
 /* Scans a number (correctly rounded; overflow gives ±HUGE_VAL for the caller to refuse). */
 pps_status ppsj_scan_number(ppsj_scan *c, double *out);
+/* As ppsj_scan_number, but wording nothing: 1 having read a number, 0 when there is none at the
+ * cursor (or memory ran out), the cursor unmoved and c->err untouched. For fast paths that leave
+ * the error, if any, to a slower reader. */
+int ppsj_scan_number_quiet(ppsj_scan *c, double *out);
 /* Scans true, false (*out 1 or 0) or null (*out -1). */
 pps_status ppsj_scan_literal(ppsj_scan *c, int *out);
 /* Steps over one whole value, checking its syntax (nesting at most PPSJ_MAX_DEPTH) but not its
  * content. */
 pps_status ppsj_skip_value(ppsj_scan *c);
+
+/* 1 for the bytes a JSON string holds as they are (printable ASCII but '"' and '\\'), 0 for
+ * the rest: the end, escapes, control bytes (refused) and UTF-8 (checked). */
+extern const unsigned char ppsj_plain_byte[256];
 
 /* Length (2-4) of the valid UTF-8 sequence at p, which has `avail` bytes, or 0 when the byte at
  * p (>= 0x80) does not start one (RFC 3629: no overlong forms, no surrogates, nothing past
