@@ -239,7 +239,8 @@ static int in_list(const char *const *list, const char *key)
 
 pps_status ppsj_parse_top(const char *text, size_t len, const char *name,
                           const char *const *known, const char *const *deferred,
-                          size_t *deferred_at, cJSON **hdr, pps_error *err)
+                          size_t *deferred_at, ppsj_deferred_fn read_deferred, void *ctx,
+                          cJSON **hdr, pps_error *err)
 {
     ppsj_scan c;
     pps_status st = PPS_OK;
@@ -286,7 +287,10 @@ pps_status ppsj_parse_top(const char *text, size_t len, const char *name,
         cJSON *v = NULL;
         if (d >= 0) {
             deferred_at[d] = c.pos;
-            st = ppsj_skip_value(&c);
+            if (!(read_deferred && read_deferred(&c, d, h, ctx))) {
+                c.pos = deferred_at[d];
+                st = ppsj_skip_value(&c);
+            }
         } else if (in_list(known, key) >= 0) {
             st = ppsj_parse_value(&c, &at, &v);
         } else if (!unknown_seen) {
@@ -345,7 +349,7 @@ pps_status ppsj_parse_object(const char *text, size_t len, const char *name,
             return ppsj_wrong_type(&c, NULL, "an object");
         }
     }
-    return ppsj_parse_top(text, len, name, known, deferred, deferred_at, hdr, err);
+    return ppsj_parse_top(text, len, name, known, deferred, deferred_at, NULL, NULL, hdr, err);
 }
 
 pps_status ppsj_count_array(ppsj_scan *c, size_t at, const ppsj_path *path, size_t *n)

@@ -43,10 +43,19 @@ pps_status ppsj_parse_value(ppsj_scan *c, const ppsj_path *at, cJSON **out);
  * checked for syntax: the file is refused for them anyway, and memory stays bounded by the known
  * members. Refuses what ppsj_parse refuses (but a NUL byte as the syntax error it makes where it
  * is) and a value that is not an object ("NAME: $: expected an object, got ..."). *hdr is the
- * caller's to delete; NULL on failure. */
+ * caller's to delete; NULL on failure.
+ *
+ * read_deferred (may be NULL) lets the caller read a deferred member at once, in the same pass:
+ * it is called with the cursor on the value, `which` its index in deferred, and hdr holding the
+ * members read so far. It returns 1 having read the whole value (the cursor right after it,
+ * where skipping would have left it; so it must accept only valid JSON), or 0 to have the value
+ * checked and skipped as without it (the cursor may be anywhere: it is put back). It must not
+ * touch c->err: what it finds wrong it drops, and the skip reports syntax errors as before. */
+typedef int (*ppsj_deferred_fn)(ppsj_scan *c, int which, const cJSON *hdr, void *ctx);
 pps_status ppsj_parse_top(const char *text, size_t len, const char *name,
                           const char *const *known, const char *const *deferred,
-                          size_t *deferred_at, cJSON **hdr, pps_error *err);
+                          size_t *deferred_at, ppsj_deferred_fn read_deferred, void *ctx,
+                          cJSON **hdr, pps_error *err);
 
 /* ppsj_parse_top for a reader that read its whole file with ppsj_parse before: what ppsj_parse
  * refuses first is refused first, in its order and with its messages (an empty text, a NUL byte

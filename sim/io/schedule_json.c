@@ -270,7 +270,7 @@ pps_status pps_schedule_parse_json(const char *text, size_t len, const char *nam
     }
     /* The header into a tree, the programs and the placement only located; a placement that is
      * not a list is then parsed into the tree below. */
-    st = ppsj_parse_top(text, len, name, header, deferred, at, &root, err);
+    st = ppsj_parse_top(text, len, name, header, deferred, at, NULL, NULL, &root, err);
     if (st != PPS_OK)
         return st;
     size_t programs_at = at[0], placement_at = at[1];

@@ -277,6 +277,118 @@ static pps_status parse_event(evctx *x, pps_event *e)
     return ppsj_expect(c, ']', "expected ']'");
 }
 
+/* The fast path of parse_event, for an event as the writer writes it: [RANK,"STREAM","ACTION",
+ * START,END] with a plain decimal rank and strings without escapes (whitespace is allowed where
+ * JSON allows it). Returns 1 with *e filled and the cursor after the ']' exactly when
+ * parse_event would succeed with the same event; 0, the cursor unmoved and nothing said, for
+ * everything else, which parse_event then reads (and words the error of, if any). */
+static int fast_event(ppsj_scan *c, const pps_timeline *t, pps_event *e)
+{
+    const char *s = c->s;
+    size_t p = c->pos, n = c->len, from;
+#define WS()                                                                                     \
+    while (p < n && (s[p] == ' ' || s[p] == '\n' || s[p] == '\r' || s[p] == '\t'))             \
+    p++
+#define SEP()                                                                                    \
+    do {                                                                                         \
+        WS();                                                                                    \
+        if (p >= n || s[p] != ',')                                                               \
+            return 0;                                                                            \
+        p++;                                                                                     \
+        WS();                                                                                    \
+    } while (0)
+    if (p >= n || s[p] != '[')
+        return 0;
+    p++;
+    WS();
+    /* The rank: digits without a leading zero (a "1.0" or "1e0" goes the slow way). */
+    long rank = 0;
+    for (from = p; p < n && s[p] >= '0' && s[p] <= '9' && p - from < 7; p++)
+        rank = rank * 10 + (s[p] - '0');
+    if (p == from || (s[from] == '0' && p - from > 1) || rank >= t->ranks ||
+        (p < n && ((s[p] >= '0' && s[p] <= '9') || s[p] == '.' || s[p] == 'e' || s[p] == 'E')))
+        return 0;
+    memset(e, 0, sizeof *e); /* padding too: as parse_event leaves it */
+    e->rank = (int32_t)rank;
+    SEP();
+    /* The stream. */
+    if (p >= n || s[p] != '"')
+        return 0;
+    for (from = ++p; p < n && ppsj_plain_byte[(unsigned char)s[p]]; p++)
+        ;
+    if (p >= n || s[p] != '"')
+        return 0;
+    size_t sl = p - from;
+    const char *st = s + from;
+    p++;
+    e->peer = -1;
+    if (sl == 7 && memcmp(st, "compute", 7) == 0) {
+        e->stream = PPS_STREAM_COMPUTE;
+    } else {
+        if (sl <= 5 || sl > 11 || (memcmp(st, "send:", 5) != 0 && memcmp(st, "recv:", 5) != 0) ||
+            (st[5] == '0' && sl > 6))
+            return 0;
+        long peer = 0;
+        for (size_t k = 5; k < sl; k++) {
+            if (st[k] < '0' || st[k] > '9')
+                return 0;
+            peer = peer * 10 + (st[k] - '0');
+        }
+        if (peer >= t->ranks || peer == rank)
+            return 0;
+        e->stream = st[0] == 's' ? PPS_STREAM_SEND : PPS_STREAM_RECV;
+        e->peer = (int32_t)peer;
+    }
+    SEP();
+    /* The action. */
+    if (p >= n || s[p] != '"')
+        return 0;
+    for (from = ++p; p < n && ppsj_plain_byte[(unsigned char)s[p]]; p++)
+        ;
+    if (p >= n || s[p] != '"')
+        return 0;
+    pps_error aerr;
+    if (pps_action_parse(s + from, p - from, &e->action, &aerr) != PPS_OK)
+        return 0;
+    p++;
+    const pps_action *a = &e->action;
+    pps_kind k = (pps_kind)a->kind;
+    if (k != PPS_IDLE &&
+        (a->stage < 0 || a->stage >= t->stages || a->mb >= t->microbatches ||
+         (k == PPS_OVERLAP_F_B && (a->stage2 < 0 || a->stage2 >= t->stages ||
+                                   a->mb2 >= t->microbatches))))
+        return 0;
+    if ((e->stream == PPS_STREAM_SEND && k != PPS_SEND_F && k != PPS_SEND_B) ||
+        (e->stream == PPS_STREAM_RECV && k != PPS_RECV_F && k != PPS_RECV_B))
+        return 0;
+    /* The times: the scanner's number path, which says nothing while the grammar holds. */
+    double d[2];
+    for (int i = 0; i < 2; i++) {
+        SEP();
+        size_t save = c->pos;
+        c->pos = p;
+        if (!ppsj_scan_number_quiet(c, &d[i])) {
+            c->pos = save;
+            return 0;
+        }
+        p = c->pos;
+        c->pos = save;
+        if (!isfinite(d[i]) || d[i] < 0)
+            return 0;
+    }
+    if (d[1] < d[0])
+        return 0;
+    WS();
+    if (p >= n || s[p] != ']')
+        return 0;
+    e->start = d[0];
+    e->end = d[1];
+    c->pos = p + 1;
+    return 1;
+#undef SEP
+#undef WS
+}
+
 static pps_status parse_events(ppsj_scan *c, pps_timeline *t)
 {
     static const ppsj_path events = {NULL, "events", 0};
@@ -287,11 +399,21 @@ static pps_status parse_events(ppsj_scan *c, pps_timeline *t)
         return ppsj_wrong_type(c, &events, "an array");
     c->pos++;
     for (int more; (more = ppsj_next_element(c, x.event.index == 0)) != 0; x.event.index++) {
-        pps_event e;
         if (more < 0)
             return PPS_EINPUT;
-        if ((st = parse_event(&x, &e)) || (st = pps_timeline_append(t, &e, c->err)))
+        if (t->n == t->cap) {
+            /* Grown by appending one event (doubling), then written in place. */
+            pps_event e = {0};
+            if (!fast_event(c, t, &e) && (st = parse_event(&x, &e)))
+                return st;
+            if ((st = pps_timeline_append(t, &e, c->err)))
+                return st;
+            continue;
+        }
+        pps_event *e = &t->events[t->n];
+        if (!fast_event(c, t, e) && (st = parse_event(&x, e)))
             return st;
+        t->n++;
     }
     return PPS_OK;
 }
@@ -440,6 +562,48 @@ fail:
     return st;
 }
 
+/* One pass for the files ppsim writes, whose events come after the header: at the events,
+ * ppsj_parse_top hands over the header read so far; when it makes a timeline, the events are
+ * read into it at once. Anything wrong (or merely unusual: a header member after the events)
+ * drops what was read and the file is read again in two passes (the header, whole, then the
+ * events), which word every error as they always have: the messages do not depend on the path. */
+typedef struct at_once {
+    const size_t *at;      /* ppsj_parse_top's offsets of the deferred members, as it fills them */
+    pps_timeline *t;       /* the timeline read at once; NULL: none */
+    int header_fields;     /* the header's members when it was made */
+    size_t act_at[2];      /* and the per-stage arrays' offsets */
+} at_once;
+
+static int read_events_at_once(ppsj_scan *c, int which, const cJSON *hdr, void *ctx)
+{
+    at_once *o = ctx;
+    pps_error quiet; /* what goes wrong here is found again by the two passes, and worded there */
+    pps_timeline *t = NULL;
+    if (which != 0) /* a per-stage array: checked and located as usual */
+        return 0;
+    ppsj_scan ev = *c;
+    ev.err = &quiet;
+    ev.buf = NULL;
+    ev.cap = 0;
+    size_t events = c->pos;
+    pps_status st = parse_header(hdr, &ev, o->at + 1, &t);
+    if (st == PPS_OK) {
+        ev.pos = events;
+        st = parse_events(&ev, t);
+    }
+    ppsj_scan_free(&ev);
+    if (st) {
+        pps_timeline_destroy(t);
+        return 0;
+    }
+    c->pos = ev.pos;
+    o->t = t;
+    o->header_fields = cJSON_GetArraySize(hdr);
+    o->act_at[0] = o->at[1];
+    o->act_at[1] = o->at[2];
+    return 1;
+}
+
 pps_status pps_timeline_parse_json(const char *text, size_t len, const char *name,
                                    pps_timeline **out, pps_error *err)
 {
@@ -448,14 +612,24 @@ pps_status pps_timeline_parse_json(const char *text, size_t len, const char *nam
     cJSON *hdr = NULL;
     pps_timeline *t = NULL;
     ppsj_scan c;
+    at_once once = {at, NULL, 0, {0, 0}};
 
     *out = NULL;
-    /* Pass 1: the header members into hdr; the events and the per-stage arrays are only checked
-     * and located. */
-    pps_status st = ppsj_parse_top(text, len, name, header_keys, deferred, at, &hdr, err);
-    if (st)
+    /* Pass 1: the header members into hdr; the events are read at once when the header before
+     * them allows, else they and the per-stage arrays are only checked and located. */
+    pps_status st = ppsj_parse_top(text, len, name, header_keys, deferred, at,
+                                   read_events_at_once, &once, &hdr, err);
+    if (st) {
+        pps_timeline_destroy(once.t);
         return st;
+    }
     ppsj_scan_init(&c, text, len, name, err);
+    if (once.t && cJSON_GetArraySize(hdr) == once.header_fields && at[1] == once.act_at[0] &&
+        at[2] == once.act_at[1]) {
+        t = once.t;
+        goto check;
+    }
+    pps_timeline_destroy(once.t);
     if ((st = parse_header(hdr, &c, at + 1, &t)))
         goto fail;
     if (at[0] == SIZE_MAX) {
@@ -466,7 +640,7 @@ pps_status pps_timeline_parse_json(const char *text, size_t len, const char *nam
     c.pos = at[0];
     if ((st = parse_events(&c, t)))
         goto fail;
-
+check:
     if ((st = pps_timeline_check(t, err))) {
         pps_error_prefix(err, "%s", name);
         goto fail;
