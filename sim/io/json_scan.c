@@ -244,17 +244,25 @@ static pps_status decode(ppsj_scan *c, size_t from, size_t to, const ppsj_path *
     return PPS_OK;
 }
 
-/* 1 for the bytes a string holds as they are: printable ASCII but '"' and '\\'. */
+/* 1 for the bytes a string holds as they are: printable ASCII but '"' (0x22) and '\\' (0x5C).
+ * The writer (json_write.c) copies the same bytes as they are. */
 const unsigned char ppsj_plain_byte[256] = {
-#define PPSJ_R8(b) PPSJ_P(b), PPSJ_P(b + 1), PPSJ_P(b + 2), PPSJ_P(b + 3), PPSJ_P(b + 4), \
-    PPSJ_P(b + 5), PPSJ_P(b + 6), PPSJ_P(b + 7)
-#define PPSJ_P(b) ((b) >= 0x20 && (b) < 0x80 && (b) != '"' && (b) != '\\')
-#define PPSJ_R64(b) PPSJ_R8(b), PPSJ_R8(b + 8), PPSJ_R8(b + 16), PPSJ_R8(b + 24), \
-    PPSJ_R8(b + 32), PPSJ_R8(b + 40), PPSJ_R8(b + 48), PPSJ_R8(b + 56)
-    PPSJ_R64(0), PPSJ_R64(64), PPSJ_R64(128), PPSJ_R64(192)
-#undef PPSJ_R64
-#undef PPSJ_P
-#undef PPSJ_R8
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
 /* Checks the syntax of the string (where: "a string" or "a key") at the cursor and steps over
