@@ -36,12 +36,23 @@ static void begin_event(ppsj_writer *w, const char *ph)
     ppsj_member_string(w, "ph", ph);
 }
 
-/* Integer nanoseconds as the format's microseconds: 3 decimals, exact. */
-static void member_us(ppsj_writer *w, const char *key, long long ns)
-{
-    ppsj_key(w, key);
-    ppsj_decimal(w, ns, 3);
-}
+/* The fields of a slice ("X", times in microseconds with 3 decimals: the integer nanoseconds,
+ * exact) and of a flow's start ("s") and end ("f", bound to its slice's end: "bp"). */
+static const ppsj_column slice_columns[7] = {
+    {"ph", PPSJ_FIELD_STRING, 0},   {"name", PPSJ_FIELD_STRING, 0},
+    {"cat", PPSJ_FIELD_STRING, 0},  {"pid", PPSJ_FIELD_INTEGER, 0},
+    {"tid", PPSJ_FIELD_INTEGER, 0}, {"ts", PPSJ_FIELD_DECIMAL, 3},
+    {"dur", PPSJ_FIELD_DECIMAL, 3}};
+static const ppsj_column flow_start_columns[7] = {
+    {"ph", PPSJ_FIELD_STRING, 0},  {"name", PPSJ_FIELD_STRING, 0},
+    {"cat", PPSJ_FIELD_STRING, 0}, {"id", PPSJ_FIELD_INTEGER, 0},
+    {"pid", PPSJ_FIELD_INTEGER, 0}, {"tid", PPSJ_FIELD_INTEGER, 0},
+    {"ts", PPSJ_FIELD_DECIMAL, 3}};
+static const ppsj_column flow_end_columns[8] = {
+    {"ph", PPSJ_FIELD_STRING, 0},   {"bp", PPSJ_FIELD_STRING, 0},
+    {"name", PPSJ_FIELD_STRING, 0}, {"cat", PPSJ_FIELD_STRING, 0},
+    {"id", PPSJ_FIELD_INTEGER, 0},  {"pid", PPSJ_FIELD_INTEGER, 0},
+    {"tid", PPSJ_FIELD_INTEGER, 0}, {"ts", PPSJ_FIELD_DECIMAL, 3}};
 
 /* A metadata event {"ph":"M","name":NAME,"pid":..,"tid":..,"args":{ARG: ...}}: the value is
  * the string text, or the integer num when text is NULL. */
@@ -80,6 +91,39 @@ static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
+}
+
+/* Pairs of ranks up to which transfers are sorted by counting (a count per pair: 32 MiB at
+ * most); beyond it, by qsort. Both give the order of cmp_xfer. */
+#define COUNTING_PAIRS (1L << 22)
+
+/* Sorts x[0..n) by (pair, idx): x comes in idx order, so a stable counting sort by pair (an
+ * O(n) pass for the millions of transfers of a long run) gives what qsort would. */
+static pps_status sort_xfers(xfer *x, size_t n, int ranks, pps_error *err)
+{
+    size_t pairs = (size_t)ranks * (size_t)ranks;
+    if ((long)ranks * ranks > COUNTING_PAIRS || n < 2) {
+        qsort(x, n, sizeof *x, cmp_xfer);
+        return PPS_OK;
+    }
+    size_t *at = calloc(pairs + 1, sizeof *at);
+    xfer *out = malloc(n * sizeof *out);
+    if (!at || !out) {
+        free(at);
+        free(out);
+        return pps_error_set(err, PPS_ENOMEM, "chrome trace: out of memory");
+    }
+    /* The dense number of pair (src, dst) is src * ranks + dst, in the order of src << 32 | dst. */
+    for (size_t i = 0; i < n; i++)
+        at[(x[i].pair >> 32) * (size_t)ranks + (x[i].pair & 0xffffffffu) + 1]++;
+    for (size_t k = 0; k < pairs; k++)
+        at[k + 1] += at[k];
+    for (size_t i = 0; i < n; i++)
+        out[at[(x[i].pair >> 32) * (size_t)ranks + (x[i].pair & 0xffffffffu)]++] = x[i];
+    memcpy(x, out, n * sizeof *x);
+    free(at);
+    free(out);
+    return PPS_OK;
 }
 
 static int is_send(const pps_event *e)
@@ -128,8 +172,8 @@ static pps_status write_flows(const pps_timeline *t, ppsj_writer *w, pps_error *
         else if (is_recv(e))
             recvs[nr++] = (xfer){(uint64_t)(uint32_t)e->peer << 32 | (uint32_t)e->rank, i};
     }
-    qsort(sends, ns, sizeof *sends, cmp_xfer);
-    qsort(recvs, nr, sizeof *recvs, cmp_xfer);
+    if ((st = sort_xfers(sends, ns, t->ranks, err)) || (st = sort_xfers(recvs, nr, t->ranks, err)))
+        goto done;
     /* Merge join: within one pair both lists are in timeline order, so position k matches k. */
     size_t a = 0, b = 0, id = 0;
     while (a < ns && b < nr) {
@@ -146,16 +190,18 @@ static pps_status write_flows(const pps_timeline *t, ppsj_writer *w, pps_error *
         to_ns(flow_end_time(s, r), &f_ns);
         for (int end = 0; end < 2; end++) {
             const pps_event *e = end ? r : s;
-            begin_event(w, end ? "f" : "s");
-            if (end)
-                ppsj_member_string(w, "bp", "e");
-            ppsj_member_string(w, "name", "transfer");
-            ppsj_member_string(w, "cat", "flow");
-            ppsj_member_integer(w, "id", (long long)id);
-            ppsj_member_integer(w, "pid", e->rank);
-            ppsj_member_integer(w, "tid", stream_tid(e));
-            member_us(w, "ts", end ? f_ns : s_ns);
-            ppsj_end_object(w);
+            ppsj_value v[8];
+            int k = 0;
+            v[k++].s = end ? "f" : "s";
+            if (end) /* the start has no "bp" */
+                v[k++].s = "e";
+            v[k++].s = "transfer";
+            v[k++].s = "flow";
+            v[k++].i = (long long)id;
+            v[k++].i = e->rank;
+            v[k++].i = stream_tid(e);
+            v[k++].i = end ? f_ns : s_ns;
+            ppsj_row(w, 1, end ? flow_end_columns : flow_start_columns, v, k);
         }
         id++;
         a++;
@@ -167,12 +213,43 @@ done:
     return st;
 }
 
+/* The thread_name and thread_sort_index metadata of (rank, tid). */
+static void thread_name(ppsj_writer *w, int rank, long tid)
+{
+    char tname[48];
+    if (tid == 0)
+        snprintf(tname, sizeof tname, "compute");
+    else if (tid % 2 == 1)
+        snprintf(tname, sizeof tname, "send\u2192%ld", (tid - 1) / 2);
+    else
+        snprintf(tname, sizeof tname, "recv\u2190%ld", (tid - 2) / 2);
+    metadata(w, "thread_name", rank, tid, "name", tname, 0);
+    metadata(w, "thread_sort_index", rank, tid, "sort_index", NULL, tid);
+}
+
 /* Writes thread_name metadata for every (rank, stream) that has events. */
 static pps_status write_thread_names(const pps_timeline *t, ppsj_writer *w, pps_error *err)
 {
     if (t->n == 0)
         return PPS_OK;
-    /* Distinct (rank, tid) keys by sorting: ranks × peers can be far too many for a table. */
+    /* Distinct (rank, tid) keys: in a table of a bit per key when ranks × tids is small (tids
+     * are below 2 · ranks + 1), else by sorting (the table could be far too big). Both list
+     * them in key order. */
+    size_t tids = 2 * (size_t)t->ranks + 1, nbits = (size_t)t->ranks * tids;
+    if (nbits <= ((size_t)1 << 26)) { /* 8 MiB */
+        uint64_t *seen = calloc((nbits + 63) / 64, sizeof *seen);
+        if (!seen)
+            return pps_error_set(err, PPS_ENOMEM, "chrome trace: out of memory");
+        for (size_t i = 0; i < t->n; i++) {
+            size_t b = (size_t)t->events[i].rank * tids + (size_t)stream_tid(&t->events[i]);
+            seen[b / 64] |= (uint64_t)1 << (b % 64);
+        }
+        for (size_t b = 0; b < nbits; b++)
+            if (seen[b / 64] >> (b % 64) & 1)
+                thread_name(w, (int)(b / tids), (long)(b % tids));
+        free(seen);
+        return PPS_OK;
+    }
     uint64_t *keys = malloc(t->n * sizeof *keys);
     if (!keys)
         return pps_error_set(err, PPS_ENOMEM, "chrome trace: out of memory");
@@ -183,17 +260,7 @@ static pps_status write_thread_names(const pps_timeline *t, ppsj_writer *w, pps_
     for (size_t i = 0; i < t->n; i++) {
         if (i > 0 && keys[i] == keys[i - 1])
             continue;
-        int rank = (int)(keys[i] >> 32);
-        long tid = (long)(keys[i] & 0xffffffffu);
-        char tname[48];
-        if (tid == 0)
-            snprintf(tname, sizeof tname, "compute");
-        else if (tid % 2 == 1)
-            snprintf(tname, sizeof tname, "send\u2192%ld", (tid - 1) / 2);
-        else
-            snprintf(tname, sizeof tname, "recv\u2190%ld", (tid - 2) / 2);
-        metadata(w, "thread_name", rank, tid, "name", tname, 0);
-        metadata(w, "thread_sort_index", rank, tid, "sort_index", NULL, tid);
+        thread_name(w, (int)(keys[i] >> 32), (long)(keys[i] & 0xffffffffu));
     }
     free(keys);
     return PPS_OK;
@@ -252,14 +319,15 @@ pps_status pps_timeline_write_chrome(const pps_timeline *t, FILE *fp, pps_error 
                                  "%s, %s s, is beyond the 9e9 s a trace holds in nanoseconds",
                                  i, act, (int)e->rank, bad_start ? "start" : "end", v);
         }
-        begin_event(&w, "X");
-        ppsj_member_string(&w, "name", act);
-        ppsj_member_string(&w, "cat", pps_kind_name((pps_kind)e->action.kind));
-        ppsj_member_integer(&w, "pid", e->rank);
-        ppsj_member_integer(&w, "tid", stream_tid(e));
-        member_us(&w, "ts", t0);
-        member_us(&w, "dur", t1 - t0);
-        ppsj_end_object(&w);
+        ppsj_value v[7];
+        v[0].s = "X";
+        v[1].s = act;
+        v[2].s = pps_kind_name((pps_kind)e->action.kind);
+        v[3].i = e->rank;
+        v[4].i = stream_tid(e);
+        v[5].i = t0;
+        v[6].i = t1 - t0;
+        ppsj_row(&w, 1, slice_columns, v, 7);
     }
     if ((st = write_flows(t, &w, err)))
         return st;

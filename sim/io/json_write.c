@@ -161,29 +161,9 @@ void ppsj_end_array(ppsj_writer *w)
 
 /* ------------------------------------------------------------------ strings */
 
-/* 1 for the bytes copied as they are: printable ASCII but '"' (0x22) and '\\' (0x5C). */
-static const unsigned char plain_byte[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-};
-
 static int plain(unsigned char c)
 {
-    return plain_byte[c];
+    return ppsj_plain_byte[c];
 }
 
 static void put_escape(ppsj_writer *w, unsigned char c)
@@ -248,6 +228,26 @@ static void put_quoted(ppsj_writer *w, const char *str)
     put_char(w, '"');
 }
 
+/* put_quoted for the short strings of rows (keys, actions, kinds): checks and copies in one
+ * pass; anything longer than 64 bytes or with a byte to escape goes to put_quoted, the bytes
+ * copied so far not counted. */
+static inline void put_quoted_short(ppsj_writer *w, const char *str)
+{
+    char *o = room(w, 66);
+    size_t i = 0;
+    o[0] = '"';
+    while (i < 64 && plain((unsigned char)str[i])) {
+        o[1 + i] = str[i];
+        i++;
+    }
+    if (str[i] != 0) {
+        put_quoted(w, str);
+        return;
+    }
+    o[1 + i] = '"';
+    w->len += i + 2;
+}
+
 void ppsj_key(ppsj_writer *w, const char *key)
 {
     separate(w);
@@ -275,40 +275,88 @@ static const double pow10_dbl[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+/* "00" to "99": two digits per division. */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324252627282930"
+                                     "31323334353637383940414243444546474849505152535455565758596061"
+                                     "62636465666768697071727374757677787980818283848586878889909192"
+                                     "93949596979899";
+
+/* The k lowest decimal digits of u, zero-padded, ending at end (k <= 20); returns the start. */
+static char *put_digits_back(char *end, uint64_t u, int k)
+{
+    char *q = end;
+    for (; k >= 2; k -= 2) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * (u % 100), 2);
+        u /= 100;
+    }
+    if (k)
+        *--q = (char)('0' + u % 10);
+    return q;
+}
+
+/* The number of decimal digits of u (1 for 0): from its bit length (log10(2) is about
+ * 1233/4096), one too many at most, which one comparison corrects. */
+static int digit_count(uint64_t u)
+{
+    static const uint64_t p10[20] = {
+        1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL,
+        1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+        100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+        1000000000000000000ULL, 10000000000000000000ULL};
+    int t = ((64 - __builtin_clzll(u | 1)) * 1233) >> 12;
+    return t + 1 - ((u | 1) < p10[t]);
+}
+
 /* The decimal digits of u at p; returns the end. */
 static char *put_u64(char *p, uint64_t u)
 {
-    char d[20];
-    int k = 0;
-    do {
-        d[k++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    while (k)
-        *p++ = d[--k];
-    return p;
+    int k = digit_count(u);
+    put_digits_back(p + k, u, k);
+    return p + k;
 }
 
 /* u·10^-decimals at p (decimals 1..18; other values write u), trailing zeros of the fraction
- * dropped. */
-static char *put_fixed(char *p, uint64_t u, int decimals)
+ * dropped. Inline, so that the common decimals (3 and 9) divide by constants. */
+static inline __attribute__((always_inline)) char *put_fixed_k(char *p, uint64_t u, int decimals)
 {
     if (decimals <= 0 || decimals > 18)
         return put_u64(p, u);
     uint64_t scale = pow10_u64[decimals], frac = u % scale;
     p = put_u64(p, u / scale);
     if (frac) {
-        char f[18] = {0};
-        for (int i = decimals - 1; i >= 0; i--, frac /= 10)
-            f[i] = (char)('0' + frac % 10);
+        /* Trailing zeros dropped 8, 4, 2 and 1 at a time (frac has at most 17). */
         int k = decimals;
-        while (f[k - 1] == '0')
-            k--;
+        while (frac % 100000000 == 0) {
+            frac /= 100000000;
+            k -= 8;
+        }
+        if (frac % 10000 == 0) {
+            frac /= 10000;
+            k -= 4;
+        }
+        if (frac % 100 == 0) {
+            frac /= 100;
+            k -= 2;
+        }
+        if (frac % 10 == 0) {
+            frac /= 10;
+            k -= 1;
+        }
         *p++ = '.';
-        memcpy(p, f, (size_t)k);
+        put_digits_back(p + k, frac, k);
         p += k;
     }
     return p;
+}
+
+static char *put_fixed(char *p, uint64_t u, int decimals)
+{
+    switch (decimals) {
+    case 3: return put_fixed_k(p, u, 3); /* microseconds from nanoseconds (Chrome traces) */
+    case 9: return put_fixed_k(p, u, 9); /* seconds to the nanosecond (ppsj_format_number) */
+    default: return put_fixed_k(p, u, decimals);
+    }
 }
 
 /* Whether m·10^k, read as a correctly rounded double (as strtod does), is a. With m < 2^53 and
@@ -493,11 +541,91 @@ char *ppsj_format_number(char *p, double v)
     if (a < 9007199254740992.0 && a == floor(a))
         return put_u64(p, (uint64_t)a);
     if (a < 8388608.0) {
-        double u = nearbyint(a * 1e9);
+        /* nearbyint(x) for 0 <= x < 2^53, without the call: adding and taking away 2^52 rounds
+         * to an integer (ties to even), and from 2^52 up every double is one. */
+        const double two52 = 4503599627370496.0;
+        double x = a * 1e9, u = x < two52 ? (x + two52) - two52 : x;
         if (u / 1e9 == a)
             return put_fixed(p, (uint64_t)u, 9);
     }
     return put_shortest(p, a);
+}
+
+char *ppsj_format_g17(char *p, double v)
+{
+    char dig[17];
+    int e10 = 0, ok = 0;
+    double a = fabs(v);
+    /* Multiples of 2^-8 below 2^36 (times and sizes of quarter seconds, quarter bytes): a·10^8
+     * = (a·2^8)·5^8 is then an integer below 2^63, the double's exact decimal value with 8
+     * decimals, which %.17g writes as it is (trailing zeros dropped) when it has at most 17
+     * significant digits. Exponents lie in [-3, 10], where %g writes fixed notation. */
+    double m8 = a * 256.0; /* exact: a power of two */
+    if (a >= 0.00390625 && a < 68719476736.0 && m8 == (double)(uint64_t)m8) {
+        uint64_t d = (uint64_t)m8 * 390625u, ip = d / 100000000u, frac = d % 100000000u;
+        int k = 8;
+        while (k > 0 && frac % 10 == 0) {
+            frac /= 10;
+            k--;
+        }
+        if ((ip ? digit_count(ip) + k : digit_count(frac)) <= 17) { /* significant digits */
+            if (v < 0)
+                *p++ = '-';
+            p = put_u64(p, ip);
+            if (k) {
+                *p++ = '.';
+                put_digits_back(p + k, frac, k);
+                p += k;
+            }
+            return p;
+        }
+    }
+#ifdef __SIZEOF_INT128__
+    ok = isfinite(v) && v != 0 && digits17_exact(a, dig, &e10);
+#endif
+    if (!ok) { /* zeros, NaN, infinities, and magnitudes outside [1e-6, 2^53) */
+        char text[40];
+        int n = snprintf(text, sizeof text, "%.17g", v);
+        memcpy(p, text, (size_t)n);
+        return p + n;
+    }
+    /* %g with precision 17: the 17 significant digits, trailing zeros dropped; fixed notation
+     * for exponents -4 <= X < 17, else d.ddde±XX (two exponent digits at least). */
+    int len = 17;
+    while (len > 1 && dig[len - 1] == '0')
+        len--;
+    if (v < 0)
+        *p++ = '-';
+    if (e10 >= -4 && e10 < 17) {
+        if (e10 < 0) {
+            *p++ = '0';
+            *p++ = '.';
+            for (int i = -1; i > e10; i--)
+                *p++ = '0';
+            memcpy(p, dig, (size_t)len);
+            return p + len;
+        }
+        memcpy(p, dig, (size_t)e10 + 1);
+        p += e10 + 1;
+        if (len > e10 + 1) {
+            *p++ = '.';
+            memcpy(p, dig + e10 + 1, (size_t)(len - e10 - 1));
+            p += len - e10 - 1;
+        }
+        return p;
+    }
+    *p++ = dig[0];
+    if (len > 1) {
+        *p++ = '.';
+        memcpy(p, dig + 1, (size_t)len - 1);
+        p += len - 1;
+    }
+    *p++ = 'e';
+    *p++ = e10 < 0 ? '-' : '+';
+    int x = e10 < 0 ? -e10 : e10;
+    if (x < 10)
+        *p++ = '0';
+    return put_u64(p, (uint64_t)x);
 }
 
 int pps_format_exact(double v, char *buf, size_t size)
@@ -575,6 +703,49 @@ void ppsj_member_bool(ppsj_writer *w, const char *key, int v)
 {
     ppsj_key(w, key);
     ppsj_bool(w, v);
+}
+
+void ppsj_row(ppsj_writer *w, int object, const ppsj_column *cols, const ppsj_value *v, int n)
+{
+    ppsj_newline(w, 0);
+    separate(w);
+    put_char(w, object ? '{' : '[');
+    if (w->depth == PPSJ_WRITE_DEPTH)
+        w->failed = 1; /* as ppsj_begin_array would */
+    for (int i = 0; i < n; i++) {
+        if (i)
+            put_char(w, ',');
+        if (object) {
+            put_quoted_short(w, cols[i].key);
+            put_char(w, ':');
+        }
+        char *p;
+        switch (cols[i].type) {
+        case PPSJ_FIELD_INTEGER:
+        case PPSJ_FIELD_DECIMAL: {
+            long long x = v[i].i;
+            p = room(w, 24);
+            char *e = p;
+            if (x < 0)
+                *e++ = '-';
+            uint64_t u = x < 0 ? 0 - (uint64_t)x : (uint64_t)x;
+            e = cols[i].type == PPSJ_FIELD_INTEGER ? put_u64(e, u)
+                                                   : put_fixed(e, u, cols[i].decimals);
+            w->len += (size_t)(e - p);
+            break;
+        }
+        case PPSJ_FIELD_STRING: put_quoted_short(w, v[i].s); break;
+        case PPSJ_FIELD_NUMBER:
+            if (!isfinite(v[i].d)) {
+                put_bytes(w, "null", 4);
+            } else {
+                p = room(w, PPSJ_NUMBER_MAX);
+                w->len += (size_t)(ppsj_format_number(p, v[i].d) - p);
+            }
+            break;
+        }
+    }
+    put_char(w, object ? '}' : ']');
 }
 
 void ppsj_begin_file(ppsj_writer *w, FILE *fp, const char *format, int version)

@@ -71,6 +71,34 @@ void ppsj_decimal(ppsj_writer *w, long long units, int decimals);
 void ppsj_bool(ppsj_writer *w, int v);
 void ppsj_null(ppsj_writer *w);
 
+/* Rows: one compact array or object on a line of its own, written in one call, for the
+ * millions of events of timelines and traces (a call per field costs more than the field). The
+ * output is what ppsj_newline(w, 0), ppsj_begin_array/object(w, PPSJ_COMPACT), a ppsj_key and
+ * value call per field and the end call write, byte for byte. */
+typedef enum ppsj_field_type {
+    PPSJ_FIELD_INTEGER, /* .i, as ppsj_integer */
+    PPSJ_FIELD_STRING,  /* .s, as ppsj_string */
+    PPSJ_FIELD_NUMBER,  /* .d, as ppsj_number */
+    PPSJ_FIELD_DECIMAL  /* .i with the column's decimals, as ppsj_decimal */
+} ppsj_field_type;
+
+/* What a row's field is: constant for all rows of a kind (a static table). */
+typedef struct ppsj_column {
+    const char *key; /* the member's key in an object row; NULL in an array row */
+    ppsj_field_type type;
+    int decimals; /* PPSJ_FIELD_DECIMAL */
+} ppsj_column;
+
+/* A field's value (8 bytes: filling one per field is all a row costs its caller). */
+typedef union ppsj_value {
+    long long i;
+    double d;
+    const char *s;
+} ppsj_value;
+
+/* An array row [v0,v1,...] (object: {"k0":v0,"k1":v1,...}) of n fields (n <= 16). */
+void ppsj_row(ppsj_writer *w, int object, const ppsj_column *cols, const ppsj_value *v, int n);
+
 /* Starts a ppsim file on fp: init, then {"format": FORMAT, "version": VERSION (spaced). */
 void ppsj_begin_file(ppsj_writer *w, FILE *fp, const char *format, int version);
 /* KEY: {"NAME0": v[0], ..., "NAME(n-1)": v[n-1]} (spaced), numbers as ppsj_number. */
@@ -87,5 +115,9 @@ void ppsj_member_bool(ppsj_writer *w, const char *key, int v);
  * Returns the end (no NUL written). For messages and tests. */
 #define PPSJ_NUMBER_MAX 32
 char *ppsj_format_number(char *p, double v);
+/* Formats v at p exactly as printf's "%.17g" does, byte for byte (without printf where the
+ * digits can be worked out exactly: 1e-6 <= |v| < 2^53); at most PPSJ_NUMBER_MAX bytes, no NUL.
+ * For CSV files that have always been written with %.17g. */
+char *ppsj_format_g17(char *p, double v);
 
 #endif

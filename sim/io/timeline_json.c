@@ -49,6 +49,13 @@ static pps_status check_events(const pps_timeline *t, pps_error *err)
     return PPS_OK;
 }
 
+/* An event's line: [rank, stream, action, start, end]. */
+static const ppsj_column event_columns[5] = {{NULL, PPSJ_FIELD_INTEGER, 0},
+                                             {NULL, PPSJ_FIELD_STRING, 0},
+                                             {NULL, PPSJ_FIELD_STRING, 0},
+                                             {NULL, PPSJ_FIELD_NUMBER, 0},
+                                             {NULL, PPSJ_FIELD_NUMBER, 0}};
+
 pps_status pps_timeline_write_json(const pps_timeline *t, FILE *fp, pps_error *err)
 {
     pps_status st = check_events(t, err);
@@ -84,14 +91,13 @@ pps_status pps_timeline_write_json(const pps_timeline *t, FILE *fp, pps_error *e
             return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: action text too long",
                                  i);
         /* One line per event: [rank, stream, action, start, end]. */
-        ppsj_newline(&w, 0);
-        ppsj_begin_array(&w, PPSJ_COMPACT);
-        ppsj_integer(&w, e->rank);
-        ppsj_string(&w, stream);
-        ppsj_string(&w, action);
-        ppsj_number(&w, e->start);
-        ppsj_number(&w, e->end);
-        ppsj_end_array(&w);
+        ppsj_value v[5];
+        v[0].i = e->rank;
+        v[1].s = stream;
+        v[2].s = action;
+        v[3].d = e->start;
+        v[4].d = e->end;
+        ppsj_row(&w, 0, event_columns, v, 5);
     }
     ppsj_newline(&w, 0);
     ppsj_end_array(&w);
