@@ -675,6 +675,12 @@ pps_status pps_memory_series(const pps_timeline *t, int rank, pps_memory_point *
 pps_status pps_memory_series_all(const pps_timeline *t, pps_memory_point **points,
                                  size_t **first, pps_error *err);
 
+/* Writes every rank's series (as pps_memory_series_all gives them) as the CSV `ppsim sim
+ * --memory` writes: a header "rank,time_s,bytes", then a line per point, rank by rank, numbers
+ * as printf's "%.17g" writes them. PPS_EIO (err->errnum set when known) when a write fails. */
+pps_status pps_memory_write_csv(int ranks, const pps_memory_point *points, const size_t *first,
+                                FILE *fp, pps_error *err);
+
 /* ------------------------------------------------------------------ simulation: summaries,
  * prices, the critical path's record, batches (docs/performance.md) */
 

@@ -646,6 +646,46 @@ START_TEST(scanner_numbers_equal_strtod_bit_for_bit)
 }
 END_TEST
 
+START_TEST(g17_formatting_equals_printf_byte_for_byte)
+{
+    /* ppsj_format_g17 against printf's "%.17g" (the second method): edges of its exact range
+     * (1e-6 and 2^53), of %g's notation switch (1e-4, 1e-5, 1e16, 1e17), ties of the 17th
+     * digit, signed zeros, NaN and infinities; then random doubles, from random bits and from
+     * short decimals (memory series: 0.25, 79.8, ...). */
+    static const double edges[] = {0.0, -0.0, 1, -1, 0.25, 79.8, 0.1, 1e-4, 9.9999999999999991e-5,
+                                   1e-5, 1.5e-5, 1e-6, 9.9999999999999995e-7, 1e16, 1e17,
+                                   9007199254740991.0, 9007199254740992.0, 9007199254740993.0,
+                                   12302.25, 123456789.123456789, 5e-324, 1.7976931348623157e308,
+                                   0.30000000000000004, 2.5, 1e22, NAN, INFINITY, -INFINITY};
+    char got[PPSJ_NUMBER_MAX + 1], want[64];
+    uint64_t x = 0x2545F4914F6CDD1Du;
+    for (int k = 0; k < 300000; k++) {
+        double v;
+        if (k < (int)(sizeof edges / sizeof *edges)) {
+            v = edges[k];
+        } else {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if (k % 3 == 1) {
+                memcpy(&v, &x, sizeof v);
+            } else if (k % 3 == 2) { /* a multiple of 2^-10 .. 2^-6 below 2^40 */
+                v = ldexp((double)(x >> 24), -(int)(6 + (x >> 8) % 5));
+                if (x & 1)
+                    v = -v;
+            } else { /* a decimal of up to 9 digits scaled by 10^-9 .. 10^9 */
+                v = (double)(x % 1000000000u) * pow(10, (double)((int)(x >> 40) % 19 - 9));
+                if (x >> 63)
+                    v = -v;
+            }
+        }
+        *ppsj_format_g17(got, v) = '\0';
+        snprintf(want, sizeof want, "%.17g", v);
+        ck_assert_msg(strcmp(got, want) == 0, "%a: %s, printf %s", v, got, want);
+    }
+}
+END_TEST
+
 START_TEST(paths_and_the_byte_order_mark)
 {
     ppsj_path a = {NULL, "programs", 0}, b = {&a, NULL, 3}, c = {&b, "x", 0};
@@ -671,6 +711,7 @@ static Suite *json_suite(void)
     tcase_add_test(tc, numbers_read_back_exactly_with_the_fewest_digits);
     tcase_add_test(tc, numbers_in_the_documented_forms);
     tcase_add_test(tc, fixed_point_decimals_drop_trailing_zeros);
+    tcase_add_test(tc, g17_formatting_equals_printf_byte_for_byte);
     tcase_add_test(tc, separators_and_line_breaks_come_from_the_structure);
     tcase_add_test(tc, an_unfinished_document_is_a_write_error);
     suite_add_tcase(s, tc);

@@ -723,13 +723,10 @@ static pps_status write_memory_csv(const cli_run *run, FILE *fp, pps_error *err)
         pts = own;
         first = own_first;
     }
-    fputs("rank,time_s,bytes\n", fp);
-    for (int r = 0; r < run->timeline->ranks; r++)
-        for (size_t i = first[r]; i < first[r + 1]; i++)
-            fprintf(fp, "%d,%.17g,%.17g\n", r, pts[i].t, pts[i].bytes);
+    pps_status st = pps_memory_write_csv(run->timeline->ranks, pts, first, fp, err);
     free(own);
     free(own_first);
-    return ferror(fp) ? pps_error_set(err, PPS_EIO, "memory series: write error") : PPS_OK;
+    return st;
 }
 
 int cli_write_outputs(const char *cmd, const cli_run *run, const char *timeline_path,
