@@ -11,11 +11,8 @@
 set -u
 ppexec=$(realpath "$1") ppsim=$(realpath "$2")
 here=$(cd "$(dirname "$0")" && pwd)
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-pass=0 failn=0
-ok() { echo "ok   $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; failn=$((failn + 1)); }
+# shellcheck source=tests/exec/lib.sh
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 # No MPI launcher: the usage checks run in one plain process.
 nompi=(env -u OMPI_COMM_WORLD_SIZE -u OMPI_COMM_WORLD_RANK -u PMIX_RANK -u PMI_RANK -u PMI_SIZE
     -u PPEXEC_MPI OPENBLAS_NUM_THREADS=1)
@@ -88,5 +85,4 @@ usage "--profile.*--warmup" --profile p.json --warmup 2
 usage "--repeats.*--profile" --repeats 5
 usage "--grad-tolerance.*--check-grads" --grad-tolerance 1e-3
 
-echo "$pass passed, $failn failed"
-[ "$failn" -eq 0 ]
+finish

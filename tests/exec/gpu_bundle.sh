@@ -11,17 +11,14 @@
 # Prints "N passed, M failed".
 set -u
 validate=$1 build=$2 standin=${3:-}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-pass=0 failn=0
-ok() { echo "ok   $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; failn=$((failn + 1)); }
+# shellcheck source=tests/exec/lib.sh
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 nompi=(env -u OMPI_COMM_WORLD_SIZE -u OMPI_COMM_WORLD_RANK -u PMIX_RANK -u PMI_RANK -u PMI_SIZE
     -u PPEXEC_MPI OPAL_PREFIX=/nonexistent OPENBLAS_NUM_THREADS=1)
 
 if ! bash "$validate" --prepare "$dir/bundle" --build-dir "$build" >"$dir/prepare.log" 2>&1; then
     bad "--prepare failed"; sed 's/^/     /' "$dir/prepare.log"
-    echo "$pass passed, $failn failed"; exit 1
+    finish; exit 1
 fi
 ok "prepare: $(tail -1 "$dir/prepare.log")"
 mkdir "$dir/elsewhere" && mv "$dir/bundle" "$dir/elsewhere/moved"
@@ -86,5 +83,4 @@ if [ -n "$standin" ]; then
         [ -f "$dir/rehearsal/summary.md" ] && sed 's/^/     /' "$dir/rehearsal/summary.md"
     fi
 fi
-echo "$pass passed, $failn failed"
-[ "$failn" -eq 0 ]
+finish

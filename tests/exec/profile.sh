@@ -6,11 +6,8 @@
 set -u
 ppexec=$1 ppsim=$2
 here=$(cd "$(dirname "$0")" && pwd)
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-pass=0 failn=0
-ok() { echo "ok   $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; failn=$((failn + 1)); }
+# shellcheck source=tests/exec/lib.sh
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 small=(--hidden 64 --tokens 32 --layers 2)
 
 # check NAME NP STAGES "PAIRS" SCHEDULE-ARGS...: profile, then check it and its calibration.
@@ -83,5 +80,4 @@ else
     bad "unwritable profile path: exit $rc, $lines ppexec lines"; sed 's/^/     /' "$dir/nodir.err"
 fi
 
-echo "$pass passed, $failn failed"
-[ "$failn" -eq 0 ]
+finish

@@ -11,16 +11,14 @@
 set -u
 ppexec=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
-dir=$(mktemp -d)
+# shellcheck source=tests/exec/lib.sh
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 pids=() # every process this test may leave behind (stopped ranks), killed at exit
 cleanup() {
     for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
     rm -rf "$dir"
 }
 trap cleanup EXIT
-pass=0 failn=0
-ok() { echo "ok   $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; failn=$((failn + 1)); }
 # A compute phase of a few seconds on two idle cores (2000 runs of each op, 2 GEMMs of
 # 128x256x256 each; 400 runs took about 1 s, too short to be caught in the act).
 work=(-s 1f1b -m 4 --hidden 256 --tokens 128 --layers 2 --repeats 2000)
@@ -137,5 +135,4 @@ else
     bad "single rank: ended before the signal"; sed 's/^/     /' "$dir/single/log"
 fi
 
-echo "$pass passed, $failn failed"
-[ "$failn" -eq 0 ]
+finish

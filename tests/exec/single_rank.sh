@@ -9,11 +9,8 @@
 # byte counts by element size (4 and 2 bytes). Prints "N passed, M failed".
 set -u
 ppexec=$1 ppsim=$2 split_iw=$3 standin=${4:-}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-pass=0 failn=0
-ok() { echo "ok   $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; failn=$((failn + 1)); }
+# shellcheck source=tests/exec/lib.sh
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 small=(--hidden 64 --tokens 32 --layers 2 --timeout 30)
 # No MPI launcher, and an Open MPI that cannot start: MPI_Init would fail.
 nompi=(env -u OMPI_COMM_WORLD_SIZE -u OMPI_COMM_WORLD_RANK -u PMIX_RANK -u PMI_RANK -u PMI_SIZE
@@ -92,5 +89,4 @@ if [ -n "$standin" ]; then
     bytes cuda-standin-bf16 2
 fi
 bytes 1f1b-like-v4 4
-echo "$pass passed, $failn failed"
-[ "$failn" -eq 0 ]
+finish
