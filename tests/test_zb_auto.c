@@ -468,48 +468,64 @@ END_TEST
 
 /* ------------------------------------------------------------------ the exact search */
 
-/* Every order of one stage's F, I and W for M micro-batches, each kind in micro-batch order, I
- * after its F and W after its I: the linear extensions, listed by brute force. */
+/* Every order of one rank's actions (its v stages' F, I and W for M micro-batches), each kind
+ * of each stage in micro-batch order, I after its F and W after its I: the linear extensions,
+ * listed by brute force. */
 #define MAX_ORDERS 64
-typedef struct orders_of_stage {
-    int n;
-    int kind[MAX_ORDERS][12];
-} orders_of_stage;
+typedef struct orders_of_rank {
+    int n, len;
+    int stage[MAX_ORDERS][12], kind[MAX_ORDERS][12];
+} orders_of_rank;
 
-static void extend(orders_of_stage *o, int *seq, int len, int M, int nf, int ni, int nw)
+static void extend(orders_of_rank *o, int *st, int *kd, int len, int M, int v,
+                   const int *stages, int (*done)[3])
 {
-    if (len == 3 * M) {
+    if (len == 3 * M * v) {
         ck_assert_int_lt(o->n, MAX_ORDERS);
-        memcpy(o->kind[o->n++], seq, (size_t)len * sizeof *seq);
+        o->len = len;
+        memcpy(o->stage[o->n], st, (size_t)len * sizeof *st);
+        memcpy(o->kind[o->n++], kd, (size_t)len * sizeof *kd);
         return;
     }
-    const int kinds[3] = {PPS_F, PPS_I, PPS_W}, ok[3] = {nf < M, ni < nf, nw < ni};
-    for (int k = 0; k < 3; k++)
-        if (ok[k]) {
-            seq[len] = kinds[k];
-            extend(o, seq, len + 1, M, nf + (k == 0), ni + (k == 1), nw + (k == 2));
+    const int kinds[3] = {PPS_F, PPS_I, PPS_W};
+    for (int c = 0; c < v; c++)
+        for (int k = 0; k < 3; k++) {
+            int ok = k == 0 ? done[c][0] < M : done[c][k] < done[c][k - 1];
+            if (!ok)
+                continue;
+            st[len] = stages[c];
+            kd[len] = kinds[k];
+            done[c][k]++;
+            extend(o, st, kd, len + 1, M, v, stages, done);
+            done[c][k]--;
         }
 }
 
 /* The smallest makespan over every combination of per-rank orders that pps_simulate runs
- * without deadlock and whose simulated peaks stay within `limit` (one stage per rank). */
-static double brute_force(int P, int M, const pps_cost *c, double limit)
+ * without deadlock and whose simulated peaks stay within `limit`: one stage per rank (v = 1) or
+ * the V placement (v = 2, rank r holds stages r and 2P-1-r). */
+static double brute_force(int P, int v, int M, const pps_cost *c, double limit)
 {
-    orders_of_stage o = {0};
-    int seq[12];
-    extend(&o, seq, 0, M, 0, 0, 0);
+    static orders_of_rank o[8];
+    for (int r = 0; r < P; r++) {
+        int stages[2] = {r, 2 * P - 1 - r}, st[12], kd[12], done[2][3] = {{0}};
+        o[r].n = 0;
+        extend(&o[r], st, kd, 0, M, v, stages, done);
+    }
     int choice[8] = {0};
     double best = INFINITY;
     for (;;) {
         pps_schedule *s = NULL, *low = NULL;
         pps_timeline *tl = NULL;
         pps_error err;
-        ck_assert(pps_schedule_create(P, P, M, PPS_PLACE_LOOP, NULL, &s, &err) == PPS_OK);
+        ck_assert(pps_schedule_create(P, P * v, M, v == 2 ? PPS_PLACE_V : PPS_PLACE_LOOP, NULL,
+                                      &s, &err) == PPS_OK);
         for (int r = 0; r < P; r++) {
-            int count[PPS_KIND_COUNT] = {0};
-            for (int i = 0; i < 3 * M; i++) {
-                int k = o.kind[choice[r]][i];
-                ck_assert(pps_schedule_append(s, r, pps_action_make((pps_kind)k, r, count[k]++),
+            int count[2 * 8][PPS_KIND_COUNT] = {{0}};
+            for (int i = 0; i < o[r].len; i++) {
+                int k = o[r].kind[choice[r]][i], q = o[r].stage[choice[r]][i];
+                ck_assert(pps_schedule_append(s, r, pps_action_make((pps_kind)k, q,
+                                                                    count[q][k]++),
                                               &err) == PPS_OK);
             }
         }
@@ -529,7 +545,7 @@ static double brute_force(int P, int M, const pps_cost *c, double limit)
         pps_schedule_destroy(low);
         pps_schedule_destroy(s);
         int r = 0;
-        while (r < P && ++choice[r] == o.n)
+        while (r < P && ++choice[r] == o[r].n)
             choice[r++] = 0;
         if (r == P)
             break;
@@ -538,19 +554,22 @@ static double brute_force(int P, int M, const pps_cost *c, double limit)
 }
 
 /* The second method is brute force: simulate every combination of orders. Random per-stage
- * costs, latency and memory limits between one micro-batch and all of them. */
+ * costs, latency and memory limits between one micro-batch's activation on the fullest rank and
+ * all of them; one stage per rank with P, M in {(2, 2), (3, 2), (2, 3)}, and the V placement
+ * with P = 2, M = 1 (its rank 1 turns the V: the same-rank input). */
 START_TEST(exact_search_equals_brute_force_over_every_order)
 {
-    const int shapes[][2] = {{2, 2}, {3, 2}, {2, 3}};
-    for (int trial = 0; trial < 9; trial++) {
-        int P = shapes[trial % 3][0], M = shapes[trial % 3][1];
-        pps_cost c = random_stage_costs(P, 0, 0.5, 0);
+    const int shapes[][3] = {{2, 1, 2}, {3, 1, 2}, {2, 1, 3}, {2, 2, 1}};
+    for (int trial = 0; trial < 24; trial++) {
+        int P = shapes[trial % 4][0], v = shapes[trial % 4][1], M = shapes[trial % 4][2];
+        pps_cost c = random_stage_costs(P * v, 0, 0.5, 0);
         c.intra.latency = c.inter.latency = 0.3 * uniform01();
-        resolve_shape(&c, P, 1);
-        double limit = 1 + (double)(trial % 3) * 0.6; /* 1, 1.6 or 2.2 micro-batches */
+        resolve_shape(&c, P, v);
+        double one = one_micro_batch(P, v, M, &c, NULL);
+        double limit = one * (1 + (double)(trial % 3) * 0.6); /* 1, 1.6 or 2.2 x that */
         zba_problem pb;
         pps_error err;
-        ck_assert(zba_problem_init(&pb, P, 1, M, &c, &err) == PPS_OK);
+        ck_assert(zba_problem_init(&pb, P, v, M, &c, &err) == PPS_OK);
         char text[32];
         snprintf(text, sizeof text, "%.17g", limit);
         ck_assert(zba_set_memory_limit(&pb, text, "test", &err) == PPS_OK);
@@ -560,19 +579,75 @@ START_TEST(exact_search_equals_brute_force_over_every_order)
         zbx_result res;
         ck_assert_msg(zbx_search(&pb, 10000000, &o, &res, &err) == PPS_OK, "%s", err.msg);
         ck_assert(res.proven);
-        double want = brute_force(P, M, &c, limit);
+        double want = brute_force(P, v, M, &c, limit);
         ck_assert_msg(fabs(res.best.makespan - want) <= 1e-9 * want,
-                      "P=%d M=%d limit %g: exact search %.12g, brute force %.12g", P, M, limit,
-                      res.best.makespan, want);
+                      "P=%d v=%d M=%d limit %g: exact search %.12g, brute force %.12g", P, v, M,
+                      limit, res.best.makespan, want);
         /* the orders it returns run in the simulator in that time */
         zba_score sc;
         ck_assert(zba_simulate_score(&pb, &o, &sc, &err) == PPS_OK);
         ck_assert(fabs(sc.makespan - want) <= 1e-9 * want);
         ck_assert(res.lower_bound <= want + 1e-9);
+        /* and no bound on the way to them is above the optimum */
+        ck_assert(zbx_path_bound(&pb, &o) <= want * (1 + 1e-9));
         zba_orders_free(&o);
         zba_problem_free(&pb);
         pps_cost_clear(&c);
     }
+}
+END_TEST
+
+/* The search's lower bounds are never above a schedule that exists: along the path to
+ * zb-auto's orders and to the greedy's (random choices), at every node, for random per-stage
+ * costs, latencies and limits from one micro-batch to 2x, on both placements (the memory rules
+ * of the bound: room per stage, the V's later stage holding both stages' activation, the turn
+ * of the V; Jackson's bound per rank on one stage per rank). */
+START_TEST(exact_search_bounds_never_exceed_a_schedule)
+{
+    int checked = 0;
+    for (int trial = 0; trial < 60; trial++) {
+        int v = trial % 2 ? 2 : 1;
+        int P = 2 + (int)(uniform01() * (v == 2 ? 2 : 3)), M = 1 + (int)(uniform01() * 8);
+        pps_cost c = random_stage_costs(P * v, 0.5, 0.6, 0);
+        c.intra.latency = c.inter.latency = 0.3 * uniform01();
+        resolve_shape(&c, P, v);
+        double unit, one = one_micro_batch(P, v, M, &c, &unit);
+        double limit = one + uniform01() * (2 * unit - one);
+        zba_problem pb;
+        pps_error err;
+        ck_assert(zba_problem_init(&pb, P, v, M, &c, &err) == PPS_OK);
+        char text[32];
+        snprintf(text, sizeof text, "%.17g", limit > one ? limit : one);
+        ck_assert(zba_set_memory_limit(&pb, text, "test", &err) == PPS_OK);
+        zba_orders o;
+        zba_clock k;
+        ck_assert(zba_orders_alloc(&o, &pb, &err) == PPS_OK);
+        ck_assert(zba_clock_init(&k, &pb, &err) == PPS_OK);
+        for (int which = 0; which < 2; which++) {
+            if (which == 0) {
+                ck_assert(zba_solve(&pb, 200, &o, NULL, &err) == PPS_OK);
+            } else {
+                zba_greedy_params gp = {.warmup_overrun = trial & 1,
+                                        .steady_overrun = (trial >> 1) & 1,
+                                        .w_overrun = (trial >> 2) & 1, .w_lag = trial % 3 - 1,
+                                        .later_chunk_first = (trial >> 3) & 1};
+                if (zba_greedy(&pb, &gp, &k, &o, &err) != PPS_OK)
+                    zba_sequential(&pb, &o);
+            }
+            zba_score sc;
+            ck_assert_msg(zba_replay(&k, &o, &sc, &err) == PPS_OK, "%s", err.msg);
+            double bound = zbx_path_bound(&pb, &o);
+            ck_assert_msg(bound >= 0 && bound <= sc.makespan * (1 + 1e-9),
+                          "P=%d v=%d M=%d limit %s: bound %.12g above the makespan %.12g", P, v,
+                          M, text, bound, sc.makespan);
+            checked++;
+        }
+        zba_clock_free(&k);
+        zba_orders_free(&o);
+        zba_problem_free(&pb);
+        pps_cost_clear(&c);
+    }
+    ck_assert_int_eq(checked, 120);
 }
 END_TEST
 
@@ -630,6 +705,7 @@ static Suite *zb_auto_suite(void)
     tcase_add_test(tc, zb_auto_takes_one_chunk_and_zb_v_auto_two);
     tcase_add_test(tc, zb_auto_is_never_slower_than_zb_h1_at_1x_nor_zb_h2_at_2x);
     tcase_add_test(tc, exact_search_equals_brute_force_over_every_order);
+    tcase_add_test(tc, exact_search_bounds_never_exceed_a_schedule);
     tcase_add_test(tc, zb_auto_is_within_one_percent_of_the_optimum_on_small_cases);
     suite_add_tcase(s, tc);
     TCase *grid = tcase_create("grid"); /* CK_RUN_CASE=grid runs it alone */

@@ -220,8 +220,13 @@ typedef struct zbx_result {
  * memory limit, for the smallest makespan. `incumbent` (allocated for pb) seeds the bound with
  * its orders when they are a valid schedule, and is replaced by any better orders found. Stops
  * after node_limit nodes (proven = 0). At most 255 micro-batches (it is meant for small cases:
- * P <= 4, M <= 8 take seconds). */
+ * P <= 4, M <= 8 take seconds to minutes; docs/schedules.md has the figures). */
 pps_status zbx_search(const zba_problem *pb, long long node_limit, zba_orders *incumbent,
                       zbx_result *res, pps_error *err);
+
+/* The largest lower bound the search computes on its way to orders o (the decisions that lead
+ * to them), or -1 when o is not a valid schedule under pb's limit. Never above o's makespan if
+ * the bounds are right: tests check that on many schedules. */
+double zbx_path_bound(const zba_problem *pb, const zba_orders *o);
 
 #endif /* PPS_ZB_AUTO_H */
