@@ -58,6 +58,9 @@ void ppsj_writer_init(ppsj_writer *w, FILE *fp)
     w->depth = 0;
     w->after_key = 0;
     w->brk = 0;
+    w->memo_len[0] = w->memo_len[1] = 0;
+    w->memo_next = 0;
+    memset(w->memo_text, 0, sizeof w->memo_text); /* a hit copies all 32 bytes */
 }
 
 pps_status ppsj_writer_finish(ppsj_writer *w, const char *what, pps_error *err)
@@ -354,6 +357,7 @@ static char *put_fixed(char *p, uint64_t u, int decimals)
 {
     switch (decimals) {
     case 3: return put_fixed_k(p, u, 3); /* microseconds from nanoseconds (Chrome traces) */
+    case 8: return put_fixed_k(p, u, 8); /* multiples of 2^-8 (ppsj_format_number) */
     case 9: return put_fixed_k(p, u, 9); /* seconds to the nanosecond (ppsj_format_number) */
     default: return put_fixed_k(p, u, decimals);
     }
@@ -541,6 +545,11 @@ char *ppsj_format_number(char *p, double v)
     if (a < 9007199254740992.0 && a == floor(a))
         return put_u64(p, (uint64_t)a);
     if (a < 8388608.0) {
+        /* Multiples of 2^-8 first (quarter seconds and the like): a·10^8 = (a·2^8)·5^8 exactly,
+         * the same digits as below without the division that checks them. */
+        double m8 = a * 256.0;
+        if (m8 == (double)(uint64_t)m8)
+            return put_fixed(p, (uint64_t)m8 * 390625u, 8);
         /* nearbyint(x) for 0 <= x < 2^53, without the call: adding and taking away 2^52 rounds
          * to an integer (ties to even), and from 2^52 up every double is one. */
         const double two52 = 4503599627370496.0;
@@ -735,14 +744,29 @@ void ppsj_row(ppsj_writer *w, int object, const ppsj_column *cols, const ppsj_va
             break;
         }
         case PPSJ_FIELD_STRING: put_quoted_short(w, v[i].s); break;
-        case PPSJ_FIELD_NUMBER:
-            if (!isfinite(v[i].d)) {
+        case PPSJ_FIELD_NUMBER: {
+            uint64_t bits;
+            memcpy(&bits, &v[i].d, sizeof bits);
+            int m = w->memo_len[0] && bits == w->memo_bits[0]   ? 0
+                    : w->memo_len[1] && bits == w->memo_bits[1] ? 1
+                                                                : -1;
+            p = room(w, PPSJ_NUMBER_MAX);
+            if (m >= 0) { /* formatted just before: the same bits give the same text */
+                memcpy(p, w->memo_text[m], sizeof w->memo_text[m]);
+                w->len += w->memo_len[m];
+            } else if (!isfinite(v[i].d)) {
                 put_bytes(w, "null", 4);
             } else {
-                p = room(w, PPSJ_NUMBER_MAX);
-                w->len += (size_t)(ppsj_format_number(p, v[i].d) - p);
+                size_t len = (size_t)(ppsj_format_number(p, v[i].d) - p);
+                m = w->memo_next;
+                w->memo_next ^= 1;
+                w->memo_bits[m] = bits;
+                w->memo_len[m] = (unsigned char)len;
+                memcpy(w->memo_text[m], p, len);
+                w->len += len;
             }
             break;
+        }
         }
     }
     put_char(w, object ? '}' : ']');

@@ -19,6 +19,7 @@
 
 #include "ppsim.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 #define PPSJ_WRITE_BUF 65536
@@ -41,6 +42,11 @@ typedef struct ppsj_writer {
     int brk;         /* 0, or 1 + indent: a line break before the next element or closer */
     unsigned char style[PPSJ_WRITE_DEPTH];
     unsigned char nonempty[PPSJ_WRITE_DEPTH];
+    /* The last two numbers rows formatted (by their bits) and their text: an event's times are
+     * often its neighbour's (a send starts when its producer ends). memo_len 0: empty. */
+    uint64_t memo_bits[2];
+    unsigned char memo_len[2], memo_next;
+    char memo_text[2][32];
     char buf[PPSJ_WRITE_BUF];
 } ppsj_writer;
 
