@@ -8,17 +8,19 @@
 #
 # What the replay cannot reproduce is time no action holds: a rank waiting for a core between
 # two actions (nice 19 among other jobs on 2 cores). ppexec writes the ranks' run-queue wait
-# during the step into the timeline's note (Linux's schedstat); a run that waited more than 1%
-# of its makespan is measured again (2 tries), and when both did the schedule is reported as
-# skipped, not passed; the script exits 77 when nothing could be checked.
+# during the step into the timeline's note (Linux's schedstat); a run that waited more than 2%
+# of its makespan is measured again (3 tries), and when all did the schedule is reported as
+# skipped, not passed; the script exits 77 when nothing could be checked. A step takes 16-40 ms
+# on a quiet core, so one preemption of a few ms is already 10-20%: only a wait above half the
+# makespan marks the machine busy and skips the schedules after it unrun.
 set -u
 ppexec=$1 ppsim=$2
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 pass=0 failn=0 skipn=0 busy=
-# About 1.5 ms per forward here: the executor's few µs between actions stay below 0.1% of a
-# step, and a run takes about a second.
+# About 0.3 ms per forward on a quiet core: a step of 16-40 ms, the executor's few µs between
+# actions below 0.3% of it, and a run of about a second.
 work=(--hidden 256 --tokens 128 --layers 2)
 
 # disturbed TIMELINE — prints the ranks' run-queue wait during the step as a share of the
@@ -33,22 +35,22 @@ print("%.4f" % (float(m.group(1)) * 1e-3 / span if m else 1.0))
 PY
 }
 
-# replay NAME V — measures NAME (up to 2 tries for an undisturbed run), replays it, checks.
+# replay NAME V — measures NAME (up to 3 tries for an undisturbed run), replays it, checks.
 replay() {
     local name=$1 v=$2 t=$dir/$1.json r=$dir/$1.replay.json try noise=
     if [ -n "$busy" ]; then
         echo "skip $name: not run, the machine is busy ($busy)"; skipn=$((skipn + 1)); return
     fi
-    for try in 1 2; do
+    for try in 1 2 3; do
         if ! timeout 60 bash "$here/mpirun.sh" 2 "$ppexec" -s "$name" -m 8 -v "$v" "${work[@]}" \
             -o "$t" >"$dir/$name.log" 2>&1; then
             echo "FAIL $name: ppexec failed"; sed 's/^/     /' "$dir/$name.log"
             failn=$((failn + 1)); return
         fi
         noise=$(disturbed "$t")
-        python3 -c "import sys; sys.exit(float(sys.argv[1]) > 0.01)" "$noise" && break
+        python3 -c "import sys; sys.exit(float(sys.argv[1]) > 0.02)" "$noise" && break
         # Far above: another try would wait as long; so would the schedules after this one.
-        python3 -c "import sys; sys.exit(float(sys.argv[1]) <= 0.2)" "$noise" &&
+        python3 -c "import sys; sys.exit(float(sys.argv[1]) <= 0.5)" "$noise" &&
             busy="the ranks of $name waited for a core $noise of its makespan"
         noise="$noise (try $try)"
         [ -n "$busy" ] && break
