@@ -1,6 +1,7 @@
 /* ppsim.c — the ppsim command: dispatches to one subcommand per job. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -41,6 +42,13 @@ int main(int argc, char **argv)
 {
     /* An interrupted run removes its temporary output files (pps_outfile). */
     pps_outfile_cleanup_on_signals();
+    /* Into a file or a pipe, stdout gets a 64 KiB buffer: a help text or table longer than
+     * stdio's default 4 KiB would otherwise be written past the buffer in one call, and when that
+     * write fails (a full device) its reason is gone by the flush at exit, which could then say
+     * only "write error" instead of "No space left on device". */
+    static char stdout_buffer[1 << 16];
+    if (!isatty(STDOUT_FILENO))
+        setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

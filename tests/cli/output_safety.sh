@@ -320,8 +320,10 @@ stdout_full() {
     local args cmd
     for args in "sim -s 1f1b -p 2 -m 4" "sim -s 1f1b -p 2 -m 4 --json" "compare" \
         "analyze tl.json" "show tl.json" "show -s gpipe -p 2 -m 2" "gen -s 1f1b -p 2 -m 4" \
-        "gen --list" "diff tl.json tl.json" "calibrate p.json" "sim --help" "--help" \
-        "--version"; do
+        "gen --list" "diff tl.json tl.json" "calibrate p.json" "--help" "--version" \
+        "sim --help" "gen --help" "compare --help" "analyze --help" "show --help" \
+        "diff --help" "calibrate --help" "sweep --help" "plan --help" "report --help" \
+        "explain --help" "plot --help"; do
         cmd=${args%% *}
         [ "$cmd" = --help ] || [ "$cmd" = --version ] && cmd=
         # shellcheck disable=SC2086 # args are words
