@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bench_clock.h"
 #include "ppsim.h"
 
 /* AddressSanitizer reserves terabytes of shadow address space: no address-space limit fits. */
@@ -34,38 +35,6 @@
 /* Bytes the limit allows beyond F per input byte: the allocator's arenas and stdio's buffers,
  * which do not grow with the input. */
 #define PPS_READ_SLACK (8.0 * 1024 * 1024)
-
-/* One field of /proc/self/status in bytes (Linux; -1 when absent). */
-static double status_bytes(const char *field)
-{
-    FILE *fp = fopen("/proc/self/status", "r");
-    char line[256];
-    size_t n = strlen(field);
-    double kib = -1;
-    while (fp && fgets(line, sizeof line, fp))
-        if (strncmp(line, field, n) == 0 && line[n] == ':')
-            kib = strtod(line + n + 1, NULL);
-    if (fp)
-        fclose(fp);
-    return kib * 1024;
-}
-
-/* Starts a new peak resident set: Linux resets VmHWM to the current one on "5" (since 4.0). */
-static void reset_peak(void)
-{
-    FILE *fp = fopen("/proc/self/clear_refs", "w");
-    if (fp) {
-        fputs("5", fp);
-        fclose(fp);
-    }
-}
-
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* Reads path with the reader of kind, keeps the result until the peak is taken, frees it. */
 static pps_status read_one(const char *kind, const char *path, pps_error *err)
@@ -136,24 +105,24 @@ int main(int argc, char **argv)
         if (limit >= 0) {
             /* A limit only lowers: set once, for the first file, which is how the test runs. */
             struct rlimit rl;
-            double cap = status_bytes("VmSize") + limit * bytes + PPS_READ_SLACK;
+            double cap = bench_status_bytes("VmSize") + limit * bytes + PPS_READ_SLACK;
             rl.rlim_cur = rl.rlim_max = (rlim_t)cap;
             if (setrlimit(RLIMIT_AS, &rl) != 0) {
                 perror("ppsim-bench-read: setrlimit");
                 return 2;
             }
         }
-        reset_peak();
-        double rss0 = status_bytes("VmRSS"), vm0 = status_bytes("VmSize");
-        double peak_vm0 = status_bytes("VmPeak");
-        double c0 = cpu_seconds();
+        bench_reset_peak();
+        double rss0 = bench_status_bytes("VmRSS"), vm0 = bench_status_bytes("VmSize");
+        double peak_vm0 = bench_status_bytes("VmPeak");
+        double c0 = bench_cpu();
         pps_error err = {0};
         pps_status st = read_one(kind, argv[a], &err);
-        double c1 = cpu_seconds();
-        double rss = status_bytes("VmHWM") - rss0;
+        double c1 = bench_cpu();
+        double rss = bench_status_bytes("VmHWM") - rss0;
         /* VmPeak cannot be reset: above the earlier peak it is this read's; else the read stayed
          * within what the process had mapped before (0 shown). */
-        double peak_vm = status_bytes("VmPeak");
+        double peak_vm = bench_status_bytes("VmPeak");
         double vm = peak_vm > peak_vm0 ? peak_vm - vm0 : 0;
         if (st != PPS_OK) {
             fprintf(stderr, "ppsim-bench-read: %s\n", err.msg);

@@ -11,30 +11,6 @@
 #include "bench_clock.h"
 #include "ppsim.h"
 
-/* Peak resident set since the last reset_peak(), bytes (Linux: VmHWM). */
-static double peak_rss(void)
-{
-    FILE *fp = fopen("/proc/self/status", "r");
-    char line[256];
-    double kib = -1;
-    while (fp && fgets(line, sizeof line, fp))
-        if (strncmp(line, "VmHWM:", 6) == 0)
-            kib = strtod(line + 6, NULL);
-    if (fp)
-        fclose(fp);
-    return kib * 1024;
-}
-
-/* Starts a new peak: Linux resets VmHWM to the current resident set on "5" (since 4.0). */
-static void reset_peak(void)
-{
-    FILE *fp = fopen("/proc/self/clear_refs", "w");
-    if (fp) {
-        fputs("5", fp);
-        fclose(fp);
-    }
-}
-
 static int die(const char *what, const pps_error *err)
 {
     fprintf(stderr, "ppsim-bench: %s: %s\n", what, err->msg);
@@ -215,7 +191,7 @@ int main(int argc, char **argv)
         pps_memory_point *pts = NULL;
         size_t *first = NULL;
         pps_status st = PPS_OK;
-        reset_peak();
+        bench_reset_peak();
         PHASE(GEN, st = pps_generate(g, &p, &s, &err));
         if (st == PPS_OK) /* uniform costs on a regular placement: nothing to allocate */
             st = pps_cost_resolve_for(&cost, s, &err);
@@ -224,13 +200,13 @@ int main(int argc, char **argv)
         if (st != PPS_OK)
             return die("generate and simulate", &err);
         if (k == 0)
-            rss_summary = peak_rss();
+            rss_summary = bench_status_bytes("VmHWM");
         PHASE(LOWER, st = pps_schedule_lower(s, &low, &err));
         if (st != PPS_OK)
             return die("lower", &err);
         lowered = pps_schedule_count(low, 0);
         pps_schedule_destroy(low);
-        reset_peak();
+        bench_reset_peak();
         PHASE(TIMELINE, st = pps_simulate(s, &cost, &t, &err));
         if (st == PPS_OK)
             PHASE(ANALYZE, st = pps_analyze(t, &b, &err));
@@ -241,7 +217,7 @@ int main(int argc, char **argv)
         free(pts);
         free(first);
         if (k == 0)
-            rss_timeline = peak_rss();
+            rss_timeline = bench_status_bytes("VmHWM");
         if (b.makespan != a.makespan || b.idle_over_total != a.idle_over_total) {
             fprintf(stderr, "ppsim-bench: the summary and the timeline's analysis differ\n");
             return 1;
