@@ -333,22 +333,9 @@ pps_status ppsj_parse_object(const char *text, size_t len, const char *name,
     *hdr = NULL;
     ppsj_scan_init(&c, text, len, name, err);
     ppsj_skip_ws(&c);
-    if (c.pos < len) {
-        const char *nul = memchr(text, '\0', len);
-        if (nul)
-            return ppsj_malformed(&c, (size_t)(nul - text), "a NUL byte");
-        if (ppsj_peek_type(&c) != PPSJ_OBJECT) {
-            size_t top = c.pos;
-            pps_status st = ppsj_skip_value(&c);
-            if (st != PPS_OK)
-                return st;
-            ppsj_skip_ws(&c);
-            if (c.pos < len)
-                return ppsj_malformed(&c, c.pos, "text after the document");
-            c.pos = top;
-            return ppsj_wrong_type(&c, NULL, "an object");
-        }
-    }
+    pps_status st = ppsj_check_document(&c);
+    if (st != PPS_OK)
+        return st;
     return ppsj_parse_top(text, len, name, known, deferred, deferred_at, NULL, NULL, hdr, err);
 }
 

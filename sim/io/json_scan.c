@@ -483,6 +483,26 @@ int ppsj_next_element(ppsj_scan *c, int first)
     return next_item(c, first, ']', "expected ',' or ']'");
 }
 
+pps_status ppsj_check_document(ppsj_scan *c)
+{
+    if (c->pos >= c->len)
+        return PPS_OK;
+    const char *nul = memchr(c->s, '\0', c->len);
+    if (nul)
+        return ppsj_malformed(c, (size_t)(nul - c->s), "a NUL byte");
+    if (ppsj_peek_type(c) == PPSJ_OBJECT)
+        return PPS_OK;
+    size_t top = c->pos;
+    pps_status st = ppsj_skip_value(c);
+    if (st != PPS_OK)
+        return st;
+    ppsj_skip_ws(c);
+    if (c->pos < c->len)
+        return ppsj_malformed(c, c->pos, "text after the document");
+    c->pos = top;
+    return ppsj_wrong_type(c, NULL, "an object");
+}
+
 pps_status ppsj_skip_value(ppsj_scan *c)
 {
     /* Without recursion: the open containers as a stack of their closers. */

@@ -122,6 +122,10 @@ pps_status ppsj_scan_literal(ppsj_scan *c, int *out);
 /* Steps over one whole value, checking its syntax (nesting at most PPSJ_MAX_DEPTH) but not its
  * content. */
 pps_status ppsj_skip_value(ppsj_scan *c);
+/* The checks every reader makes first, at the document's first byte: a NUL byte anywhere is
+ * refused where it is, and a document that is not an object is read whole (text after it is the
+ * error) and then refused as not an object. PPS_OK (an object, or nothing) leaves c where it was. */
+pps_status ppsj_check_document(ppsj_scan *c);
 
 /* 1 for the bytes a JSON string holds as they are (printable ASCII but '"' and '\\'), 0 for
  * the rest: the end, escapes, control bytes (refused) and UTF-8 (checked). */

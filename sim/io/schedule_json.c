@@ -253,21 +253,9 @@ pps_status pps_schedule_parse_json(const char *text, size_t len, const char *nam
     *out = NULL;
     ppsj_scan_init(&c, text, len, name, err);
     ppsj_skip_ws(&c);
-    /* As every JSON reader: a NUL byte is refused where it is, before anything else, and a
-     * document that is not an object is checked whole first (text after it is the error). */
-    const char *nul = c.pos < len ? memchr(text, '\0', len) : NULL;
-    if (nul)
-        return ppsj_malformed(&c, (size_t)(nul - text), "a NUL byte");
-    if (c.pos < len && ppsj_peek_type(&c) != PPSJ_OBJECT) {
-        size_t top = c.pos;
-        if ((st = ppsj_skip_value(&c)) != PPS_OK)
-            return st;
-        ppsj_skip_ws(&c);
-        if (c.pos < len)
-            return ppsj_malformed(&c, c.pos, "text after the document");
-        c.pos = top;
-        return ppsj_wrong_type(&c, NULL, "an object");
-    }
+    /* As every JSON reader: a NUL byte, then a document that is not an object. */
+    if ((st = ppsj_check_document(&c)) != PPS_OK)
+        return st;
     /* The header into a tree, the programs and the placement only located; a placement that is
      * not a list is then parsed into the tree below. */
     st = ppsj_parse_top(text, len, name, header, deferred, at, NULL, NULL, &root, err);
