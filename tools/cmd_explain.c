@@ -73,7 +73,17 @@ static pps_status explain_run(const pps_schedule *s, pps_prices *p, const pps_ti
                               const pps_bounds *b, const explain_args *a, explained *x,
                               pps_error *err)
 {
-    pps_status st = pps_critical_path_find(t, b, &x->path, err);
+    pps_status st = PPS_OK;
+    /* The what-if first, printed last: a change the schedule cannot take is refused before any
+     * section is written, so a refusal leaves nothing half-printed on stdout. */
+    if (a->nwhat_if) {
+        st = pps_what_if_run(s, p, a->what_if, a->nwhat_if, &x->what_if, err);
+        if (st == PPS_EINPUT)
+            pps_error_prefix(err, "--what-if");
+        x->have_what_if = st == PPS_OK;
+    }
+    if (st == PPS_OK)
+        st = pps_critical_path_find(t, b, &x->path, err);
     if (st == PPS_OK && !a->json)
         st = pps_critical_path_write_text(&x->path, t, stdout, err);
     if (st == PPS_OK) {
@@ -84,15 +94,9 @@ static pps_status explain_run(const pps_schedule *s, pps_prices *p, const pps_ti
         if (st == PPS_OK && !a->json)
             st = pps_sensitivities_write_text(&x->sens, stdout, err);
     }
-    if (st == PPS_OK && a->nwhat_if) {
-        st = pps_what_if_run(s, p, a->what_if, a->nwhat_if, &x->what_if, err);
-        if (st == PPS_EINPUT)
-            pps_error_prefix(err, "--what-if");
-        x->have_what_if = st == PPS_OK;
-        if (st == PPS_OK && !a->json) {
-            fputc('\n', stdout);
-            st = pps_what_if_write_text(a->what_if, a->nwhat_if, &x->what_if, stdout, err);
-        }
+    if (st == PPS_OK && x->have_what_if && !a->json) {
+        fputc('\n', stdout);
+        st = pps_what_if_write_text(a->what_if, a->nwhat_if, &x->what_if, stdout, err);
     }
     return st;
 }

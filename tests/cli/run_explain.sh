@@ -118,6 +118,10 @@ check_what_if_refusals() {
         explain -s gpipe -p 4 -m 8 --what-if 'stage 3 tf /2' || return 1
     one_line 1 "ppsim explain: --what-if: 'stage 9 tf *2': stage 9: the schedule has 4 stages (0..3)" \
         explain -s gpipe -p 4 -m 8 --no-advice --what-if 'stage 9 tf *2' || return 1
+    # Refused before any section is printed: no critical path or sensitivities half-written.
+    if grep -q "critical path\|sensitivities" out; then
+        echo "a refused --what-if left sections on stdout:"; cat out; return 1
+    fi
     one_line 1 "ppsim explain: --what-if: 'stage 0 tb *2': stage 0 runs no B action (its backward is split: change ti and tw)" \
         explain -s zb-h1 -p 2 -m 4 --no-advice --what-if 'stage 0 tb *2' || return 1
 }
