@@ -328,7 +328,11 @@ enum { FAST_DONE, FAST_PARKED, FAST_GENERAL };
 #else
 #define NO_SLP_VECTORIZE
 #endif
-NO_SLP_VECTORIZE static int fast_turn(core *x, int32_t r)
+/* With points (a constant in each of its two copies below) it also records the memory's step
+ * function, one point per closed instant as ppsa_mem_close does, into room reserved for a
+ * point per action (ppse_stream_run); without, the summary's loop carries no trace of it. */
+NO_SLP_VECTORIZE static inline __attribute__((always_inline)) int
+fast_turn_of(core *x, int32_t r, const int points)
 {
     ppse_rank *R = &x->w->rank[r];
     const pps_action *act = R->act;
@@ -342,9 +346,13 @@ NO_SLP_VECTORIZE static int fast_turn(core *x, int32_t r)
     double prev = R->prev_end, busy = R->busy.busy;
     double first = R->busy.first_start, last = R->busy.last_end;
     double mt = R->mem.t, bytes = R->mem.bytes, peak = R->mem.peak;
+    pps_memory_point *const pts = R->mem.pts;
+    size_t npts = R->mem.npts;
     int how = FAST_DONE;
-    if (R->mem.npend != 0 || R->mem.want_points) /* step() records the memory's steps */
+    if (R->mem.npend != 0 || R->mem.want_points != points)
         return FAST_GENERAL;
+    if (points && R->mem.cappts - npts < n - head)
+        return FAST_GENERAL; /* no room reserved (out of memory then): step() records them */
     /* A rank runs a few actions per turn while the other ranks take theirs, long enough for its
      * next actions to arrive: fetch them now (its program is read once, in order). */
     __builtin_prefetch(&act[head + 8]);
@@ -385,7 +393,10 @@ NO_SLP_VECTORIZE static int fast_turn(core *x, int32_t r)
             how = FAST_GENERAL; /* a zero-length forward: its allocation waits */
             break;
         }
-        mt = k == PPS_F ? t : end;
+        double nt = k == PPS_F ? t : end;
+        if (points && nt != mt && mt != -INFINITY) /* the open instant closes */
+            pts[npts++] = (pps_memory_point){mt, bytes};
+        mt = nt;
         bytes += st->delta[k];
         if (bytes > peak)
             peak = bytes;
@@ -448,18 +459,29 @@ NO_SLP_VECTORIZE static int fast_turn(core *x, int32_t r)
     R->mem.t = mt;
     R->mem.bytes = bytes;
     R->mem.peak = peak;
+    R->mem.npts = npts;
     x->nready = nready;
     return how;
+}
+
+NO_SLP_VECTORIZE static int fast_turn(core *x, int32_t r)
+{
+    return fast_turn_of(x, r, 0);
+}
+
+NO_SLP_VECTORIZE static int fast_turn_points(core *x, int32_t r)
+{
+    return fast_turn_of(x, r, 1);
 }
 
 /* Runs rank r's stream until it ends or waits for a ready time not known yet: fast turns, and
  * step() for what they leave. Returns 0 when it meets an action the stream core does not run
  * (communication). */
-static int run_rank(core *x, int32_t r)
+static inline int run_rank_of(core *x, int32_t r, int (*turn)(core *, int32_t))
 {
     ppse_rank *R = &x->w->rank[r];
     while (R->head < R->n) {
-        int how = fast_turn(x, r);
+        int how = turn(x, r);
         if (how != FAST_GENERAL)
             return 1;
         int res = step_by_stage(x, r, &R->act[R->head], &R->prev_end);
@@ -468,6 +490,17 @@ static int run_rank(core *x, int32_t r)
         R->head++;
     }
     return 1;
+}
+
+static int run_rank(core *x, int32_t r)
+{
+    return run_rank_of(x, r, fast_turn);
+}
+
+/* The same recording the memory's step function (--memory). */
+static int run_rank_points(core *x, int32_t r)
+{
+    return run_rank_of(x, r, fast_turn_points);
 }
 
 /* The same with per-cell prices: every action through step(). */
@@ -515,7 +548,9 @@ pps_status ppse_stream_run(ppse_work *w, const pps_schedule *s, const pps_prices
     int by_cell = 0;
     for (int k = 0; k < PPS_KIND_COUNT; k++)
         by_cell |= p->by_cell[k] != NULL;
-    int (*run)(core *, int32_t) = by_cell ? run_rank_by_cell : run_rank;
+    int (*run)(core *, int32_t) = by_cell       ? run_rank_by_cell
+                                  : want_points ? run_rank_points
+                                                : run_rank;
     /* Every rank starts runnable; a rank is on the stack at most once, as it parks on one ready
      * time at a time and is pushed only when that time becomes known. */
     for (size_t r = 0; r < R; r++) {
@@ -525,6 +560,13 @@ pps_status ppse_stream_run(ppse_work *w, const pps_schedule *s, const pps_prices
         *rk = (ppse_rank){.act = s->programs[r].actions, .n = s->programs[r].n};
         ppsa_busy_init(&rk->busy);
         ppsa_mem_init(&rk->mem, want_points);
+        /* Room for a point per action, the most there can be (one per instant, and each action
+         * opens at most one), so that the fast loop need not check; pages untouched until
+         * written. Without it step() grows the points as it goes. */
+        if (want_points && rk->n) {
+            rk->mem.pts = malloc(rk->n * sizeof *rk->mem.pts);
+            rk->mem.cappts = rk->mem.pts ? rk->n : 0;
+        }
         w->parked[r] = -1;
         w->ready[x.nready++] = (int32_t)(R - 1 - r);
     }

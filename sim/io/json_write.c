@@ -353,6 +353,32 @@ static inline __attribute__((always_inline)) char *put_fixed_k(char *p, uint64_t
     return p;
 }
 
+/* The digits after the point of f·2^-8 (0 < f < 256), exactly: with j the trailing zero bits of
+ * f, f/2^8 = (f >> j)/2^(8-j) = (f >> j)·5^(8-j)/10^(8-j), so there are k = 8 - j digits, the
+ * last not 0, and no division finds them. Returns k; *digits holds them as an integer. */
+static inline int eighths_fraction(unsigned f, uint64_t *digits)
+{
+    static const uint32_t pow5[9] = {1, 5, 25, 125, 625, 3125, 15625, 78125, 390625};
+    int j = __builtin_ctz(f), k = 8 - j;
+    *digits = (uint64_t)(f >> j) * pow5[k];
+    return k;
+}
+
+/* u·2^-8 at p, exactly, trailing zeros dropped (multiples of 1/256: quarter seconds, bytes). */
+static inline char *put_over_256(char *p, uint64_t u)
+{
+    p = put_u64(p, u >> 8);
+    unsigned f = (unsigned)(u & 255);
+    if (f) {
+        uint64_t digits;
+        int k = eighths_fraction(f, &digits);
+        *p++ = '.';
+        put_digits_back(p + k, digits, k);
+        p += k;
+    }
+    return p;
+}
+
 static char *put_fixed(char *p, uint64_t u, int decimals)
 {
     switch (decimals) {
@@ -545,11 +571,12 @@ char *ppsj_format_number(char *p, double v)
     if (a < 9007199254740992.0 && a == floor(a))
         return put_u64(p, (uint64_t)a);
     if (a < 8388608.0) {
-        /* Multiples of 2^-8 first (quarter seconds and the like): a·10^8 = (a·2^8)·5^8 exactly,
-         * the same digits as below without the division that checks them. */
+        /* Multiples of 2^-8 first (quarter seconds and the like): their exact decimal has at
+         * most 8 decimals, so it is the 9-decimal form below, found without the division that
+         * checks it. */
         double m8 = a * 256.0;
         if (m8 == (double)(uint64_t)m8)
-            return put_fixed(p, (uint64_t)m8 * 390625u, 8);
+            return put_over_256(p, (uint64_t)m8);
         /* nearbyint(x) for 0 <= x < 2^53, without the call: adding and taking away 2^52 rounds
          * to an integer (ties to even), and from 2^52 up every double is one. */
         const double two52 = 4503599627370496.0;
@@ -565,29 +592,25 @@ char *ppsj_format_g17(char *p, double v)
     char dig[17];
     int e10 = 0, ok = 0;
     double a = fabs(v);
-    /* Multiples of 2^-8 below 2^36 (times and sizes of quarter seconds, quarter bytes): a·10^8
-     * = (a·2^8)·5^8 is then an integer below 2^63, the double's exact decimal value with 8
-     * decimals, which %.17g writes as it is (trailing zeros dropped) when it has at most 17
-     * significant digits. Exponents lie in [-3, 10], where %g writes fixed notation. */
+    /* Multiples of 2^-8 below 2^36 (times and sizes of quarter seconds, quarter bytes): the
+     * double's exact decimal value has at most 8 decimals (put_over_256), which %.17g writes as
+     * it is (trailing zeros dropped) when it has at most 17 significant digits. Exponents lie in
+     * [-3, 10], where %g writes fixed notation. */
     double m8 = a * 256.0; /* exact: a power of two */
     if (a >= 0.00390625 && a < 68719476736.0 && m8 == (double)(uint64_t)m8) {
-        uint64_t d = (uint64_t)m8 * 390625u, ip = d / 100000000u, frac = d % 100000000u;
-        int k = 8;
-        while (k > 0 && frac % 10 == 0) {
-            frac /= 10;
-            k--;
-        }
+        uint64_t u = (uint64_t)m8, ip = u >> 8, frac = 0;
+        int k = (u & 255) ? eighths_fraction((unsigned)(u & 255), &frac) : 0;
         if ((ip ? digit_count(ip) + k : digit_count(frac)) <= 17) { /* significant digits */
             if (v < 0)
                 *p++ = '-';
-            p = put_u64(p, ip);
-            if (k) {
-                *p++ = '.';
-                put_digits_back(p + k, frac, k);
-                p += k;
-            }
-            return p;
+            return put_over_256(p, u);
         }
+    }
+    if (v == 0) { /* %.17g writes zeros as "0" and "-0" */
+        if (signbit(v))
+            *p++ = '-';
+        *p++ = '0';
+        return p;
     }
 #ifdef __SIZEOF_INT128__
     ok = isfinite(v) && v != 0 && digits17_exact(a, dig, &e10);
