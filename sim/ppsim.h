@@ -733,6 +733,15 @@ pps_status pps_simulate_prices(const pps_schedule *s, const pps_prices *p,
  * a cell out of range; PPS_ENOMEM. */
 pps_status pps_prices_from_timeline(pps_prices *p, const pps_timeline *t, pps_error *err);
 
+/* pps_simulate_prices writing the timeline to fp, byte for byte as pps_timeline_write_json
+ * writes the timeline pps_simulate_prices gives, and giving the summary (optional). When the
+ * stream core runs s, the events are written a rank at a time and never held all at once
+ * (memory O(cells + one rank's events), not O(events)). On failure fp may hold part of a
+ * document: write to a temporary file (pps_outfile). Failures as pps_simulate_prices, and
+ * PPS_EIO when a write fails. */
+pps_status pps_simulate_write_json(const pps_schedule *s, const pps_prices *p,
+                                   pps_analysis *summary, FILE *fp, pps_error *err);
+
 /* pps_simulate_prices giving the summary (optional) and every rank's activation memory series
  * as pps_memory_series_all of the timeline gives them, without building the timeline. The
  * caller frees *points and *first (NULL after a failure). */

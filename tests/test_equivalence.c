@@ -3,7 +3,8 @@
  * equiv_cases.h (the generators' grid, changed at random, with random costs) every path's
  * timeline and analysis must hash to the digests that the library before the stream core
  * printed (tests/data/equivalence.txt, from equivalence_digest.c), failures included (the same
- * status and message). */
+ * status and message). The timeline file written as the simulation goes must be the file of
+ * the timeline. */
 #include <check.h>
 #include <float.h>
 
@@ -120,6 +121,38 @@ static void check_series(int i, const pps_timeline *t, const pps_schedule *s,
     free(first);
 }
 
+/* The timeline file written as the simulation goes (pps_simulate_write_json, a rank's events
+ * at a time) is the file of the simulated timeline (pps_timeline_write_json), byte for byte,
+ * with the same summary; a failure is the same failure. */
+static void check_streamed_file(int i, const pps_schedule *s, const pps_prices *p)
+{
+    char *want = NULL, *got = NULL;
+    size_t nwant = 0, ngot = 0;
+    pps_error e1 = {0}, e2 = {0};
+    pps_timeline *t = NULL;
+    pps_analysis a = {0};
+    FILE *fw = open_memstream(&want, &nwant), *fg = open_memstream(&got, &ngot);
+    ck_assert(fw && fg);
+    pps_status s1 = pps_simulate_prices(s, p, &t, NULL, NULL, &e1);
+    if (s1 == PPS_OK)
+        s1 = pps_timeline_write_json(t, fw, &e1);
+    pps_status s2 = pps_simulate_write_json(s, p, &a, fg, &e2);
+    fclose(fw);
+    fclose(fg);
+    ck_assert_msg(s1 == s2 && strcmp(e1.msg, e2.msg) == 0, "case %d (%s): %d %s, streamed %d %s",
+                  i, stored[i].desc, s1, e1.msg, s2, e2.msg);
+    if (s1 == PPS_OK) {
+        ck_assert_msg(ngot == nwant && memcmp(got, want, nwant) == 0,
+                      "case %d (%s): the streamed file differs (%zu bytes, not %zu)", i,
+                      stored[i].desc, ngot, nwant);
+        SAME(hash_analysis(PPS_OK, &a, &e2), stored[i].analysis, "the streamed summary");
+    }
+    pps_analysis_clear(&a);
+    pps_timeline_destroy(t);
+    free(want);
+    free(got);
+}
+
 START_TEST(every_path_matches_the_previous_algorithm_on_1000_random_schedules)
 {
     load_digests();
@@ -164,9 +197,11 @@ START_TEST(every_path_matches_the_previous_algorithm_on_1000_random_schedules)
         st = pps_batch_simulate(batch, s, &p, &ba, &err);
         SAME(hash_analysis(st, ba, &err), stored[i].analysis, "the batch summary");
 
-        /* The record for the critical path, from either core. */
+        /* The record for the critical path and the file written as it goes, from either
+         * core. */
         const pps_schedule *both[2] = {s, low};
         for (int k = 0; k < 2; k++) {
+            check_streamed_file(i, both[k], &p);
             pps_timeline *t3 = NULL;
             pps_bounds b = {0};
             pps_analysis a3 = {0};

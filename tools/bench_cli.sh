@@ -5,10 +5,12 @@
 # `ppsim analyze` of the timeline written; medians of wall and CPU (user + system) seconds, the
 # added fraction of each output over the bare run, and file sizes and MB/s.
 # Two baselines, since the bare run builds no timeline (it keeps running sums only): the bare
-# run itself, and the bare run plus building the timeline in memory (what -o and --chrome need
+# run itself, and for --chrome the bare run plus building the timeline in memory (what it needs
 # before a byte is written; measured by ppsim-bench with the same -s/-p/-v/-m as its "simulate
 # with timeline" less its "simulate + analyze (summary)", CPU seconds). Against the second the
-# MB/s are the writers' own: formatting plus the kernel's copy into the page cache.
+# MB/s are the writer's own: formatting plus the kernel's copy into the page cache. -o alone
+# holds no timeline (it is written as a second run of the simulation goes), nor does --memory:
+# their MB/s are per CPU second added to the bare run.
 # Usage: bash tools/bench_cli.sh [ROUNDS] [-- SIM ARGS]   (default 5 rounds; files in $TMPDIR)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -77,7 +79,7 @@ if tc is not None:
     print(f"  with the timeline built in memory (bare + ppsim-bench's timeline phase): "
           f"{tc:.3f} s cpu")
 for (name, size, timeline), (w, c) in zip(
-        (("-o", sizes[0], True), ("--chrome", sizes[1], True), ("--memory", sizes[2], False)),
+        (("-o", sizes[0], False), ("--chrome", sizes[1], True), ("--memory", sizes[2], False)),
         ((v[2], v[3]), (v[4], v[5]), (v[6], v[7]))):
     mw, mc = m(w), m(c)
     line = (f"  {name:9s} {mw:.3f} s wall ({(mw - bw) / bw * 100:+.0f}%), {mc:.3f} s cpu "

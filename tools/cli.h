@@ -37,6 +37,10 @@ typedef struct cli_input {
     /* 1: the subcommand reads the run's events (show, plot, sim -o/--chrome); otherwise only
      * the summary is computed and run->timeline holds the header alone. */
     int want_events;
+    /* 1: sim -o without another reader of the events: the timeline file is written by a second
+     * run of the simulation, a rank's events at a time (pps_simulate_write_json), so that they
+     * are never all in memory (hundreds of MB on a long run); run->prices kept for it. */
+    int timeline_to_file;
     /* 1: the subcommand writes every rank's memory series (sim --memory): computed by the
      * simulation itself (run->mem_points) unless the events are wanted anyway. */
     int want_memory;
@@ -54,6 +58,7 @@ typedef struct cli_run {
     pps_cost cost;
     pps_timeline *timeline; /* its events only when the input asked for them (want_events) */
     pps_analysis analysis;
+    pps_prices prices; /* with timeline_to_file: what the run was simulated under */
     /* With want_memory and no events: every rank's memory series (pps_simulate_memory). */
     pps_memory_point *mem_points;
     size_t *mem_first;

@@ -462,7 +462,10 @@ static pps_status finish_run(const cli_input *in, cli_run *run, pps_error *err)
         st = header_only(run, err);
     if (st != PPS_OK)
         name_input(in, err);
-    pps_prices_clear(&prices);
+    if (st == PPS_OK && in->timeline_to_file)
+        run->prices = prices; /* cli_write_outputs simulates again under them */
+    else
+        pps_prices_clear(&prices);
     return st;
 }
 
@@ -525,6 +528,7 @@ void cli_run_free(cli_run *run)
     pps_schedule_destroy(run->sched);
     pps_timeline_destroy(run->timeline);
     pps_analysis_clear(&run->analysis);
+    pps_prices_clear(&run->prices);
     pps_cost_clear(&run->cost);
     free(run->mem_points);
     free(run->mem_first);
@@ -751,9 +755,13 @@ int cli_write_outputs(const char *cmd, const cli_run *run, const char *timeline_
         if (!paths[i])
             continue;
         st = pps_outfile_open(&files[i], paths[i], &err);
+        /* -o without the events in memory: simulated again, written as it goes (cli.h). */
+        int again = i == 0 && run->prices.by_stage;
         if (st == PPS_OK)
             st = pps_outfile_check(&files[i],
-                                   i == 0   ? pps_timeline_write_json(t, files[i].fp, &err)
+                                   again    ? pps_simulate_write_json(run->sched, &run->prices,
+                                                                      NULL, files[i].fp, &err)
+                                   : i == 0 ? pps_timeline_write_json(t, files[i].fp, &err)
                                    : i == 1 ? pps_timeline_write_chrome(t, files[i].fp, &err)
                                             : write_memory_csv(run, files[i].fp, &err),
                                    &err);

@@ -124,7 +124,8 @@ int cmd_sim(int argc, char **argv)
     pps_timeline *measured = NULL;
     if (durations && (rc = replay_input(&in, durations, &measured)) != 0)
         return rc;
-    in.want_events = out || chrome || measured;
+    in.want_events = chrome || measured;
+    in.timeline_to_file = out && !in.want_events; /* else -o writes the events in memory */
     in.want_memory = memory != NULL;
     cli_run run;
     rc = cli_run_input("sim", &in, &run);

@@ -1,6 +1,7 @@
 /* engine.c — the event core's entry points (pps_simulate, pps_simulate_summary,
  * pps_simulate_prices): price, then run the stream core or the graph core (engine.h). */
 #include "core/engine.h"
+#include "io/timeline_json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,35 @@ typedef struct outputs {
     pps_bounds *bounds;
     pps_memory_point **points; /* with first: every rank's memory series */
     size_t **first;
+    FILE *json; /* the timeline written here as pps_timeline_write_json writes it */
 } outputs;
+
+/* ppse_sink onto a timeline file being written. */
+static pps_status write_events(void *ctx, const pps_event *ev, size_t n, size_t first,
+                               pps_error *err)
+{
+    pps_status st = ppsj_timeline_check(ev, n, first, err);
+    return st ? st : ppsj_timeline_events(ctx, ev, n, first, err);
+}
+
+/* The timeline file of the stream core's run, written a rank's events at a time: the file's
+ * bytes are those of pps_timeline_write_json on ppse_stream_timeline's timeline, while memory
+ * holds one rank's events instead of all of them (hundreds of MB on a long run). */
+static pps_status stream_json(ppse_work *w, const pps_schedule *s, const pps_prices *p,
+                              FILE *fp, pps_error *err)
+{
+    pps_timeline *header = NULL;
+    ppsj_writer wr;
+    pps_status st = ppse_timeline_new(s, p, 0, &header, err);
+    if (st == PPS_OK)
+        st = ppsj_timeline_begin(&wr, fp, header, err);
+    if (st == PPS_OK)
+        st = ppse_stream_events(w, s, p, write_events, &wr, err);
+    if (st == PPS_OK)
+        st = ppsj_timeline_end(&wr, err);
+    pps_timeline_destroy(header);
+    return st;
+}
 
 /* The graph core on s's lowering (or on s when lowered), then the summary and the memory
  * series from its timeline. */
@@ -78,6 +107,8 @@ static pps_status via_graph(const pps_schedule *s, const pps_prices *p, const ou
         st = pps_analyze(t, o->summary, err);
     if (st == PPS_OK && o->points)
         st = pps_memory_series_all(t, o->points, o->first, err);
+    if (st == PPS_OK && o->json)
+        st = pps_timeline_write_json(t, o->json, err);
     if (st == PPS_OK && o->timeline) {
         *o->timeline = t;
         t = NULL;
@@ -124,6 +155,9 @@ static pps_status simulate(const pps_schedule *s, const pps_prices *p, const out
             st = ppse_stream_series(&w, s, o->points, o->first, err);
         if (st == PPS_OK && o->timeline)
             st = ppse_stream_timeline(&w, s, p, o->timeline, o->bounds, err);
+        if (st == PPS_OK && o->json)
+            st = o->timeline ? pps_timeline_write_json(*o->timeline, o->json, err)
+                             : stream_json(&w, s, p, o->json, err);
         ppse_work_free(&w);
     }
     /* The graph core runs what the stream core cannot, and says why the stream core was stuck. */
@@ -159,6 +193,13 @@ pps_status pps_simulate_memory(const pps_schedule *s, const pps_prices *p,
                                pps_error *err)
 {
     outputs o = {.summary = summary, .points = points, .first = first};
+    return simulate(s, p, &o, err);
+}
+
+pps_status pps_simulate_write_json(const pps_schedule *s, const pps_prices *p,
+                                   pps_analysis *summary, FILE *fp, pps_error *err)
+{
+    outputs o = {.summary = summary, .json = fp};
     return simulate(s, p, &o, err);
 }
 

@@ -91,6 +91,16 @@ void ppse_stream_summary(const ppse_work *w, const pps_schedule *s, pps_analysis
 pps_status ppse_stream_timeline(ppse_work *w, const pps_schedule *s, const pps_prices *p,
                                 pps_timeline **out, pps_bounds *bounds, pps_error *err);
 
+/* Receives a timeline's events in timeline order, one batch at a time; first is the index of
+ * ev[0] in the whole timeline. Anything but PPS_OK stops the writing with that status. */
+typedef pps_status (*ppse_sink)(void *ctx, const pps_event *ev, size_t n, size_t first,
+                                pps_error *err);
+
+/* After a successful ppse_stream_run: the events ppse_stream_timeline would give, handed to
+ * sink a rank at a time from one rank-sized buffer instead of held all at once. */
+pps_status ppse_stream_events(ppse_work *w, const pps_schedule *s, const pps_prices *p,
+                              ppse_sink sink, void *ctx, pps_error *err);
+
 /* Runs the lowered (or single-rank) valid schedule s under p on its dependency graph: the
  * timeline and, when bounds is not NULL, the record of what bound each event's start. */
 pps_status ppse_graph_run(const pps_schedule *s, const pps_prices *p, pps_timeline **out,

@@ -829,3 +829,44 @@ done:
     free(wr.in_b);
     return st;
 }
+
+pps_status ppse_stream_events(ppse_work *w, const pps_schedule *s, const pps_prices *p,
+                              ppse_sink sink, void *ctx, pps_error *err)
+{
+    ppsl_plan plan;
+    writer wr = {.s = s};
+    core x = {.w = w, .p = p, .stage_rank = s->stage_rank, .S = s->stages,
+              .M = (size_t)s->microbatches, .cell = w->cell, .stage = w->stage,
+              .link_end = w->link_end, .by_stage = p->by_stage};
+    wr.x = &x;
+    pps_status st = ppsl_plan_build(s, &plan, err);
+    if (st != PPS_OK)
+        return st;
+    /* Room for the most events one rank has: its non-idle actions, its receives, and at most
+     * two sends per action (an OVERLAP_F_B sends for both halves). */
+    size_t most = 0, L = w->nlinks ? w->nlinks : 1;
+    for (int r = 0; r < s->ranks; r++) {
+        size_t n = plan.first[r + 1] - plan.first[r];
+        for (size_t i = 0; i < s->programs[r].n; i++)
+            n += 3 * (s->programs[r].actions[i].kind != PPS_IDLE);
+        if (n > most)
+            most = n;
+    }
+    wr.send_end = calloc(L, sizeof *wr.send_end);
+    wr.recv_end = calloc(L, sizeof *wr.recv_end);
+    wr.ev = malloc((most ? most : 1) * sizeof *wr.ev);
+    if (!wr.send_end || !wr.recv_end || !wr.ev)
+        st = pps_error_set(err, PPS_ENOMEM, "out of memory for %zu events of a rank", most);
+    size_t first = 0;
+    for (int r = 0; r < s->ranks && st == PPS_OK; r++) {
+        wr.n = 0; /* put_rank finds a send's producer by its index in this rank's batch */
+        put_rank(&wr, r, plan.recv + plan.first[r], plan.first[r + 1] - plan.first[r]);
+        st = sink(ctx, wr.ev, wr.n, first, err);
+        first += wr.n;
+    }
+    ppsl_plan_free(&plan);
+    free(wr.send_end);
+    free(wr.recv_end);
+    free(wr.ev);
+    return st;
+}

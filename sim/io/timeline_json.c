@@ -5,6 +5,7 @@
 #include "io/json_read.h"
 #include "io/json_scan.h"
 #include "io/json_write.h"
+#include "io/timeline_json.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -30,21 +31,29 @@ static pps_status put_stage_array(ppsj_writer *w, const char *key, const double 
     return PPS_OK;
 }
 
-/* Refuses what cannot be written as a valid event line, before anything is written. */
-static pps_status check_events(const pps_timeline *t, pps_error *err)
+/* Refuses what cannot be written as a valid event line, before anything of it is written; i
+ * numbers it in the whole timeline. */
+static pps_status check_event(const pps_event *e, size_t i, pps_error *err)
 {
-    for (size_t i = 0; i < t->n; i++) {
-        const pps_event *e = &t->events[i];
-        if (!isfinite(e->start) || !isfinite(e->end))
-            return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: time is not finite", i);
-        if (e->rank < 0)
-            return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: negative rank", i);
-        if (e->stream != PPS_STREAM_COMPUTE && e->stream != PPS_STREAM_SEND &&
-            e->stream != PPS_STREAM_RECV)
-            return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: unknown stream %d", i,
-                                 e->stream);
-        if (e->stream != PPS_STREAM_COMPUTE && e->peer < 0)
-            return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: no peer", i);
+    if (!isfinite(e->start) || !isfinite(e->end))
+        return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: time is not finite", i);
+    if (e->rank < 0)
+        return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: negative rank", i);
+    if (e->stream != PPS_STREAM_COMPUTE && e->stream != PPS_STREAM_SEND &&
+        e->stream != PPS_STREAM_RECV)
+        return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: unknown stream %d", i,
+                             e->stream);
+    if (e->stream != PPS_STREAM_COMPUTE && e->peer < 0)
+        return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: no peer", i);
+    return PPS_OK;
+}
+
+pps_status ppsj_timeline_check(const pps_event *ev, size_t n, size_t first, pps_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        pps_status st = check_event(&ev[i], first + i, err);
+        if (st)
+            return st;
     }
     return PPS_OK;
 }
@@ -56,53 +65,72 @@ static const ppsj_column event_columns[5] = {{NULL, PPSJ_FIELD_INTEGER, 0},
                                              {NULL, PPSJ_FIELD_NUMBER, 0},
                                              {NULL, PPSJ_FIELD_NUMBER, 0}};
 
-pps_status pps_timeline_write_json(const pps_timeline *t, FILE *fp, pps_error *err)
+pps_status ppsj_timeline_begin(ppsj_writer *w, FILE *fp, const pps_timeline *t, pps_error *err)
 {
-    pps_status st = check_events(t, err);
-    if (st)
-        return st;
-    ppsj_writer w;
-    ppsj_begin_file(&w, fp, "ppsim-timeline", 1);
-    ppsj_newline(&w, 1);
-    ppsj_member_string(&w, "schedule", t->schedule);
-    ppsj_member_string(&w, "source", t->source);
-    ppsj_member_string(&w, "backend", t->backend);
-    ppsj_member_string(&w, "time_unit", "s");
-    ppsj_newline(&w, 1);
-    ppsj_member_integer(&w, "ranks", t->ranks);
-    ppsj_member_integer(&w, "stages", t->stages);
-    ppsj_member_integer(&w, "microbatches", t->microbatches);
-    ppsj_member_integer(&w, "chunks", t->chunks);
-    ppsj_member_bool(&w, "incomplete", t->incomplete);
-    ppsj_member_string(&w, "note", t->note);
-    if (t->act_bytes && (st = put_stage_array(&w, "act_bytes", t->act_bytes, t->stages, err)))
+    pps_status st;
+    ppsj_begin_file(w, fp, "ppsim-timeline", 1);
+    ppsj_newline(w, 1);
+    ppsj_member_string(w, "schedule", t->schedule);
+    ppsj_member_string(w, "source", t->source);
+    ppsj_member_string(w, "backend", t->backend);
+    ppsj_member_string(w, "time_unit", "s");
+    ppsj_newline(w, 1);
+    ppsj_member_integer(w, "ranks", t->ranks);
+    ppsj_member_integer(w, "stages", t->stages);
+    ppsj_member_integer(w, "microbatches", t->microbatches);
+    ppsj_member_integer(w, "chunks", t->chunks);
+    ppsj_member_bool(w, "incomplete", t->incomplete);
+    ppsj_member_string(w, "note", t->note);
+    if (t->act_bytes && (st = put_stage_array(w, "act_bytes", t->act_bytes, t->stages, err)))
         return st;
     if (t->act_w_bytes &&
-        (st = put_stage_array(&w, "act_w_bytes", t->act_w_bytes, t->stages, err)))
+        (st = put_stage_array(w, "act_w_bytes", t->act_w_bytes, t->stages, err)))
         return st;
-    ppsj_newline(&w, 1);
-    ppsj_key(&w, "events");
-    ppsj_begin_array(&w, PPSJ_COMPACT);
-    for (size_t i = 0; i < t->n; i++) {
-        const pps_event *e = &t->events[i];
+    ppsj_newline(w, 1);
+    ppsj_key(w, "events");
+    ppsj_begin_array(w, PPSJ_COMPACT);
+    return PPS_OK;
+}
+
+pps_status ppsj_timeline_events(ppsj_writer *w, const pps_event *ev, size_t n, size_t first,
+                                pps_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const pps_event *e = &ev[i];
         char stream[PPS_STREAM_TEXT_MAX], action[PPS_ACTION_TEXT_MAX];
         pps_stream_format((pps_stream)e->stream, e->peer, stream);
         if (pps_action_format(&e->action, action, sizeof action) >= (int)sizeof action)
             return pps_error_set(err, PPS_EINPUT, "timeline: event %zu: action text too long",
-                                 i);
-        /* One line per event: [rank, stream, action, start, end]. */
+                                 first + i);
         ppsj_value v[5];
         v[0].i = e->rank;
         v[1].s = stream;
         v[2].s = action;
         v[3].d = e->start;
         v[4].d = e->end;
-        ppsj_row(&w, 0, event_columns, v, 5);
+        ppsj_row(w, 0, event_columns, v, 5);
     }
-    ppsj_newline(&w, 0);
-    ppsj_end_array(&w);
-    ppsj_end_object(&w);
-    return ppsj_writer_finish(&w, "timeline", err);
+    return PPS_OK;
+}
+
+pps_status ppsj_timeline_end(ppsj_writer *w, pps_error *err)
+{
+    ppsj_newline(w, 0);
+    ppsj_end_array(w);
+    ppsj_end_object(w);
+    return ppsj_writer_finish(w, "timeline", err);
+}
+
+pps_status pps_timeline_write_json(const pps_timeline *t, FILE *fp, pps_error *err)
+{
+    pps_status st = ppsj_timeline_check(t->events, t->n, 0, err);
+    if (st)
+        return st;
+    ppsj_writer w;
+    if ((st = ppsj_timeline_begin(&w, fp, t, err)) ||
+        (st = ppsj_timeline_events(&w, t->events, t->n, 0, err)))
+        return st;
+    return ppsj_timeline_end(&w, err);
 }
 
 /* ------------------------------------------------------------------ reading */

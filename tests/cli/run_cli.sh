@@ -306,6 +306,22 @@ sys.exit(print("sim and analyze differ:", bad) if bad else 0)' s.json out || ret
     json_ok out 'close(d["makespan"], 33)' 'close(d["bubble"]["idle_over_total"], 3 / 11, 1e-6)'
 }
 
+# -o alone writes the timeline as the simulation goes (never all in memory); with --chrome the
+# events are held and written from memory. Both must be the same file, and a schedule that
+# cannot run must leave no file.
+check_timeline_streamed() {
+    local args=(sim -s interleaved-1f1b -p 4 -v 2 -m 8 --comm-latency 0.25 --act-bytes 1)
+    run 0 "${args[@]}" -o alone.json || return 1
+    mv out alone.txt
+    run 0 "${args[@]}" -o held.json --chrome c.json || return 1
+    cmp -s alone.json held.json || { echo "sim -o alone and with --chrome differ"; return 1; }
+    cmp -s alone.txt out || { echo "sim -o alone prints another summary"; return 1; }
+    printf '0B0,0F0\n1F0,1B0\n' >cycle.csv # rank 0's B0 waits for what needs its own F0
+    run 1 sim -f cycle.csv -o dead.json || return 1
+    [ ! -e dead.json ] || { echo "a deadlocked schedule left dead.json"; return 1; }
+    no_leftovers
+}
+
 check_analyze_text() {
     run 0 sim -s gpipe -p 2 -m 2 -o t.json >/dev/null || return 1
     run 0 analyze t.json || return 1
@@ -416,6 +432,7 @@ check zb_auto_costs check_zb_auto_costs
 check gen_list check_gen_list
 check alias check_alias
 check timeline_analyze check_timeline_analyze
+check timeline_streamed check_timeline_streamed
 check analyze_text check_analyze_text
 check show check_show
 check show_many_ranks check_show_many_ranks
