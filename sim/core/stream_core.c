@@ -528,6 +528,7 @@ pps_status ppse_stream_run(ppse_work *w, const pps_schedule *s, const pps_prices
         for (size_t r = 0; r < w->cap_rank; r++) {
             ppsa_mem_release(&w->rank[r].mem);
             free(w->rank[r].mem.pts);
+            w->rank[r].mem.pts = NULL; /* ppse_work_free frees them again if reserve fails */
         }
     size_t had = w->cap_rank;
     if (!reserve_zeroed((void **)&w->cell, &w->cap_cell, cells, sizeof *w->cell) ||
@@ -560,12 +561,16 @@ pps_status ppse_stream_run(ppse_work *w, const pps_schedule *s, const pps_prices
         *rk = (ppse_rank){.act = s->programs[r].actions, .n = s->programs[r].n};
         ppsa_busy_init(&rk->busy);
         ppsa_mem_init(&rk->mem, want_points);
-        /* Room for a point per action, the most there can be (one per instant, and each action
-         * opens at most one), so that the fast loop need not check; pages untouched until
-         * written. Without it step() grows the points as it goes. */
+        /* Room for the most points there can be, one per instant: each action opens at most
+         * one, an OVERLAP_F_B two (its allocation at its start, its release at its end). The
+         * fast loop then always has room (it checks, and leaves the rest to step(), which grows
+         * the buffer); pages untouched until written. */
         if (want_points && rk->n) {
-            rk->mem.pts = malloc(rk->n * sizeof *rk->mem.pts);
-            rk->mem.cappts = rk->mem.pts ? rk->n : 0;
+            size_t most = rk->n;
+            for (size_t i = 0; i < rk->n; i++)
+                most += rk->act[i].kind == PPS_OVERLAP_F_B;
+            rk->mem.pts = malloc(most * sizeof *rk->mem.pts);
+            rk->mem.cappts = rk->mem.pts ? most : 0;
         }
         w->parked[r] = -1;
         w->ready[x.nready++] = (int32_t)(R - 1 - r);
@@ -848,7 +853,7 @@ pps_status ppse_stream_events(ppse_work *w, const pps_schedule *s, const pps_pri
     for (int r = 0; r < s->ranks; r++) {
         size_t n = plan.first[r + 1] - plan.first[r];
         for (size_t i = 0; i < s->programs[r].n; i++)
-            n += 3 * (s->programs[r].actions[i].kind != PPS_IDLE);
+            n += s->programs[r].actions[i].kind != PPS_IDLE ? 3u : 0u;
         if (n > most)
             most = n;
     }

@@ -383,7 +383,6 @@ static char *put_fixed(char *p, uint64_t u, int decimals)
 {
     switch (decimals) {
     case 3: return put_fixed_k(p, u, 3); /* microseconds from nanoseconds (Chrome traces) */
-    case 8: return put_fixed_k(p, u, 8); /* multiples of 2^-8 (ppsj_format_number) */
     case 9: return put_fixed_k(p, u, 9); /* seconds to the nanosecond (ppsj_format_number) */
     default: return put_fixed_k(p, u, decimals);
     }
