@@ -772,20 +772,30 @@ static void pair_transfers(writer *wr)
     }
 }
 
+/* What both ways of writing start from: the core's results in x (read-only now), a writer on
+ * them with nothing written and no bounds, and the lowering's plan (the caller frees it). */
+static pps_status writer_start(writer *wr, core *x, ppse_work *w, const pps_schedule *s,
+                               const pps_prices *p, ppsl_plan *plan, pps_error *err)
+{
+    *x = (core){.w = w, .p = p, .stage_rank = s->stage_rank, .S = s->stages,
+                .M = (size_t)s->microbatches, .cell = w->cell, .stage = w->stage,
+                .link_end = w->link_end, .by_stage = p->by_stage};
+    *wr = (writer){.x = x, .s = s};
+    return ppsl_plan_build(s, plan, err);
+}
+
 pps_status ppse_stream_timeline(ppse_work *w, const pps_schedule *s, const pps_prices *p,
                                 pps_timeline **out, pps_bounds *bounds, pps_error *err)
 {
     *out = NULL;
     ppsl_plan plan;
     pps_timeline *t = NULL;
-    writer wr = {.s = s, .bounds = bounds};
-    core x = {.w = w, .p = p, .stage_rank = s->stage_rank, .S = s->stages,
-              .M = (size_t)s->microbatches, .cell = w->cell, .stage = w->stage,
-              .link_end = w->link_end, .by_stage = p->by_stage};
-    wr.x = &x;
-    pps_status st = ppsl_plan_build(s, &plan, err);
+    writer wr;
+    core x;
+    pps_status st = writer_start(&wr, &x, w, s, p, &plan, err);
     if (st != PPS_OK)
         return st;
+    wr.bounds = bounds;
     /* Every receive has its send: the events are the non-idle actions and two per transfer. */
     size_t n = 2 * plan.first[s->ranks], cells = (size_t)s->stages * (size_t)s->microbatches;
     for (int r = 0; r < s->ranks; r++)
@@ -839,12 +849,9 @@ pps_status ppse_stream_events(ppse_work *w, const pps_schedule *s, const pps_pri
                               ppse_sink sink, void *ctx, pps_error *err)
 {
     ppsl_plan plan;
-    writer wr = {.s = s};
-    core x = {.w = w, .p = p, .stage_rank = s->stage_rank, .S = s->stages,
-              .M = (size_t)s->microbatches, .cell = w->cell, .stage = w->stage,
-              .link_end = w->link_end, .by_stage = p->by_stage};
-    wr.x = &x;
-    pps_status st = ppsl_plan_build(s, &plan, err);
+    writer wr;
+    core x;
+    pps_status st = writer_start(&wr, &x, w, s, p, &plan, err);
     if (st != PPS_OK)
         return st;
     /* Room for the most events one rank has: its non-idle actions, its receives, and at most
